@@ -25,6 +25,8 @@ pub enum KeySize {
 
 impl KeySize {
     /// The key length in bytes.
+    // A key size is never empty, so an `is_empty` would only ever say `false`.
+    #[allow(clippy::len_without_is_empty)]
     #[must_use]
     pub const fn len(self) -> usize {
         match self {
@@ -275,7 +277,7 @@ impl Key {
     /// # Errors
     /// [`DecryptError`] for every malformed input, whatever the cause.
     pub fn decrypt_in_place(&self, buf: &mut Vec<u8>) -> Result<(), DecryptError> {
-        if buf.is_empty() || buf.len() % BLOCK_LEN != 0 {
+        if buf.is_empty() || !buf.len().is_multiple_of(BLOCK_LEN) {
             buf.clear();
             return Err(DecryptError);
         }
