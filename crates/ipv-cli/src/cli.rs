@@ -1,0 +1,917 @@
+//! The command tree: global flags, one subcommand per endpoint, and the tools.
+//!
+//! The doc comments here are the `--help` text. Endpoint argument structs serialise
+//! (serde, camelCase) to exactly the wire JSON of their request, so each flag's wire
+//! name is its field name; fields that only steer the command (`--wait`) are skipped.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use serde::Serialize;
+
+/// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
+///
+/// Without `--endpoint` (or `IPV_ENDPOINT`, `--sandbox`, `--production`), commands run
+/// against an emulator started inside the process, with its demo app's credentials.
+#[derive(Parser)]
+#[command(name = "ipv", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Flags every subcommand accepts, before or after its name.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Configuration and output flags, accepted anywhere on the command line.
+#[derive(Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Base URL of the API, e.g. `https://sandbox.ipipv.com` (default: an embedded emulator).
+    #[arg(long, global = true, env = "IPV_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The app's public key (`appKey` in every request envelope).
+    #[arg(long, global = true, env = "IPV_APP_KEY", value_name = "KEY")]
+    pub app_key: Option<String>,
+    /// The app secret (16, 24 or 32 bytes). Prefer the environment or a file: a flag
+    /// shows up in the shell history and the process list.
+    #[arg(
+        long,
+        global = true,
+        env = "IPV_APP_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub app_secret: Option<String>,
+    /// Read the app secret from this file (one trailing newline is ignored).
+    #[arg(long, global = true, env = "IPV_APP_SECRET_FILE", value_name = "PATH")]
+    pub app_secret_file: Option<PathBuf>,
+    /// Use the sandbox platform, `https://sandbox.ipipv.com`.
+    #[arg(long, global = true, conflicts_with = "production")]
+    pub sandbox: bool,
+    /// Use the production platform, `https://api.ipipv.com`.
+    #[arg(long, global = true)]
+    pub production: bool,
+    /// How to print results: a readable table or summary, or one JSON document with the
+    /// wire's field names.
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_enum,
+        default_value_t = OutputFormat::Table,
+        value_name = "FORMAT"
+    )]
+    pub output: OutputFormat,
+    /// Give up on one request after this long (`30`, `30s`, `500ms`, `2m`).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Log what happens to stderr (`-v` info, `-vv` debug, `-vvv` trace). Never logs the secret.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl std::fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field("endpoint", &self.endpoint)
+            .field("app_key", &self.app_key)
+            .field(
+                "app_secret",
+                &self.app_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("app_secret_file", &self.app_secret_file)
+            .field("sandbox", &self.sandbox)
+            .field("production", &self.production)
+            .field("output", &self.output)
+            .field("timeout", &self.timeout)
+            .field("verbose", &self.verbose)
+            .finish()
+    }
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// A table or a `field: value` summary for people.
+    #[default]
+    Table,
+    /// Exactly one JSON document on stdout, with the wire's field names.
+    Json,
+}
+
+/// Parses `30`, `30s`, `500ms`, `2m` into a duration.
+///
+/// # Errors
+/// A message naming the accepted forms when the text is none of them.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale_ms) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1u64)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        (text, 1_000)
+    };
+    let value: u64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30, 30s, 500ms or 2m"))?;
+    let ms = value
+        .checked_mul(scale_ms)
+        .ok_or_else(|| format!("`{text}` is too long"))?;
+    if ms == 0 {
+        return Err("a timeout must be longer than zero".to_owned());
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// Every subcommand.
+#[derive(Subcommand)]
+pub enum Command {
+    /// The app's name, balance, credit, callback URL and status (endpoint `info`).
+    AppInfo,
+    /// Regions, as a tree of continents and countries (endpoint `area`).
+    Areas(CodesArgs),
+    /// Cities with their state, country and region (endpoint `city/list`).
+    Cities(CodesArgs),
+    /// Search products (endpoint `product/query`).
+    Products(ProductsArgs),
+    /// One product by number (endpoint `product/info`).
+    Product(ProductArgs),
+    /// Where a product can be bought (endpoint `product/area`).
+    ProductAreas(ProductAreasArgs),
+    /// Projects (endpoint `project/list`).
+    Projects(CodesArgs),
+    /// Buy instances of a product (endpoint `instance/open`).
+    Open(OpenArgs),
+    /// Buy an instance with a chosen IP (endpoint `instance/open/assign/ip`).
+    OpenAssignedIp(OpenAssignedIpArgs),
+    /// Whether an IP can be bought with `open-assigned-ip` (endpoint `assign/ip/info`).
+    AssignedIpInfo(AssignedIpInfoArgs),
+    /// Renew instances (endpoint `instance/renew`).
+    Renew(RenewArgs),
+    /// Release instances (endpoint `instance/release`).
+    Release(ReleaseArgs),
+    /// Release instances through after-sales (endpoint `instance/aftersale`).
+    AfterSale(AfterSaleArgs),
+    /// Reset instances' passwords (endpoint `instance/reset/password`).
+    ResetPasswords(ResetPasswordsArgs),
+    /// One order with its instances (endpoint `order`).
+    Order(OrderArgs),
+    /// A page of orders (endpoint `order/list`).
+    Orders(TimePageArgs),
+    /// Instances by number (endpoint `instance`).
+    Instances(InstancesArgs),
+    /// A page of instances (endpoint `instance/list`).
+    InstanceList(TimePageArgs),
+    /// Create or update a main (dynamic proxy) user (endpoint `user`).
+    UpsertUser(UpsertUserArgs),
+    /// Sync a user's real-name authentication (endpoint `userAuth`).
+    SyncUserAuth(SyncUserAuthArgs),
+    /// Create or update a proxy user under a main user (endpoint `proxy/user`).
+    UpsertProxyUser(UpsertProxyUserArgs),
+    /// A proxy user's limit, usage and status (endpoint `proxy/user/info`).
+    ProxyUser(ProxyUserArgs),
+    /// Set a proxy user's flow limit (endpoint `proxy/user/flow/limit`).
+    SetFlowLimit(SetFlowLimitArgs),
+    /// A dynamic account's flow and IP balance (endpoint `proxy/info`).
+    ProxyBalance(ProxyBalanceArgs),
+    /// Draw dynamic proxies authenticated by password (endpoint `proxy/draw/pwd`).
+    DrawPwd(DrawPwdArgs),
+    /// Get API URLs that draw dynamic proxies (endpoint `proxy/draw/api`).
+    DrawApi(DrawApiArgs),
+    /// A page of a dynamic account's flow usage (endpoint `proxy/flow/use/log`).
+    FlowLog(FlowLogArgs),
+    /// Add an IP to a dynamic account's whitelist (endpoint `proxy/addIpWhiteList`).
+    WhitelistAdd(WhitelistArgs),
+    /// Remove an IP from a dynamic account's whitelist (endpoint `proxy/delIpWhiteList`).
+    WhitelistRemove(WhitelistRemoveArgs),
+    /// Return unused dynamic flow or IPs for a refund (endpoint `proxy/return`).
+    ReturnProxy(ReturnProxyArgs),
+    /// Send any JSON to any path: for endpoints newer than this tool.
+    Raw(RawArgs),
+    /// Run the local emulator of the platform.
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
+    /// Receive the platform's callbacks.
+    #[command(subcommand)]
+    Callback(CallbackCommand),
+    /// Encrypt, decrypt and open captured traffic with the app secret.
+    #[command(subcommand)]
+    Codec(CodecCommand),
+    /// Walk a reseller's day end to end against an embedded emulator, checking each step.
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// An optional list of codes to filter by.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodesArgs {
+    /// Only these codes (repeatable; default: all).
+    #[arg(long = "code", value_name = "CODE")]
+    pub codes: Vec<String>,
+}
+
+/// Product search filters; `--product-no` alone is the precise lookup.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductsArgs {
+    /// Proxy type (repeatable): 101 static cloud, 102 static residential CN, 103 static
+    /// residential abroad, 104 dynamic abroad, 105 dynamic CN, 201 whatsapp.
+    #[arg(long = "proxy-type", value_name = "N")]
+    pub proxy_type: Vec<i64>,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: Option<String>,
+    /// Country (ISO 3166 alpha-3).
+    #[arg(long, value_name = "CODE")]
+    pub country_code: Option<String>,
+    /// City code.
+    #[arg(long, value_name = "CODE")]
+    pub city_code: Option<String>,
+    /// Supplier code.
+    #[arg(long, value_name = "CODE")]
+    pub supplier_code: Option<String>,
+    /// Time unit: 1 day, 2 week, 3 month, 4 year, 10 unlimited.
+    #[arg(long, value_name = "N")]
+    pub unit: Option<i64>,
+    /// ISP type: 1 single, 2 dual, 3 native, 4 datacenter.
+    #[arg(long, value_name = "N")]
+    pub isp_type: Option<i64>,
+    /// Network type: 1 native, 2 broadcast.
+    #[arg(long, value_name = "N")]
+    pub net_type: Option<i64>,
+    /// Duration in units.
+    #[arg(long, value_name = "N")]
+    pub duration: Option<i64>,
+}
+
+/// One product.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductArgs {
+    /// Product number.
+    #[arg(value_name = "PRODUCT_NO")]
+    pub product_no: String,
+}
+
+/// A product's areas.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductAreasArgs {
+    /// Product number.
+    #[arg(value_name = "PRODUCT_NO")]
+    pub product_no: String,
+    /// The product's proxy type.
+    #[arg(long, value_name = "N")]
+    pub proxy_type: i64,
+}
+
+/// How to follow an order that was just placed.
+#[derive(Args, Clone, Copy, Debug, Default)]
+pub struct WaitArgs {
+    /// Wait until the order finishes, showing progress on stderr.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this long (default 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Option<Duration>,
+}
+
+/// `instance/open` with one parameter line built from flags.
+#[derive(Args)]
+pub struct OpenArgs {
+    /// Product number (when given, the filters below it are ignored by the platform).
+    #[arg(long = "product", value_name = "P")]
+    pub product_no: Option<String>,
+    /// How many instances (static products: 1..20).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub count: i64,
+    /// How many purchase cycles (a cycle is the product's duration x unit).
+    #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
+    pub cycle_times: i64,
+    /// Your order number: the platform de-duplicates on it (generated when absent).
+    #[arg(long, value_name = "X")]
+    pub app_order_no: Option<String>,
+    /// Proxy type filter (used without `--product`).
+    #[arg(long, value_name = "N")]
+    pub proxy_type: Option<i64>,
+    /// Country filter.
+    #[arg(long, value_name = "CODE")]
+    pub country_code: Option<String>,
+    /// City filter.
+    #[arg(long, value_name = "CODE")]
+    pub city_code: Option<String>,
+    /// Supplier filter.
+    #[arg(long, value_name = "CODE")]
+    pub supplier_code: Option<String>,
+    /// Unit filter.
+    #[arg(long, value_name = "N")]
+    pub unit: Option<i64>,
+    /// ISP type filter.
+    #[arg(long, value_name = "N")]
+    pub isp_type: Option<i64>,
+    /// Duration filter.
+    #[arg(long, value_name = "N")]
+    pub duration: Option<i64>,
+    /// Renew automatically.
+    #[arg(long)]
+    pub renew: bool,
+    /// Extra bandwidth in Mbps.
+    #[arg(long = "ext-bandwidth", value_name = "MBPS")]
+    pub ext_band_width: Option<i64>,
+    /// Main user the flow goes to (dynamic products).
+    #[arg(long, value_name = "NAME")]
+    pub app_username: Option<String>,
+    /// Flow in MB (dynamic products).
+    #[arg(long, value_name = "MB")]
+    pub flow: Option<i64>,
+    /// Bridge: 0 follow the app, 1 no, 2 yes.
+    #[arg(long, value_name = "N")]
+    pub use_bridge: Option<i64>,
+    /// Project id.
+    #[arg(long, value_name = "ID")]
+    pub project_id: Option<String>,
+    /// CIDR block and count, `CIDR:COUNT` (repeatable).
+    #[arg(long = "cidr", value_name = "CIDR:COUNT", value_parser = parse_cidr)]
+    pub cidr_blocks: Vec<CidrArg>,
+    /// Waiting for the order.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// A `--cidr CIDR:COUNT` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CidrArg {
+    /// The block, e.g. `10.1.0.0/24`.
+    pub cidr: String,
+    /// How many instances from it.
+    pub count: i64,
+}
+
+fn parse_cidr(text: &str) -> Result<CidrArg, String> {
+    let (cidr, count) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{text}` is not CIDR:COUNT"))?;
+    let count = count
+        .parse()
+        .map_err(|_| format!("count `{count}` in `{text}` is not a number"))?;
+    Ok(CidrArg {
+        cidr: cidr.to_owned(),
+        count,
+    })
+}
+
+/// `instance/open/assign/ip`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenAssignedIpArgs {
+    /// Product number.
+    #[arg(long = "product", value_name = "P")]
+    pub product_no: String,
+    /// The IP to buy.
+    #[arg(long = "ip", value_name = "IP")]
+    pub assign_ip: String,
+    /// How many purchase cycles.
+    #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
+    pub cycle_times: i64,
+    /// Your order number (generated when absent).
+    #[arg(long, value_name = "X")]
+    pub app_order_no: Option<String>,
+    /// Renew automatically.
+    #[arg(long)]
+    pub renew: bool,
+    /// Extra bandwidth in Mbps.
+    #[arg(long = "ext-bandwidth", value_name = "MBPS")]
+    pub ext_band_width: Option<i64>,
+    /// Bridge: 0 follow the app, 1 no, 2 yes.
+    #[arg(long, value_name = "N")]
+    pub use_bridge: Option<i64>,
+    /// Waiting for the order.
+    #[command(flatten)]
+    #[serde(skip)]
+    pub wait: WaitArgs,
+}
+
+/// `assign/ip/info`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedIpInfoArgs {
+    /// The IP to ask about.
+    #[arg(value_name = "IP")]
+    pub ip: String,
+}
+
+/// `instance/renew`: every instance gets the same cycles (and duration, if given).
+#[derive(Args)]
+pub struct RenewArgs {
+    /// Your order number for the renewal (generated when absent).
+    #[arg(long, value_name = "X")]
+    pub app_order_no: Option<String>,
+    /// Instances to renew.
+    #[arg(value_name = "INSTANCE_NO", required = true)]
+    pub instances: Vec<String>,
+    /// Cycles to add to each instance.
+    #[arg(long = "cycles", value_name = "C")]
+    pub cycle_times: Option<i64>,
+    /// Duration to add to each instance (the older field; `--cycles` supersedes it).
+    #[arg(long, value_name = "N")]
+    pub duration: Option<i64>,
+    /// Waiting for the order.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// `instance/release`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseArgs {
+    /// Your order number for the release.
+    #[arg(long, value_name = "X")]
+    pub order_no: String,
+    /// Instances to release.
+    #[arg(value_name = "INSTANCE_NO", required = true)]
+    pub instances: Vec<String>,
+    /// Waiting for the order.
+    #[command(flatten)]
+    #[serde(skip)]
+    pub wait: WaitArgs,
+}
+
+/// `instance/aftersale`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AfterSaleArgs {
+    /// Your order number for the release.
+    #[arg(long, value_name = "X")]
+    pub order_no: String,
+    /// Instances to release.
+    #[arg(value_name = "INSTANCE_NO", required = true)]
+    pub instances: Vec<String>,
+    /// Remark.
+    #[arg(long, default_value = "")]
+    pub remark: String,
+    /// Reason.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// DingTalk user to notify, `UID:PHONE` (repeatable).
+    #[arg(long = "dingtalk-user", value_name = "UID:PHONE", value_parser = parse_dingtalk)]
+    pub ding_talk_user_list: Vec<DingTalkArg>,
+    /// Waiting for the order.
+    #[command(flatten)]
+    #[serde(skip)]
+    pub wait: WaitArgs,
+}
+
+/// A `--dingtalk-user UID:PHONE` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DingTalkArg {
+    /// DingTalk user id.
+    pub uid: String,
+    /// Phone number.
+    pub phone: String,
+}
+
+fn parse_dingtalk(text: &str) -> Result<DingTalkArg, String> {
+    let (uid, phone) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not UID:PHONE"))?;
+    Ok(DingTalkArg {
+        uid: uid.to_owned(),
+        phone: phone.to_owned(),
+    })
+}
+
+/// `instance/reset/password`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetPasswordsArgs {
+    /// Instances whose passwords to reset.
+    #[arg(value_name = "INSTANCE_NO", required = true)]
+    #[serde(rename = "instanceNoList")]
+    pub instances: Vec<String>,
+    /// Idempotency key, up to 32 of A-Z a-z 0-9 _ (generated when absent).
+    #[arg(long, value_name = "ID")]
+    pub reset_no: Option<String>,
+}
+
+/// `order`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderArgs {
+    /// The platform's order number.
+    #[arg(value_name = "ORDER_NO")]
+    pub order_no: String,
+    /// Your order number, to cross-check.
+    #[arg(long, value_name = "X")]
+    pub app_order_no: Option<String>,
+    /// Page of the order's instances.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub page: i64,
+    /// Instances per page (max 100).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub page_size: i64,
+}
+
+/// A page over a time window (`2006-01-02 15:04:05` times).
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimePageArgs {
+    /// Page number, from 1.
+    #[arg(long, value_name = "N")]
+    pub page: Option<i64>,
+    /// Items per page (max 100).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<i64>,
+    /// From this time, `YYYY-MM-DD hh:mm:ss`.
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Until this time, `YYYY-MM-DD hh:mm:ss`.
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+}
+
+/// `instance`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstancesArgs {
+    /// Instance numbers.
+    #[arg(value_name = "INSTANCE_NO", required = true)]
+    pub instances: Vec<String>,
+}
+
+/// `user`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertUserArgs {
+    /// Your name for the user (omit to let the platform choose).
+    #[arg(long, value_name = "NAME")]
+    pub app_username: Option<String>,
+    /// The user's password.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Phone number.
+    #[arg(long, default_value = "")]
+    pub phone: String,
+    /// Email address.
+    #[arg(long, default_value = "")]
+    pub email: String,
+    /// Authentication: 1 none, 2 person, 3 company.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub auth_type: i64,
+    /// Authenticated name.
+    #[arg(long)]
+    pub auth_name: Option<String>,
+    /// Identity document number.
+    #[arg(long, default_value = "")]
+    pub no: String,
+    /// VSP.
+    #[arg(long)]
+    pub vsp: Option<String>,
+    /// Status: 1 normal, 2 disabled.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub status: i64,
+}
+
+/// `userAuth`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncUserAuthArgs {
+    /// The platform's user name.
+    #[arg(long, required_unless_present = "app_username")]
+    pub username: Option<String>,
+    /// Your user name.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: Option<String>,
+    /// Authentication: 1 none, 2 person, 3 company.
+    #[arg(long, value_name = "N")]
+    pub auth_type: i64,
+    /// Authenticated name.
+    #[arg(long)]
+    pub auth_name: Option<String>,
+    /// Identity document number.
+    #[arg(long)]
+    pub no: Option<String>,
+    /// VSP.
+    #[arg(long)]
+    pub vsp: Option<String>,
+}
+
+/// `proxy/user`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertProxyUserArgs {
+    /// Your name for the proxy user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: Option<String>,
+    /// The proxy user's password.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Flow limit in bytes (-1: none).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true, value_name = "BYTES")]
+    pub limit_flow: i64,
+    /// The main user's platform name.
+    #[arg(
+        long,
+        required_unless_present = "app_main_username",
+        value_name = "NAME"
+    )]
+    pub main_username: Option<String>,
+    /// Your name for the main user.
+    #[arg(long, value_name = "NAME")]
+    pub app_main_username: Option<String>,
+    /// Remark.
+    #[arg(long)]
+    pub remark: Option<String>,
+    /// Status: 1 normal, 2 disabled.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub status: i64,
+}
+
+/// `proxy/user/info`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyUserArgs {
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// Your name for the proxy user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+}
+
+/// `proxy/user/flow/limit`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetFlowLimitArgs {
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// Your name for the proxy user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// Flow limit in bytes (-1: none).
+    #[arg(long, allow_negative_numbers = true, value_name = "BYTES")]
+    pub limit_flow: i64,
+    /// Remark.
+    #[arg(long)]
+    pub remark: Option<String>,
+}
+
+/// `proxy/info`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyBalanceArgs {
+    /// The platform's user name.
+    #[arg(long, required_unless_present = "app_username")]
+    pub username: Option<String>,
+    /// Your user name.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: Option<String>,
+    /// Proxy type (104 or 105 for dynamic).
+    #[arg(long, value_name = "N")]
+    pub proxy_type: i64,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+}
+
+/// `proxy/draw/pwd`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrawPwdArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// Region code to draw from.
+    #[arg(long, value_name = "CODE")]
+    pub address_code: Option<String>,
+    /// Sticky session minutes, 1..120 (default 5).
+    #[arg(long, value_name = "MIN")]
+    pub sess_time: Option<i64>,
+    /// How many proxies.
+    #[arg(long, value_name = "N")]
+    pub num: Option<i64>,
+    /// Proxy type.
+    #[arg(long, value_name = "N")]
+    pub proxy_type: Option<i64>,
+    /// Flow cap per proxy.
+    #[arg(long, value_name = "N")]
+    pub max_flow_limit: Option<i64>,
+}
+
+/// `proxy/draw/api`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrawApiArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// Proxy type.
+    #[arg(long, value_name = "N")]
+    pub proxy_type: i64,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// How many proxies per call.
+    #[arg(long, value_name = "N")]
+    pub num: Option<i64>,
+    /// Region code to draw from.
+    #[arg(long, value_name = "CODE")]
+    pub address_code: Option<String>,
+    /// `socks5` or `http`.
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// `txt` or `json`.
+    #[arg(long)]
+    pub return_type: Option<String>,
+    /// Line delimiter for txt, 1..5.
+    #[arg(long, value_name = "N")]
+    pub delimiter: Option<i64>,
+    /// Flow cap per proxy.
+    #[arg(long, value_name = "N")]
+    pub max_flow_limit: Option<i64>,
+}
+
+/// `proxy/flow/use/log`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowLogArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// From this time, `YYYY-MM-DD hh:mm:ss`.
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Until this time, `YYYY-MM-DD hh:mm:ss`.
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// Page number, from 1.
+    #[arg(long, value_name = "N")]
+    pub page: Option<i64>,
+    /// Items per page (max 100).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<i64>,
+}
+
+/// `proxy/addIpWhiteList`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhitelistArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// The IP.
+    #[arg(long)]
+    pub ip: String,
+    /// Proxy type.
+    #[arg(long, value_name = "N")]
+    pub proxy_type: i64,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+}
+
+/// `proxy/delIpWhiteList`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhitelistRemoveArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// The IP.
+    #[arg(long)]
+    pub ip: String,
+    /// Proxy type.
+    #[arg(long, default_value_t = 104, value_name = "N")]
+    pub proxy_type: i64,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+}
+
+/// `proxy/return`.
+#[derive(Args, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnProxyArgs {
+    /// Your name for the (proxy) user.
+    #[arg(long, value_name = "NAME")]
+    pub app_username: String,
+    /// Proxy type.
+    #[arg(long, value_name = "N")]
+    pub proxy_type: i64,
+    /// Product number.
+    #[arg(long, value_name = "P")]
+    pub product_no: String,
+    /// IPs to return.
+    #[arg(long, value_name = "N")]
+    pub ip_num: Option<i64>,
+    /// Flow to return, in MB.
+    #[arg(long, value_name = "MB")]
+    pub flow_num: Option<i64>,
+    /// Remark (up to 250 characters).
+    #[arg(long)]
+    pub remark: Option<String>,
+}
+
+/// `raw`.
+#[derive(Args)]
+pub struct RawArgs {
+    /// The path, e.g. `/api/open/app/info/v2`, or just its middle, e.g. `info`.
+    #[arg(value_name = "PATH")]
+    pub path: String,
+    /// The request's JSON params (`-` reads stdin; absent: no params).
+    #[arg(value_name = "JSON")]
+    pub json: Option<String>,
+}
+
+/// `emulator ...`.
+#[derive(Subcommand)]
+pub enum EmulatorCommand {
+    /// Run the emulator in the foreground until Ctrl-C or SIGTERM. Its app key and
+    /// secret are the global `--app-key` / `--app-secret` (default: the demo app's).
+    Serve(EmulatorServeArgs),
+}
+
+/// `emulator serve`.
+#[derive(Args)]
+pub struct EmulatorServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Where the emulator sends callbacks (overrides the app's default).
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// Load state from this file at start and save it there on exit.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+}
+
+/// `callback ...`.
+#[derive(Subcommand)]
+pub enum CallbackCommand {
+    /// Receive callbacks, print each as one JSON line, and (with credentials) fetch
+    /// what it names.
+    Listen(CallbackListenArgs),
+}
+
+/// `callback listen`.
+#[derive(Args)]
+pub struct CallbackListenArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub addr: SocketAddr,
+    /// Do not fetch the order / instance / product a callback names.
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+/// `codec ...`.
+#[derive(Subcommand)]
+pub enum CodecCommand {
+    /// Raw bytes on stdin -> base64 ciphertext on stdout.
+    Encrypt,
+    /// Base64 ciphertext on stdin -> raw bytes on stdout.
+    Decrypt,
+    /// A captured request or response envelope (JSON) on stdin -> its decrypted
+    /// params / data as JSON on stdout; the envelope's other fields go to stderr.
+    Open(CodecOpenArgs),
+}
+
+/// `codec open`.
+#[derive(Args)]
+pub struct CodecOpenArgs {
+    /// Print `{"envelope": {...}, "payload": ...}` on stdout instead of the payload alone.
+    #[arg(long)]
+    pub with_envelope: bool,
+}
+
+/// `demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Days to advance the emulator clock between renewing and releasing.
+    #[arg(long, default_value_t = 20, value_name = "DAYS")]
+    pub advance_days: u32,
+}
+
+/// `completions`.
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}

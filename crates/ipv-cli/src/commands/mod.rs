@@ -1,0 +1,4 @@
+//! One module per group of subcommands.
+
+pub(crate) mod codec;
+pub(crate) mod completions;

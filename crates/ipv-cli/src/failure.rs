@@ -1,0 +1,92 @@
+//! Why a command failed, and the exit code each reason maps to.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// The class of a failure; each has its own exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// The platform answered with a non-200 code (exit 1).
+    Api,
+    /// The command line or configuration was wrong (exit 2).
+    Usage,
+    /// The request did not complete, or anything else went wrong (exit 3).
+    Other,
+    /// Whoever read stdout stopped reading (`ipv ... | head`): not an error (exit 0).
+    ReaderGone,
+}
+
+impl FailureKind {
+    /// The process exit code for this kind.
+    pub(crate) fn exit_code(self) -> u8 {
+        match self {
+            Self::Api => 1,
+            Self::Usage => 2,
+            Self::Other => 3,
+            Self::ReaderGone => 0,
+        }
+    }
+}
+
+/// A failed command: its kind and a message for stderr.
+///
+/// Messages are built from typed errors whose Display never holds the app secret or a
+/// decrypted payload, and from this crate's own text.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) kind: FailureKind,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Usage,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Other,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn api(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Api,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message to stderr and returns the exit code.
+    pub(crate) fn report(&self) -> ExitCode {
+        if self.kind != FailureKind::ReaderGone {
+            eprintln!("error: {}", self.message);
+        }
+        ExitCode::from(self.kind.exit_code())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader went away (`ipv ... | head`): nothing left to say.
+            return Self {
+                kind: FailureKind::ReaderGone,
+                message: String::new(),
+            };
+        }
+        Self::other(format!("i/o: {err}"))
+    }
+}
+
+/// The result of a command.
+pub(crate) type CmdResult<T = ()> = Result<T, Failure>;
