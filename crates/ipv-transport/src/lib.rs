@@ -3,6 +3,86 @@
 //! [`HttpTransport`] is one object-safe method: send an [`http::Request`] with a
 //! [`Bytes`] body, get an [`http::Response`] with a [`Bytes`] body. The client holds it as
 //! [`SharedTransport`] (`Arc<dyn HttpTransport>`), so any HTTP stack can be plugged in.
+//! Failures are a [`TransportError`] whose [`TransportErrorKind`] tells retry logic whether
+//! the request may have reached the server.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `hyper` | yes | [`HyperTransport`]: hyper 1 + hyper-util's pooled client, HTTPS through rustls (ring, Mozilla roots), HTTP/1.1 and HTTP/2, connect / whole-request timeouts, a response size limit, HTTP(S)_PROXY / NO_PROXY |
+//! | `native-roots` | no | [`TlsRoots::Native`]: trust the operating system's root certificates |
+//! | `test-util` | no | `test_util`: replay, capture, closure and never-answering transports |
+//!
+//! With no features the crate is the trait, the error and nothing else.
+//!
+//! # Example
+//!
+//! Any type can be a transport; here one that answers every request with a teapot:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ipv_transport::{BoxFuture, Bytes, HttpTransport, SharedTransport, TransportError};
+//!
+//! #[derive(Debug)]
+//! struct Teapot;
+//!
+//! impl HttpTransport for Teapot {
+//!     fn send(
+//!         &self,
+//!         req: http::Request<Bytes>,
+//!     ) -> BoxFuture<'static, Result<http::Response<Bytes>, TransportError>> {
+//!         let body = Bytes::from(format!("no coffee at {}", req.uri().path()));
+//!         Box::pin(async move {
+//!             http::Response::builder()
+//!                 .status(418)
+//!                 .body(body)
+//!                 .map_err(|e| TransportError::other("cannot build the response").with_source(e))
+//!         })
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let transport: SharedTransport = Arc::new(Teapot);
+//! let request = http::Request::post("http://127.0.0.1:8080/api/open/app/info/v2")
+//!     .body(Bytes::from_static(b"{}"))
+//!     .unwrap();
+//! let response = transport.send(request).await?;
+//! assert_eq!(response.status(), 418);
+//! assert_eq!(response.body().as_ref(), b"no coffee at /api/open/app/info/v2");
+//! # Ok::<(), TransportError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The default transport, with every limit spelled out (these are the defaults):
+//!
+//! ```
+//! # #[cfg(feature = "hyper")] {
+//! use std::time::Duration;
+//! use ipv_transport::{HyperTransport, SharedTransport};
+//!
+//! let transport = HyperTransport::builder()
+//!     .connect_timeout(Duration::from_secs(10))
+//!     .request_timeout(Duration::from_secs(30))
+//!     .max_response_body(16 * 1024 * 1024)
+//!     .proxy_from_env(true)
+//!     .build()?;
+//! let shared: SharedTransport = std::sync::Arc::new(transport);
+//! # drop(shared);
+//! # }
+//! # Ok::<(), ipv_transport::TransportError>(())
+//! ```
+//!
+//! [`HyperTransport`] needs a Tokio runtime with its time driver enabled (for example
+//! `#[tokio::main]`, or a runtime built with `enable_all()`).
+#![cfg_attr(
+    not(feature = "hyper"),
+    doc = "\n[`HyperTransport`]: #features\n[`TlsRoots::Native`]: #features"
+)]
+#![cfg_attr(
+    all(feature = "hyper", not(feature = "native-roots")),
+    doc = "\n[`TlsRoots::Native`]: #features"
+)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -12,6 +92,26 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use bytes::Bytes;
+pub use http;
+
+mod error;
+pub use error::{TransportError, TransportErrorKind};
+
+#[cfg(feature = "hyper")]
+mod hyper_transport;
+#[cfg(feature = "hyper")]
+pub use hyper_transport::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT, HyperTransport, HyperTransportBuilder, TlsRoots,
+};
+
+#[cfg(feature = "hyper")]
+pub mod proxy;
+#[cfg(feature = "hyper")]
+pub use proxy::ProxyConfig;
+
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 /// A boxed, sendable future, as returned by [`HttpTransport::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -38,94 +138,5 @@ impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
         req: http::Request<Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Bytes>, TransportError>> {
         (**self).send(req)
-    }
-}
-
-/// What kind of failure a [`TransportError`] is, so retry logic can classify it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// No connection could be made (DNS, refused, TLS handshake). The request was not sent.
-    Connect,
-    /// A deadline passed (connect or whole request). The request may have been sent.
-    Timeout,
-    /// The connection failed mid-exchange. The request may have been sent.
-    Io,
-    /// The response body was larger than the configured limit.
-    BodyTooLarge,
-    /// Anything else (a bad URL, an unsupported scheme, a proxy refusal).
-    Other,
-}
-
-impl fmt::Display for TransportErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Connect => "connect",
-            Self::Timeout => "timeout",
-            Self::Io => "i/o",
-            Self::BodyTooLarge => "body too large",
-            Self::Other => "other",
-        })
-    }
-}
-
-/// A failure to exchange a request and response.
-#[derive(Debug)]
-pub struct TransportError {
-    kind: TransportErrorKind,
-    message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-impl TransportError {
-    /// A new error of `kind` with a human-readable message.
-    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// Attaches the underlying cause.
-    #[must_use]
-    pub fn with_source(
-        mut self,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        self.source = Some(source.into());
-        self
-    }
-
-    /// The kind of failure.
-    #[must_use]
-    pub fn kind(&self) -> TransportErrorKind {
-        self.kind
-    }
-
-    /// Whether the request certainly did not reach the server.
-    #[must_use]
-    pub fn is_connect(&self) -> bool {
-        self.kind == TransportErrorKind::Connect
-    }
-
-    /// Whether a deadline passed.
-    #[must_use]
-    pub fn is_timeout(&self) -> bool {
-        self.kind == TransportErrorKind::Timeout
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} error: {}", self.kind, self.message)
-    }
-}
-
-impl std::error::Error for TransportError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
