@@ -1,0 +1,148 @@
+//! Decoding arbitrary bytes or arbitrary JSON as any response type returns a result;
+//! it never panics. (The same bodies make good fuzz targets.)
+
+use ipv_types::*;
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// Decodes `bytes` as every response type and as the request types a server decodes.
+fn decode_everything(bytes: &[u8]) {
+    macro_rules! each {
+        ($($t:ty),* $(,)?) => {$(
+            let _ = serde_json::from_slice::<$t>(bytes);
+        )*};
+    }
+    each!(
+        AppInfo,
+        Vec<Area>,
+        Vec<City>,
+        Vec<Product>,
+        Product,
+        Vec<ProductArea>,
+        Vec<Project>,
+        OrderReceipt,
+        AssignedIpInfo,
+        ResetPasswordsResult,
+        Order,
+        Page<OrderItem>,
+        Vec<Instance>,
+        Page<Instance>,
+        Account,
+        UserAuthStatus,
+        ProxyUser,
+        NoData,
+        ProxyBalance,
+        DrawnProxies,
+        DrawApiUrls,
+        Page<FlowUsage>,
+        IpWhitelist,
+        ReturnedProxy,
+        ResponseEnvelope,
+        RequestEnvelope,
+        CallbackAck,
+        AppInfoRequest,
+        AreasRequest,
+        CitiesRequest,
+        ProductsRequest,
+        ProductRequest,
+        ProductAreasRequest,
+        ProjectsRequest,
+        OpenInstancesRequest,
+        OpenAssignedIpRequest,
+        AssignedIpInfoRequest,
+        RenewInstancesRequest,
+        ReleaseInstancesRequest,
+        AfterSaleReleaseRequest,
+        ResetPasswordsRequest,
+        OrderRequest,
+        OrdersRequest,
+        InstancesRequest,
+        InstanceListRequest,
+        UpsertUserRequest,
+        SyncUserAuthRequest,
+        UpsertProxyUserRequest,
+        ProxyUserRequest,
+        SetProxyUserFlowLimitRequest,
+        ProxyBalanceRequest,
+        DrawWithPasswordRequest,
+        DrawApiUrlRequest,
+        FlowUsageLogRequest,
+        AddIpWhitelistRequest,
+        RemoveIpWhitelistRequest,
+        ReturnDynamicProxyRequest,
+    );
+}
+
+/// Any JSON value, with the keys the types look for so decoding goes deep.
+fn json_value() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("productNo".to_owned()),
+        Just("proxyType".to_owned()),
+        Just("costPrice".to_owned()),
+        Just("inventory".to_owned()),
+        Just("useType".to_owned()),
+        Just("protocol".to_owned()),
+        Just("cidrBlocks".to_owned()),
+        Just("openAt".to_owned()),
+        Just("canBuyStatus".to_owned()),
+        Just("instances".to_owned()),
+        Just("list".to_owned()),
+        Just("port".to_owned()),
+        Just("amount".to_owned()),
+        Just("status".to_owned()),
+        Just("type".to_owned()),
+        Just("sessTime".to_owned()),
+        Just("startTime".to_owned()),
+        Just("returnAmount".to_owned()),
+        "[a-zA-Z]{1,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,24}".prop_map(Value::String),
+        "[0-9 ,.-]{0,12}".prop_map(Value::String),
+        Just(Value::String("0001-01-01T00:00:00Z".into())),
+        Just(Value::String("2024-07-26T09:49:27+08:00".into())),
+    ];
+    leaf.prop_recursive(4, 64, 8, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((key.clone(), inner), 0..10)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        decode_everything(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_json(value in json_value()) {
+        let bytes = serde_json::to_vec(&value).unwrap();
+        decode_everything(&bytes);
+        // A list of such values too, for the Vec<_> responses.
+        decode_everything(&serde_json::to_vec(&Value::Array(vec![value])).unwrap());
+    }
+}
+
+#[test]
+fn the_fixtures_and_their_corruptions() {
+    let products = include_bytes!("../../../benches/fixtures/products-100.json");
+    decode_everything(products);
+    for cut in [0, 1, 100, 1000, products.len() / 2, products.len() - 1] {
+        decode_everything(&products[..cut]);
+    }
+    let mut flipped = products.to_vec();
+    for i in (0..flipped.len()).step_by(997) {
+        flipped[i] ^= 0x20;
+    }
+    decode_everything(&flipped);
+}
