@@ -65,4 +65,29 @@ printf '\x00\303\251t\303\251\n' | seed open_b64 non-ascii
 { printf '\x02'; printf '{"list":null}' | enc "$k256" -a -A; } | seed open_b64 aes256-valid
 { printf '\x02'; bytes 32 z | enc "$k256" -a; } | seed open_b64 aes256-line-wrapped
 
+# decode_types: JSON (and callback queries) as the platform sends them.
+products="$(cat ../benches/fixtures/products-100.json)"
+first_product="${products%%\},\{\"productNo*}}"  # up to the end of the first object
+first_product="${first_product#\[}"
+: | seed decode_types empty
+printf '{}' | seed decode_types empty-object
+printf '[]' | seed decode_types empty-list
+printf 'null' | seed decode_types null
+printf '%s' "$first_product" | seed decode_types product-from-fixture
+printf '[%s,%s]' "$first_product" "$first_product" | seed decode_types products-two
+printf '%s' '{"productNo":"p1","inventory":"1000","costPrice":"2.00","proxyType":999,"cidrBlocks":null,"newField":{"a":[1,2.5,"x"]}}' \
+    | seed decode_types product-loose
+printf '%s' '{"instanceNo":"ins_1","proxyType":103,"protocol":"1,2","ip":"1.2.3.4","port":"8080","userExpired":1735689600,"flowTotal":"1024","flowBalance":12.5,"status":3,"renew":1,"bridges":null,"openAt":"2024-07-26T09:49:27+08:00","renewAt":"0001-01-01T00:00:00Z","releaseAt":"0001-01-01T00:00:00Z","productNo":"p1","extendIp":"","vendorNew":7}' \
+    | seed decode_types instance
+printf '%s' '{"orderNo":"C1","appOrderNo":"A1","type":1,"status":5,"count":"2","amount":"4.00","refund":1,"page":1,"pageSize":10,"total":1,"instances":[{"instanceNo":"ins_1","status":77}]}' \
+    | seed decode_types order
+printf '%s' '{"page":"1","pageSize":20,"total":1,"curPage":1,"list":[{"orderNo":"C1","type":9,"status":3,"amount":"0.10","createdAt":"2024-07-26T09:49:27Z","extra":true}]}' \
+    | seed decode_types order-page
+printf '%s' '{"appName":"demo","coin":"123.4500","useBridge":2,"callbackUrl":"https://example.invalid/cb","status":1}' \
+    | seed decode_types app-info
+printf '%s' '{"reqId":"reqId_1","code":200,"msg":"ok","data":"5cfJMwX0w65sEQVBxu9zHw=="}' | seed decode_types response-envelope
+printf '%s' '{"reqId":"reqId_2","code":10031,"msg":"no such order","data":null}' | seed decode_types response-envelope-error
+printf '%s' 'type=order&no=C20240726&op=1' | seed decode_types callback-order
+printf '%s' '?type=instance&no=ins%5F1+x&op=' | seed decode_types callback-instance-escaped
+
 for dir in seeds/*/; do echo "$dir: $(ls "$dir" | wc -l) seeds"; done

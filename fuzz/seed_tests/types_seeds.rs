@@ -1,0 +1,86 @@
+//! The `decode_types` fuzz body (`fuzz/src/types.rs`, the very file cargo-fuzz builds) run
+//! over the committed seeds in `fuzz/seeds/decode_types/`, so a plain `cargo test` on the
+//! stable toolchain exercises it, and each seed is checked to decode as what it holds.
+//!
+//! Runs as a test of `ipv-types` (a `[[test]]` stanza in its Cargo.toml points here) and
+//! as a test of the fuzz crate (`cd fuzz && cargo test`); the seed directory is found from
+//! either manifest.
+
+use std::fs;
+use std::path::PathBuf;
+
+#[allow(unreachable_pub)]
+#[path = "../src/types.rs"]
+mod bodies;
+
+/// The seed directory, from `crates/ipv-types` or from `fuzz`.
+fn seed_dir() -> PathBuf {
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    ["../../fuzz/seeds/decode_types", "seeds/decode_types"]
+        .iter()
+        .map(|relative| PathBuf::from(manifest).join(relative))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("no fuzz/seeds/decode_types beside {manifest}"))
+}
+
+/// Every seed by file name, sorted so failures are reproducible.
+fn seeds() -> Vec<(String, Vec<u8>)> {
+    let dir = seed_dir();
+    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read(&path).unwrap())
+        })
+        .collect();
+    seeds.sort();
+    assert!((5..=20).contains(&seeds.len()), "{} seeds", seeds.len());
+    seeds
+}
+
+#[test]
+fn every_seed_runs_and_decodes_as_what_it_holds() {
+    let accepted: Vec<(String, Vec<&str>)> = seeds()
+        .into_iter()
+        .map(|(name, bytes)| {
+            let types = bodies::decode_types(&bytes);
+            (name, types)
+        })
+        .collect();
+    let expect = |seed: &str, wanted: &[&str]| {
+        let (_, types) = accepted
+            .iter()
+            .find(|(name, _)| name == seed)
+            .unwrap_or_else(|| panic!("seed {seed} is missing"));
+        for ty in wanted {
+            assert!(
+                types.contains(ty),
+                "{seed} did not decode as {ty}: {types:?}"
+            );
+        }
+    };
+    let expect_none = |seed: &str| {
+        let (_, types) = accepted.iter().find(|(name, _)| name == seed).unwrap();
+        assert!(types.is_empty(), "{seed} decoded as {types:?}");
+    };
+
+    expect_none("empty");
+    expect_none("null");
+    expect("empty-list", &["Vec<Product>", "Vec<Instance>"]);
+    expect(
+        "empty-object",
+        &["Product", "Instance", "Order", "AppInfo", "Page<OrderItem>"],
+    );
+    expect("product-from-fixture", &["Product"]);
+    expect("products-two", &["Vec<Product>"]);
+    expect("product-loose", &["Product"]);
+    expect("instance", &["Instance"]);
+    expect("order", &["Order"]);
+    expect("order-page", &["Page<OrderItem>"]);
+    expect("app-info", &["AppInfo"]);
+    expect("response-envelope", &["ResponseEnvelope"]);
+    expect("response-envelope-error", &["ResponseEnvelope"]);
+    expect("callback-order", &["Callback"]);
+    expect("callback-instance-escaped", &["Callback"]);
+}
