@@ -1,1 +1,264 @@
-//! x
+//! A stateful local emulator of the ipipv open API v2.
+//!
+//! It serves all 30 endpoints at their real paths over real HTTP (hyper 1), with the
+//! real encrypted envelope (through `ipv-api`'s codec, the same code the client uses),
+//! and keeps state: balances, stock per product and CIDR block, asynchronous orders,
+//! instances, main accounts, proxy users, whitelists, usage and password resets. Orders
+//! move `pending -> processing -> done` on a schedule and end with a callback to the
+//! app's URL; a test clock makes instances expire; faults can be injected; a control API
+//! under `/__emulator/` (and [`Control`] in Rust) drives it all. See `docs/emulator.md`.
+//!
+//! ```
+//! use ipv_emulator::{Emulator, EmulatorConfig, OrderSchedule};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let config = EmulatorConfig::default().with_order_schedule(OrderSchedule::IMMEDIATE);
+//! let emulator = Emulator::start(config, "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("serving at {}", emulator.base_url());
+//!
+//! // The control API, from Rust: move the clock a day ahead, check the books.
+//! let control = emulator.control();
+//! let clock = control.advance_clock(86_400)?;
+//! assert_eq!(clock.offset_seconds, 86_400);
+//! control.check_invariants()?;
+//! assert_eq!(control.summary().apps[0].balance.to_string(), "10000.00");
+//!
+//! emulator.shutdown().await;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Security
+//!
+//! Every request that cannot be parsed, authenticated or decrypted gets one fixed,
+//! byte-identical answer (code 10001), so the emulator is no padding oracle; decrypted
+//! text is never echoed. The control API is unauthenticated: bind the emulator to
+//! loopback. The state file holds the apps' secrets in clear: keep it private.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod accounts;
+mod api;
+mod callbacks;
+mod catalogue;
+mod clock;
+mod config;
+mod control;
+mod faults;
+mod orders;
+mod persist;
+mod queries;
+mod records;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+pub use callbacks::{CallbackType, DeliveryAttempt};
+pub use config::{
+    AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
+    DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
+};
+pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
+pub use faults::FaultConfig;
+pub use state::FaultStats;
+
+use crate::clock::{Clock, ClockState};
+use crate::faults::FaultRng;
+use crate::server::{Shared, lock};
+use crate::state::State;
+
+/// The uniform body of every undecryptable request (HTTP 200, code 10001).
+pub const UNDECRYPTABLE_ANSWER: &str = server::UNDECRYPTABLE;
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration is invalid; the message names the field.
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    /// The state file exists but could not be read or parsed.
+    #[error("cannot load the state file: {0}")]
+    StateFile(String),
+    /// The address could not be bound.
+    #[error("cannot bind the emulator address: {0}")]
+    Bind(#[source] std::io::Error),
+    /// The callback transport could not be built.
+    #[error("cannot build the callback transport: {0}")]
+    Transport(String),
+}
+
+/// The emulator: see [`Emulator::start`] and [`Emulator::serve`].
+#[derive(Debug, Clone, Copy)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts an emulator on `addr` (port 0 picks a free port) and returns at once; it
+    /// runs on the current tokio runtime until [`EmulatorHandle::shutdown`].
+    ///
+    /// With [`EmulatorConfig::state_file`] set and the file present, the saved state is
+    /// loaded and orders in flight continue; otherwise the seeded state is used.
+    ///
+    /// # Errors
+    /// [`StartError`] for an invalid config, an unreadable state file or a bind failure.
+    pub async fn start(
+        config: EmulatorConfig,
+        addr: SocketAddr,
+    ) -> Result<EmulatorHandle, StartError> {
+        if config.apps.is_empty() {
+            return Err(StartError::Config(
+                "apps: at least one app is required".to_owned(),
+            ));
+        }
+        for app in &config.apps {
+            app.validate().map_err(StartError::Config)?;
+        }
+        let fresh_clock = ClockState {
+            base: config
+                .start_time
+                .unwrap_or_else(time::OffsetDateTime::now_utc),
+            offset_seconds: 0,
+        };
+        let loaded = match &config.state_file {
+            Some(path) => persist::read_if_present(path)
+                .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))?
+                .map(|bytes| {
+                    serde_json::from_slice::<State>(&bytes)
+                        .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))
+                })
+                .transpose()?,
+            None => None,
+        };
+        let mut state = match loaded {
+            Some(state) => state,
+            None => State::seeded(&config.apps, fresh_clock).map_err(StartError::Config)?,
+        };
+        // Apps named in the config exist even in an older state file.
+        for app in &config.apps {
+            if !state.apps.contains_key(&app.app_key) {
+                state.upsert_app(app.clone()).map_err(StartError::Config)?;
+            }
+        }
+        let transport = ipv_transport::HyperTransport::builder()
+            .connect_timeout(std::time::Duration::from_secs(2))
+            .request_timeout(config.callback_policy.timeout)
+            .no_proxy()
+            .build()
+            .map_err(|e| StartError::Transport(e.to_string()))?;
+        let listener = server::bind(addr).await.map_err(StartError::Bind)?;
+        let local_addr = listener.local_addr().map_err(StartError::Bind)?;
+        let shared = Arc::new(Shared {
+            clock: Mutex::new(Clock::new(state.clock)),
+            fault_rng: Mutex::new(FaultRng::new(state.faults.seed)),
+            keys: Mutex::new(Default::default()),
+            state: Mutex::new(state),
+            config,
+            wake_processor: Notify::new(),
+            wake_dispatcher: Notify::new(),
+            in_flight: Mutex::new(Default::default()),
+            transport: Arc::new(transport),
+        });
+        {
+            let mut state = lock(&shared.state);
+            shared.refresh_keys(&state);
+            shared.persist(&mut state);
+        }
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(server::accept_loop(
+                shared.clone(),
+                listener,
+                shutdown_rx.clone(),
+            )),
+            tokio::spawn(server::processor(shared.clone(), shutdown_rx.clone())),
+            tokio::spawn(server::dispatcher(shared.clone(), shutdown_rx)),
+        ];
+        tracing::info!(addr = %local_addr, "ipv emulator listening");
+        Ok(EmulatorHandle {
+            local_addr,
+            shared,
+            shutdown: shutdown_tx,
+            tasks,
+        })
+    }
+
+    /// Runs an emulator until `signal` completes (for example `tokio::signal::ctrl_c()`),
+    /// then shuts it down gracefully.
+    ///
+    /// # Errors
+    /// As [`Emulator::start`].
+    pub async fn serve<F>(
+        config: EmulatorConfig,
+        addr: SocketAddr,
+        signal: F,
+    ) -> Result<(), StartError>
+    where
+        F: std::future::Future + Send,
+    {
+        let handle = Self::start(config, addr).await?;
+        signal.await;
+        handle.shutdown().await;
+        Ok(())
+    }
+}
+
+/// A running emulator.
+pub struct EmulatorHandle {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// The bound address.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://{addr}`, the base URL to give a client.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The control API.
+    #[must_use]
+    pub fn control(&self) -> Control {
+        Control {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The first configured app (the default one).
+    #[must_use]
+    pub fn default_app(&self) -> Option<&AppConfig> {
+        self.shared.config.apps.first()
+    }
+
+    /// Stops accepting, lets open connections finish (up to 5 s), stops the background
+    /// tasks and writes the state file one last time. Undelivered callbacks stay queued
+    /// in the state file and are sent after a restart.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let mut state = lock(&self.shared.state);
+        self.shared.persist(&mut state);
+    }
+}

@@ -1,0 +1,543 @@
+//! Read-only endpoints over the catalogue, orders and instances, and password resets.
+
+use ipv_types::{
+    ApiCode, AppBridge, AppInfo, AppStatus, Area, AreasRequest, AssignedIpInfo,
+    AssignedIpInfoRequest, CitiesRequest, City, CodeList, Instance, InstanceListRequest,
+    InstancesRequest, Money, Order, OrderItem, OrderRequest, OrdersRequest, Page, PasswordReset,
+    Product, ProductArea, ProductAreasRequest, ProductRequest, ProductsRequest, Project,
+    ProjectsRequest, ResetPasswordsRequest, ResetPasswordsResult, ResetStatus, Toggle,
+};
+use time::OffsetDateTime;
+
+use crate::catalogue;
+use crate::records::{InstanceRecord, OrderLine, OrderRecord, ResetRecord};
+use crate::state::{ApiFailure, AppState, State};
+
+fn app<'a>(state: &'a State, app_key: &str) -> Result<&'a AppState, ApiFailure> {
+    state
+        .apps
+        .get(app_key)
+        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))
+}
+
+/// `info`.
+pub(crate) fn app_info(state: &State, app_key: &str) -> Result<AppInfo, ApiFailure> {
+    let app = app(state, app_key)?;
+    Ok(AppInfo {
+        app_name: app.config.name.clone(),
+        coin: app.balance,
+        use_bridge: if app.config.use_bridge {
+            AppBridge::Yes
+        } else {
+            AppBridge::No
+        },
+        callback_url: app.config.callback_url.clone().unwrap_or_default(),
+        credit: Some(app.config.credit.parse().unwrap_or(Money::ZERO)),
+        status: if app.config.enabled {
+            AppStatus::Normal
+        } else {
+            AppStatus::Disabled
+        },
+        ..AppInfo::default()
+    })
+}
+
+fn find_area<'a>(areas: &'a [Area], code: &str) -> Option<&'a Area> {
+    for area in areas {
+        if area.code == code {
+            return Some(area);
+        }
+        if let Some(found) = find_area(&area.children, code) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `area`: the whole tree, or the subtrees of the given codes (any level).
+pub(crate) fn areas(state: &State, req: AreasRequest) -> Result<Vec<Area>, ApiFailure> {
+    match req.codes.filter(|c| !c.is_empty()) {
+        None => Ok(state.catalogue.areas.clone()),
+        Some(codes) => {
+            let mut out = Vec::new();
+            for (i, code) in codes.iter().enumerate() {
+                match find_area(&state.catalogue.areas, code) {
+                    Some(area) => out.push(area.clone()),
+                    None => {
+                        return Err(ApiFailure::new(
+                            ApiCode::RegionNotFound,
+                            format!("no such region: codes[{i}]"),
+                        ));
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `city/list`: every city, or those whose city, state or country code is listed.
+pub(crate) fn cities(state: &State, req: CitiesRequest) -> Result<Vec<City>, ApiFailure> {
+    let cities = &state.catalogue.cities;
+    Ok(match req.codes.filter(|c| !c.is_empty()) {
+        None => cities.clone(),
+        Some(codes) => cities
+            .iter()
+            .filter(|c| {
+                codes.iter().any(|code| {
+                    *code == c.city_code || *code == c.state_code || *code == c.country_code
+                })
+            })
+            .cloned()
+            .collect(),
+    })
+}
+
+/// `product/query`.
+pub(crate) fn products(state: &State, req: ProductsRequest) -> Result<Vec<Product>, ApiFailure> {
+    if req.proxy_type.is_empty() {
+        return Err(ApiFailure::invalid(
+            "proxyType",
+            "at least one type is required",
+        ));
+    }
+    Ok(state
+        .catalogue
+        .products
+        .iter()
+        .filter(|p| {
+            req.proxy_type.contains(&p.proxy_type)
+                && req
+                    .product_no
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .is_none_or(|n| n == p.product_no)
+                && req
+                    .country_code
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .is_none_or(|c| c == p.country_code)
+                && req
+                    .city_code
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .is_none_or(|c| c == p.city_code)
+                && req
+                    .supplier_code
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .is_none_or(|c| c == p.supplier_code)
+                && req
+                    .unit
+                    .filter(|u| u.as_i64() != 0)
+                    .is_none_or(|u| u == p.unit)
+                && req
+                    .isp_type
+                    .filter(|i| i.as_i64() != 0)
+                    .is_none_or(|i| i == p.isp_type)
+                && req
+                    .net_type
+                    .filter(|i| i.as_i64() != 0)
+                    .is_none_or(|i| i == p.net_type)
+                && req
+                    .duration
+                    .filter(|d| *d != 0)
+                    .is_none_or(|d| i64::from(d) == p.duration)
+        })
+        .cloned()
+        .collect())
+}
+
+/// `product/info`.
+pub(crate) fn product(state: &State, req: ProductRequest) -> Result<Product, ApiFailure> {
+    if req.product_no.is_empty() {
+        return Err(ApiFailure::invalid("productNo", "is required"));
+    }
+    state
+        .catalogue
+        .product(&req.product_no)
+        .cloned()
+        .ok_or_else(|| ApiFailure::invalid("productNo", "no such product"))
+}
+
+/// `product/area`.
+pub(crate) fn product_areas(
+    state: &State,
+    req: ProductAreasRequest,
+) -> Result<Vec<ProductArea>, ApiFailure> {
+    let product = state
+        .catalogue
+        .product(&req.product_no)
+        .ok_or_else(|| ApiFailure::invalid("productNo", "no such product"))?;
+    if product.proxy_type != req.proxy_type {
+        return Err(ApiFailure::invalid(
+            "proxyType",
+            format!("the product's type is {}", product.proxy_type.as_i64()),
+        ));
+    }
+    Ok(state
+        .catalogue
+        .product_areas
+        .iter()
+        .filter(|a| a.product_no == req.product_no)
+        .cloned()
+        .collect())
+}
+
+/// `project/list`.
+pub(crate) fn projects(state: &State, req: ProjectsRequest) -> Result<Vec<Project>, ApiFailure> {
+    Ok(match req.codes.filter(|c| !c.is_empty()) {
+        None => state.catalogue.projects.clone(),
+        Some(codes) => state
+            .catalogue
+            .projects
+            .iter()
+            .filter(|p| codes.contains(&p.code))
+            .cloned()
+            .collect(),
+    })
+}
+
+/// `assign/ip/info`: purchasable when some assign-IP product's block holds the address
+/// and no live instance has it.
+pub(crate) fn assigned_ip_info(
+    state: &State,
+    req: AssignedIpInfoRequest,
+) -> Result<AssignedIpInfo, ApiFailure> {
+    if req.ip.parse::<std::net::Ipv4Addr>().is_err() {
+        return Err(ApiFailure::invalid("ip", "not an IPv4 address"));
+    }
+    let can_buy = !state.allocated_ips.contains(&req.ip)
+        && state.catalogue.products.iter().any(|p| {
+            p.assign_ip == Toggle::Yes
+                && p.enable.is_yes()
+                && p.cidr_blocks
+                    .iter()
+                    .any(|b| b.count > 0 && catalogue::block_contains(&b.cidr, &req.ip))
+        });
+    Ok(AssignedIpInfo {
+        ip: req.ip,
+        can_buy_status: can_buy,
+    })
+}
+
+/// The wire form of an instance.
+pub(crate) fn instance_dto(inst: &InstanceRecord) -> Instance {
+    Instance {
+        instance_no: inst.instance_no.clone(),
+        proxy_type: inst.proxy_type,
+        protocol: inst
+            .protocol
+            .parse()
+            .unwrap_or_else(|_| CodeList::default()),
+        ip: inst.ip.clone(),
+        port: inst.port,
+        region_id: inst.region_id.clone(),
+        country_code: inst.country_code.clone(),
+        city_code: inst.city_code.clone(),
+        use_type: inst
+            .use_type
+            .parse()
+            .unwrap_or_else(|_| CodeList::default()),
+        username: inst.username.clone(),
+        pwd: inst.pwd.clone(),
+        order_no: inst.order_no.clone(),
+        user_expired: inst.user_expired.map_or(0, OffsetDateTime::unix_timestamp),
+        flow_total: inst.flow_total,
+        flow_balance: inst.flow_balance,
+        status: inst.status,
+        renew: i64::from(inst.renew),
+        bridges: inst.bridges.clone(),
+        open_at: Some(inst.open_at),
+        renew_at: inst.renew_at,
+        release_at: inst.release_at,
+        product_no: inst.product_no.clone(),
+        extend_ip: String::new(),
+        ..Instance::default()
+    }
+}
+
+fn order_ref<'a>(
+    app: &'a AppState,
+    order_no: &str,
+    app_order_no: Option<&str>,
+) -> Option<&'a OrderRecord> {
+    app.orders.get(order_no).or_else(|| {
+        app_order_no
+            .filter(|s| !s.is_empty())
+            .and_then(|a| app.app_orders.get(a))
+            .and_then(|no| app.orders.get(no))
+    })
+}
+
+/// `order`: the order with one page of its instances.
+pub(crate) fn order(state: &State, app_key: &str, req: OrderRequest) -> Result<Order, ApiFailure> {
+    if req.order_no.is_empty() && req.app_order_no.as_deref().is_none_or(str::is_empty) {
+        return Err(ApiFailure::invalid("orderNo", "is required"));
+    }
+    if req.page_size > OrderRequest::MAX_PAGE_SIZE {
+        return Err(ApiFailure::invalid("pageSize", "must be at most 100"));
+    }
+    let app = app(state, app_key)?;
+    let order = order_ref(app, &req.order_no, req.app_order_no.as_deref())
+        .ok_or_else(|| ApiFailure::new(ApiCode::OrderNotFound, "no such order: orderNo"))?;
+    let page = req.page.max(1);
+    let size = if req.page_size == 0 {
+        10
+    } else {
+        req.page_size
+    };
+    let instances = order
+        .instances
+        .iter()
+        .skip(((page - 1) as usize).saturating_mul(size as usize))
+        .take(size as usize)
+        .filter_map(|no| app.instances.get(no))
+        .map(instance_dto)
+        .collect();
+    Ok(Order {
+        order_no: order.order_no.clone(),
+        app_order_no: order.app_order_no.clone(),
+        order_type: order.order_type,
+        status: order.status,
+        count: i64::from(order.count),
+        amount: order.amount,
+        refund: i64::from(!order.refunded.is_zero()),
+        page: i64::from(page),
+        page_size: i64::from(size),
+        total: order.instances.len() as i64,
+        instances,
+        ..Order::default()
+    })
+}
+
+fn in_range(
+    at: OffsetDateTime,
+    start: Option<ipv_types::time::QueryTime>,
+    end: Option<ipv_types::time::QueryTime>,
+) -> bool {
+    start.is_none_or(|s| at >= s.get().assume_utc())
+        && end.is_none_or(|e| at <= e.get().assume_utc())
+}
+
+fn paging(
+    page: Option<u32>,
+    page_size: Option<u32>,
+    default_size: u32,
+) -> Result<(u32, u32), ApiFailure> {
+    let page = page.unwrap_or(1).max(1);
+    let size = match page_size {
+        None | Some(0) => default_size,
+        Some(n) if n > 100 => return Err(ApiFailure::invalid("pageSize", "must be at most 100")),
+        Some(n) => n,
+    };
+    Ok((page, size))
+}
+
+fn page_of<T>(all: Vec<T>, page: u32, size: u32) -> Page<T> {
+    let total = all.len() as i64;
+    let list = all
+        .into_iter()
+        .skip(((page - 1) as usize).saturating_mul(size as usize))
+        .take(size as usize)
+        .collect();
+    Page {
+        page: i64::from(page),
+        page_size: i64::from(size),
+        total,
+        cur_page: i64::from(page),
+        list,
+    }
+}
+
+/// `order/list`, newest first.
+pub(crate) fn orders(
+    state: &State,
+    app_key: &str,
+    req: OrdersRequest,
+) -> Result<Page<OrderItem>, ApiFailure> {
+    let (page, size) = paging(req.page, req.page_size, 20)?;
+    let app = app(state, app_key)?;
+    let mut list: Vec<&OrderRecord> = app
+        .orders
+        .values()
+        .filter(|o| in_range(o.created_at, req.start_time, req.end_time))
+        .collect();
+    list.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then(b.order_no.cmp(&a.order_no))
+    });
+    let items = list
+        .into_iter()
+        .map(|o| {
+            let (city, ext, flow) = o
+                .lines
+                .iter()
+                .find_map(|l| match l {
+                    OrderLine::Open {
+                        product_no, param, ..
+                    } => Some((
+                        state
+                            .catalogue
+                            .product(product_no)
+                            .map(|p| p.city_code.clone())
+                            .unwrap_or_default(),
+                        i64::from(param.ext_band_width.unwrap_or(0)),
+                        i64::try_from(param.flow.unwrap_or(0)).unwrap_or(i64::MAX),
+                    )),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            OrderItem {
+                order_no: o.order_no.clone(),
+                app_order_no: o.app_order_no.clone(),
+                city_code: city,
+                instance_no: o.instances.join(","),
+                order_type: o.order_type,
+                status: o.status,
+                count: i64::from(o.count),
+                success_count: i64::from(o.success_count),
+                amount: o.amount,
+                ext_band_width: ext,
+                flow,
+                created_at: Some(o.created_at),
+                ..OrderItem::default()
+            }
+        })
+        .collect();
+    Ok(page_of(items, page, size))
+}
+
+/// `instance`: every listed instance must exist.
+pub(crate) fn instances(
+    state: &State,
+    app_key: &str,
+    req: InstancesRequest,
+) -> Result<Vec<Instance>, ApiFailure> {
+    if req.instances.is_empty() {
+        return Err(ApiFailure::invalid("instances", "at least one is required"));
+    }
+    let app = app(state, app_key)?;
+    req.instances
+        .iter()
+        .enumerate()
+        .map(|(i, no)| {
+            app.instances.get(no).map(instance_dto).ok_or_else(|| {
+                ApiFailure::new(
+                    ApiCode::InstanceNotFound,
+                    format!("no such instance: instances[{i}]"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `instance/list`, newest first.
+pub(crate) fn instance_list(
+    state: &State,
+    app_key: &str,
+    req: InstanceListRequest,
+) -> Result<Page<Instance>, ApiFailure> {
+    let (page, size) = paging(req.page, req.page_size, 20)?;
+    let app = app(state, app_key)?;
+    let mut list: Vec<&InstanceRecord> = app
+        .instances
+        .values()
+        .filter(|i| in_range(i.open_at, req.start_time, req.end_time))
+        .collect();
+    list.sort_by(|a, b| {
+        b.open_at
+            .cmp(&a.open_at)
+            .then(b.instance_no.cmp(&a.instance_no))
+    });
+    Ok(page_of(
+        list.into_iter().map(instance_dto).collect(),
+        page,
+        size,
+    ))
+}
+
+/// `instance/reset/password`: idempotent on resetNo (the first result is returned
+/// again; a resetNo reused for other instances is refused).
+pub(crate) fn reset_passwords(
+    state: &mut State,
+    app_key: &str,
+    req: ResetPasswordsRequest,
+) -> Result<ResetPasswordsResult, ApiFailure> {
+    if !ResetPasswordsRequest::is_valid_reset_no(&req.reset_no) {
+        return Err(ApiFailure::invalid(
+            "resetNo",
+            "must be 1 to 32 characters of A-Z, a-z, 0-9 and _",
+        ));
+    }
+    if req.instance_no_list.is_empty() {
+        return Err(ApiFailure::invalid(
+            "instanceNoList",
+            "at least one is required",
+        ));
+    }
+    let fingerprint = crate::records::fingerprint(
+        &req.instance_no_list
+            .iter()
+            .map(|s| s.as_bytes())
+            .collect::<Vec<_>>(),
+    );
+    let result = |record: &ResetRecord| ResetPasswordsResult {
+        list: record
+            .results
+            .iter()
+            .map(|(no, pwd)| PasswordReset {
+                instance_no: no.clone(),
+                new_password: pwd.clone(),
+                status: ResetStatus::Succeeded,
+            })
+            .collect(),
+        reset_no: record.reset_no.clone(),
+    };
+    {
+        let app = app(state, app_key)?;
+        if let Some(record) = app.resets.get(&req.reset_no) {
+            if record.fingerprint != fingerprint {
+                return Err(ApiFailure::invalid(
+                    "resetNo",
+                    "already used for a different instance list",
+                ));
+            }
+            return Ok(result(record));
+        }
+        for (i, no) in req.instance_no_list.iter().enumerate() {
+            match app.instances.get(no) {
+                Some(inst) if inst.is_live() => {}
+                _ => {
+                    return Err(ApiFailure::new(
+                        ApiCode::InstanceNotFound,
+                        format!("no such instance: instanceNoList[{i}]"),
+                    ));
+                }
+            }
+        }
+    }
+    let mut results = Vec::new();
+    for no in &req.instance_no_list {
+        let pwd = state.next_secret();
+        results.push((no.clone(), pwd));
+    }
+    let app = state
+        .apps
+        .get_mut(app_key)
+        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))?;
+    for (no, pwd) in &results {
+        if let Some(inst) = app.instances.get_mut(no) {
+            inst.pwd = pwd.clone();
+        }
+    }
+    let record = ResetRecord {
+        reset_no: req.reset_no.clone(),
+        fingerprint,
+        results,
+    };
+    let out = result(&record);
+    app.resets.insert(req.reset_no, record);
+    Ok(out)
+}

@@ -1,0 +1,521 @@
+//! The HTTP side: the shared runtime state, the accept loop, the envelope layer in
+//! front of the handlers, the background order processor and callback dispatcher.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use ipv_api::codec;
+use ipv_crypto::Key;
+use ipv_transport::SharedTransport;
+use ipv_types::ApiCode;
+use time::OffsetDateTime;
+use tokio::sync::{Notify, watch};
+
+use crate::api::{self, Ctx};
+use crate::callbacks::{DeliveryAttempt, OutgoingCallback, is_acknowledged};
+use crate::clock::Clock;
+use crate::config::EmulatorConfig;
+use crate::faults::FaultRng;
+use crate::orders;
+use crate::persist;
+use crate::records::{CachedReply, fingerprint};
+use crate::state::State;
+
+/// The one answer for every request that cannot be authenticated and decrypted:
+/// byte-identical whatever went wrong, so it tells an attacker nothing.
+pub(crate) const UNDECRYPTABLE: &str =
+    r#"{"reqId":"","code":10001,"msg":"decryption failed: check the app secret","data":""}"#;
+
+/// The error that makes hyper close a connection without answering.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("response dropped after apply (injected fault)")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Everything the server's tasks share.
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<State>,
+    pub(crate) clock: Mutex<Clock>,
+    pub(crate) keys: Mutex<HashMap<String, Arc<Key>>>,
+    pub(crate) config: EmulatorConfig,
+    pub(crate) fault_rng: Mutex<FaultRng>,
+    pub(crate) wake_processor: Notify,
+    pub(crate) wake_dispatcher: Notify,
+    pub(crate) in_flight: Mutex<HashSet<u64>>,
+    pub(crate) transport: SharedTransport,
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it (every state
+/// change is validated before it is applied, so the data is consistent).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        lock(&self.clock).now()
+    }
+
+    /// Rebuilds the key table from the apps in `state`.
+    pub(crate) fn refresh_keys(&self, state: &State) {
+        let mut keys = lock(&self.keys);
+        keys.clear();
+        for (app_key, app) in &state.apps {
+            if let Ok(key) = Key::new(app.config.secret.as_bytes()) {
+                keys.insert(app_key.clone(), Arc::new(key));
+            }
+        }
+    }
+
+    /// Writes the state file, if there is one. Called with the state locked, so writes
+    /// happen in the order of the changes.
+    pub(crate) fn persist(&self, state: &mut State) {
+        let Some(path) = &self.config.state_file else {
+            return;
+        };
+        state.clock = lock(&self.clock).snapshot();
+        match serde_json::to_vec(&*state) {
+            Ok(bytes) => {
+                if let Err(e) = persist::write_atomically(path, &bytes) {
+                    tracing::error!(error = %e, "could not write the emulator state file");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not serialise the emulator state"),
+        }
+    }
+
+    /// Wakes the background tasks after a change.
+    pub(crate) fn kick(&self) {
+        self.wake_processor.notify_one();
+        self.wake_dispatcher.notify_one();
+    }
+}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+fn json_response(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse {
+    let mut resp = Response::new(Full::new(body.into()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+pub(crate) fn not_found() -> HttpResponse {
+    json_response(
+        StatusCode::NOT_FOUND,
+        r#"{"code":404,"msg":"not found: the API takes POST at /api/open/app/.../v2"}"#,
+    )
+}
+
+fn undecryptable(shared: &Shared) -> HttpResponse {
+    lock(&shared.state).fault_stats.undecryptable += 1;
+    json_response(StatusCode::OK, UNDECRYPTABLE)
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub(crate) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, HttpResponse> {
+    let too_large = || {
+        json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                r#"{{"reqId":"","code":10004,"msg":"bad parameters: request body is larger than {limit} bytes","data":""}}"#
+            ),
+        )
+    };
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
+    {
+        return Err(too_large());
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(_) => Err(json_response(
+            StatusCode::BAD_REQUEST,
+            r#"{"reqId":"","code":10004,"msg":"bad parameters: the request body could not be read","data":""}"#,
+        )),
+    }
+}
+
+/// Serves one HTTP request.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, DropConnection> {
+    let path = req.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix("/__emulator/") {
+        return Ok(crate::control::handle_http(
+            &shared,
+            req.method().clone(),
+            rest.to_owned(),
+            req,
+        )
+        .await);
+    }
+    let Some(route) = api::route_for(&path) else {
+        return Ok(not_found());
+    };
+    if req.method() != Method::POST {
+        return Ok(not_found());
+    }
+    let body = match read_body(req, shared.config.body_limit).await {
+        Ok(b) => b,
+        Err(resp) => return Ok(resp),
+    };
+    let faults = lock(&shared.state).faults.clone();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+
+    // The envelope: every failure up to a decrypted, parsed JSON payload gets the one
+    // uniform answer.
+    let Ok(envelope) = codec::parse_request_envelope(&body) else {
+        return Ok(undecryptable(&shared));
+    };
+    if !envelope.is_aes()
+        || !envelope.is_v2()
+        || envelope.req_id.is_empty()
+        || envelope.req_id.len() > 128
+    {
+        return Ok(undecryptable(&shared));
+    }
+    let Some(key) = lock(&shared.keys).get(&envelope.app_key).cloned() else {
+        return Ok(undecryptable(&shared));
+    };
+    let Ok(params) = codec::open_request_params::<serde_json::Value>(&key, &envelope) else {
+        return Ok(undecryptable(&shared));
+    };
+
+    // Injected failures that happen before anything is applied.
+    let (fail_http, fail_code, drop_after) = {
+        let mut rng = lock(&shared.fault_rng);
+        (
+            rng.chance(faults.http5xx_rate),
+            rng.chance(faults.system_error_rate),
+            rng.chance(faults.drop_after_apply_rate),
+        )
+    };
+    if fail_http || fail_code {
+        let sealed = codec::seal_response::<()>(
+            &key,
+            &envelope.req_id,
+            ApiCode::SystemError,
+            "system error (injected fault)",
+            None,
+        )
+        .unwrap_or_default();
+        let mut state = lock(&shared.state);
+        let status = if fail_http {
+            state.fault_stats.http5xx += 1;
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            state.fault_stats.system_errors += 1;
+            StatusCode::OK
+        };
+        return Ok(json_response(status, sealed));
+    }
+
+    let print = fingerprint(&[path.as_bytes(), envelope.params.as_bytes()]);
+    let now = shared.now();
+    let body = {
+        let mut state = lock(&shared.state);
+        let mut changed = orders::process_due(&mut state, now, false) > 0;
+        let cached = if route.mutating {
+            state
+                .apps
+                .get(&envelope.app_key)
+                .and_then(|a| a.replies.get(&envelope.req_id))
+                .map(|r| (r.fingerprint == print, r.body.clone()))
+        } else {
+            None
+        };
+        let body: Bytes = match cached {
+            Some((true, body)) => {
+                state.fault_stats.replays += 1;
+                changed = true;
+                Bytes::from(body)
+            }
+            Some((false, _)) => codec::seal_response::<()>(
+                &key,
+                &envelope.req_id,
+                ApiCode::InvalidParams,
+                "bad parameters: reqId: already used with different parameters",
+                None,
+            )
+            .unwrap_or_default(),
+            None => {
+                let outcome = {
+                    let mut ctx = Ctx {
+                        state: &mut state,
+                        app_key: &envelope.app_key,
+                        now,
+                        schedule: shared.config.order_schedule,
+                    };
+                    (route.run)(&mut ctx, params)
+                };
+                let sealed = match &outcome {
+                    Ok(data) => {
+                        codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(data))
+                    }
+                    Err(failure) => codec::seal_response::<()>(
+                        &key,
+                        &envelope.req_id,
+                        failure.code,
+                        &failure.msg,
+                        None,
+                    ),
+                };
+                let sealed = sealed.unwrap_or_else(|_| {
+                    codec::seal_response::<()>(
+                        &key,
+                        &envelope.req_id,
+                        ApiCode::SystemError,
+                        "system error",
+                        None,
+                    )
+                    .unwrap_or_default()
+                });
+                if route.mutating {
+                    let limit = shared.config.reply_cache_per_app;
+                    if let Some(app) = state.apps.get_mut(&envelope.app_key) {
+                        app.remember_reply(
+                            &envelope.req_id,
+                            CachedReply {
+                                fingerprint: print,
+                                body: String::from_utf8_lossy(&sealed).into_owned(),
+                            },
+                            limit,
+                        );
+                    }
+                    changed = true;
+                }
+                sealed
+            }
+        };
+        if drop_after {
+            state.fault_stats.dropped_after_apply += 1;
+            changed = true;
+        }
+        if changed {
+            shared.persist(&mut state);
+        }
+        body
+    };
+    shared.kick();
+    if drop_after {
+        return Err(DropConnection);
+    }
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// Serves connections until `shutdown` flips, then lets open connections finish.
+pub(crate) async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors or similar: back off briefly.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let shared = shared.clone();
+                let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(io, service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(5)) => {}
+    }
+}
+
+/// Moves orders along and expires instances, sleeping until the next thing is due.
+pub(crate) async fn processor(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let wait = {
+            let now = shared.now();
+            let mut state = lock(&shared.state);
+            if orders::process_due(&mut state, now, false) > 0 {
+                shared.persist(&mut state);
+                shared.wake_dispatcher.notify_one();
+            }
+            orders::next_due(&state)
+                .map(|t| (t - now).max(time::Duration::milliseconds(1)))
+                .and_then(|d| Duration::try_from(d).ok())
+                .unwrap_or(Duration::from_millis(250))
+                .min(Duration::from_millis(250))
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shared.wake_processor.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Starts a delivery task for every queued callback not already being delivered.
+pub(crate) async fn dispatcher(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut deliveries = tokio::task::JoinSet::new();
+    loop {
+        let ready: Vec<u64> = {
+            let state = lock(&shared.state);
+            let mut in_flight = lock(&shared.in_flight);
+            state
+                .outbox
+                .iter()
+                .filter(|cb| in_flight.insert(cb.id))
+                .map(|cb| cb.id)
+                .collect()
+        };
+        for id in ready {
+            deliveries.spawn(deliver_callback(shared.clone(), id));
+        }
+        while deliveries.try_join_next().is_some() {}
+        tokio::select! {
+            () = shared.wake_dispatcher.notified() => {}
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = shutdown.changed() => {
+                deliveries.abort_all();
+                return;
+            }
+        }
+    }
+}
+
+/// Sends one GET; returns (acknowledged, outcome text).
+async fn send_once(shared: &Shared, target: &str) -> (bool, String) {
+    let request = match Request::builder()
+        .method(Method::GET)
+        .uri(target)
+        .header(header::USER_AGENT, "ipv-emulator")
+        .body(Bytes::new())
+    {
+        Ok(r) => r,
+        Err(_) => return (false, "invalid callback URL".to_owned()),
+    };
+    let timeout = shared.config.callback_policy.timeout;
+    match tokio::time::timeout(timeout, shared.transport.send(request)).await {
+        Err(_) => (false, "timeout".to_owned()),
+        Ok(Err(e)) => (false, format!("transport error ({})", e.kind())),
+        Ok(Ok(resp)) if resp.status() != StatusCode::OK => {
+            (false, format!("http {}", resp.status().as_u16()))
+        }
+        Ok(Ok(resp)) => {
+            if is_acknowledged(resp.body()) {
+                (true, "success".to_owned())
+            } else {
+                (false, "unexpected answer".to_owned())
+            }
+        }
+    }
+}
+
+fn log_attempt(
+    state: &mut State,
+    cb: &OutgoingCallback,
+    attempt: u32,
+    duplicate: bool,
+    ack: bool,
+    outcome: String,
+    at: OffsetDateTime,
+) {
+    state.log_delivery(DeliveryAttempt {
+        id: cb.id,
+        app_key: cb.app_key.clone(),
+        kind: cb.kind,
+        no: cb.no.clone(),
+        op: cb.op.clone(),
+        attempt,
+        duplicate,
+        acknowledged: ack,
+        outcome,
+        at,
+    });
+}
+
+/// Delivers one callback, with retries and backoff; removes it from the outbox when it
+/// is acknowledged or out of attempts.
+async fn deliver_callback(shared: Arc<Shared>, id: u64) {
+    let policy = shared.config.callback_policy;
+    let mut backoff = policy.initial_backoff;
+    loop {
+        let Some(cb) = lock(&shared.state)
+            .outbox
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+        else {
+            break;
+        };
+        let target = cb.target();
+        let (ack, outcome) = send_once(&shared, &target).await;
+        let attempt = cb.attempts + 1;
+        let give_up = !ack && attempt >= policy.max_attempts.max(1);
+        let duplicate = ack && lock(&shared.state).faults.duplicate_callbacks;
+        {
+            let now = shared.now();
+            let mut state = lock(&shared.state);
+            log_attempt(&mut state, &cb, attempt, false, ack, outcome, now);
+            if ack || give_up {
+                state.outbox.retain(|c| c.id != id);
+            } else if let Some(c) = state.outbox.iter_mut().find(|c| c.id == id) {
+                c.attempts = attempt;
+            }
+            shared.persist(&mut state);
+        }
+        if duplicate {
+            let (dup_ack, dup_outcome) = send_once(&shared, &target).await;
+            let now = shared.now();
+            let mut state = lock(&shared.state);
+            state.fault_stats.duplicate_callbacks += 1;
+            log_attempt(&mut state, &cb, attempt, true, dup_ack, dup_outcome, now);
+            shared.persist(&mut state);
+        }
+        if ack || give_up {
+            break;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(policy.max_backoff);
+    }
+    lock(&shared.in_flight).remove(&id);
+}
+
+/// Binds `addr`.
+pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}

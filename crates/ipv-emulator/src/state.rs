@@ -1,0 +1,415 @@
+//! The whole mutable state of an emulator, kept behind one lock so every request applies
+//! atomically, and serialisable so it can be persisted and dumped.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use ipv_types::{ApiCode, Money};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::callbacks::{CallbackType, DeliveryAttempt, OutgoingCallback};
+use crate::catalogue::{self, Catalogue};
+use crate::clock::ClockState;
+use crate::config::{AppConfig, parse_amount};
+use crate::faults::FaultConfig;
+use crate::records::{
+    CachedReply, InstanceRecord, LedgerEntry, LedgerKind, MainAccount, OrderRecord,
+    ProxyUserRecord, ResetRecord, UsageRecord,
+};
+
+/// How many delivery attempts the log keeps.
+const DELIVERY_LOG_LIMIT: usize = 10_000;
+
+/// A refusal with a documented code and a message naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiFailure {
+    pub(crate) code: ApiCode,
+    pub(crate) msg: String,
+}
+
+impl ApiFailure {
+    pub(crate) fn new(code: ApiCode, msg: impl Into<String>) -> Self {
+        Self {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    /// 10004 naming `field`.
+    pub(crate) fn invalid(field: impl std::fmt::Display, why: impl std::fmt::Display) -> Self {
+        Self::new(
+            ApiCode::InvalidParams,
+            format!("bad parameters: {field}: {why}"),
+        )
+    }
+}
+
+/// Counters for what the fault injector and the replay cache did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FaultStats {
+    /// Requests applied and then answered by closing the connection.
+    pub dropped_after_apply: u64,
+    /// Requests answered with an injected HTTP 5xx (not applied).
+    pub http5xx: u64,
+    /// Requests answered with an injected code 500 (not applied).
+    pub system_errors: u64,
+    /// Requests answered from the reqId replay cache (client retries).
+    pub replays: u64,
+    /// Requests refused with the uniform 10001 answer.
+    pub undecryptable: u64,
+    /// Duplicate callbacks sent.
+    pub duplicate_callbacks: u64,
+}
+
+/// Number sequences for the identifiers the emulator hands out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct Counters {
+    pub(crate) order: u64,
+    pub(crate) instance: u64,
+    pub(crate) user: u64,
+    pub(crate) callback: u64,
+    pub(crate) secret: u64,
+}
+
+/// Everything one app owns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AppState {
+    pub(crate) config: AppConfig,
+    pub(crate) starting_balance: Money,
+    pub(crate) balance: Money,
+    pub(crate) ledger: Vec<LedgerEntry>,
+    pub(crate) orders: BTreeMap<String, OrderRecord>,
+    /// appOrderNo -> orderNo.
+    pub(crate) app_orders: BTreeMap<String, String>,
+    pub(crate) instances: BTreeMap<String, InstanceRecord>,
+    pub(crate) users: BTreeMap<String, MainAccount>,
+    pub(crate) proxy_users: BTreeMap<String, ProxyUserRecord>,
+    pub(crate) usage: Vec<UsageRecord>,
+    pub(crate) resets: BTreeMap<String, ResetRecord>,
+    pub(crate) replies: BTreeMap<String, CachedReply>,
+    pub(crate) reply_order: VecDeque<String>,
+}
+
+impl AppState {
+    fn new(config: AppConfig) -> Result<Self, String> {
+        config.validate()?;
+        let balance = Money::from_decimal(parse_amount(&config.balance)?);
+        Ok(Self {
+            config,
+            starting_balance: balance,
+            balance,
+            ledger: Vec::new(),
+            orders: BTreeMap::new(),
+            app_orders: BTreeMap::new(),
+            instances: BTreeMap::new(),
+            users: BTreeMap::new(),
+            proxy_users: BTreeMap::new(),
+            usage: Vec::new(),
+            resets: BTreeMap::new(),
+            replies: BTreeMap::new(),
+            reply_order: VecDeque::new(),
+        })
+    }
+
+    /// Takes `amount` from the balance and records the charge.
+    pub(crate) fn charge(&mut self, amount: Money, reference: &str, at: OffsetDateTime) {
+        self.balance -= amount;
+        self.ledger.push(LedgerEntry {
+            kind: LedgerKind::Charge,
+            amount,
+            reference: reference.to_owned(),
+            at,
+        });
+    }
+
+    /// Gives `amount` back and records the refund.
+    pub(crate) fn refund(&mut self, amount: Money, reference: &str, at: OffsetDateTime) {
+        if amount.is_zero() {
+            return;
+        }
+        self.balance += amount;
+        self.ledger.push(LedgerEntry {
+            kind: LedgerKind::Refund,
+            amount,
+            reference: reference.to_owned(),
+            at,
+        });
+    }
+
+    /// Adds money to the app (a top-up through the control API).
+    pub(crate) fn top_up(&mut self, amount: Money, at: OffsetDateTime) {
+        self.balance += amount;
+        self.ledger.push(LedgerEntry {
+            kind: LedgerKind::TopUp,
+            amount,
+            reference: "topup".to_owned(),
+            at,
+        });
+    }
+
+    /// Remembers the sealed answer to `req_id`, evicting the oldest beyond `limit`.
+    pub(crate) fn remember_reply(&mut self, req_id: &str, reply: CachedReply, limit: usize) {
+        if self.replies.insert(req_id.to_owned(), reply).is_none() {
+            self.reply_order.push_back(req_id.to_owned());
+        }
+        while self.reply_order.len() > limit.max(1) {
+            if let Some(old) = self.reply_order.pop_front() {
+                self.replies.remove(&old);
+            }
+        }
+    }
+}
+
+/// The emulator's state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct State {
+    pub(crate) clock: ClockState,
+    pub(crate) apps: BTreeMap<String, AppState>,
+    pub(crate) catalogue: Catalogue,
+    /// Static IPs currently held by live instances.
+    pub(crate) allocated_ips: BTreeSet<String>,
+    /// (appKey, orderNo) of orders not yet final.
+    pub(crate) open_orders: BTreeSet<(String, String)>,
+    pub(crate) counters: Counters,
+    pub(crate) faults: FaultConfig,
+    pub(crate) fault_stats: FaultStats,
+    pub(crate) outbox: Vec<OutgoingCallback>,
+    pub(crate) deliveries: VecDeque<DeliveryAttempt>,
+}
+
+impl State {
+    /// A fresh state: the seeded catalogue and `apps` with their starting balances.
+    pub(crate) fn seeded(apps: &[AppConfig], clock: ClockState) -> Result<Self, String> {
+        let mut map = BTreeMap::new();
+        for app in apps {
+            map.insert(app.app_key.clone(), AppState::new(app.clone())?);
+        }
+        Ok(Self {
+            clock,
+            apps: map,
+            catalogue: catalogue::seed(),
+            allocated_ips: BTreeSet::new(),
+            open_orders: BTreeSet::new(),
+            counters: Counters::default(),
+            faults: FaultConfig::none(),
+            fault_stats: FaultStats::default(),
+            outbox: Vec::new(),
+            deliveries: VecDeque::new(),
+        })
+    }
+
+    /// Adds an app, or updates an existing one's settings (its money is kept; a new
+    /// `balance` only applies to a new app).
+    pub(crate) fn upsert_app(&mut self, config: AppConfig) -> Result<(), String> {
+        config.validate()?;
+        match self.apps.get_mut(&config.app_key) {
+            Some(app) => {
+                app.config = AppConfig {
+                    balance: app.config.balance.clone(),
+                    ..config
+                };
+            }
+            None => {
+                self.apps
+                    .insert(config.app_key.clone(), AppState::new(config)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// A new platform order number (`C` + time + sequence, like the platform's).
+    pub(crate) fn next_order_no(&mut self, now: OffsetDateTime) -> String {
+        self.counters.order += 1;
+        format!(
+            "C{:04}{:02}{:02}{:02}{:02}{:02}{:06}",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            self.counters.order
+        )
+    }
+
+    /// A new instance number.
+    pub(crate) fn next_instance_no(&mut self) -> String {
+        self.counters.instance += 1;
+        format!("c_emu{:09}", self.counters.instance)
+    }
+
+    /// A new deterministic password-like secret (16 characters of [a-z0-9]).
+    pub(crate) fn next_secret(&mut self) -> String {
+        self.counters.secret += 1;
+        let mut x = self
+            .counters
+            .secret
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(17)
+            ^ 0x5851_f42d_4c95_7f2d;
+        let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut out = String::with_capacity(16);
+        for _ in 0..16 {
+            out.push(char::from(alphabet[(x % 32) as usize]));
+            x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).rotate_left(7) ^ 0x9e37;
+        }
+        out
+    }
+
+    /// A new platform username.
+    pub(crate) fn next_username(&mut self, prefix: &str) -> String {
+        self.counters.user += 1;
+        format!("{prefix}{:07}", self.counters.user)
+    }
+
+    /// Queues a callback for one app, if it has a callback URL.
+    pub(crate) fn enqueue_callback(
+        &mut self,
+        app_key: &str,
+        kind: CallbackType,
+        no: &str,
+        op: &str,
+    ) {
+        let Some(url) = self
+            .apps
+            .get(app_key)
+            .and_then(|a| a.config.callback_url.clone())
+        else {
+            return;
+        };
+        self.counters.callback += 1;
+        self.outbox.push(OutgoingCallback {
+            id: self.counters.callback,
+            app_key: app_key.to_owned(),
+            url,
+            kind,
+            no: no.to_owned(),
+            op: op.to_owned(),
+            attempts: 0,
+        });
+    }
+
+    /// Queues a product callback for every app with a callback URL.
+    pub(crate) fn enqueue_product_callback(&mut self, product_no: &str) {
+        let keys: Vec<String> = self.apps.keys().cloned().collect();
+        for key in keys {
+            self.enqueue_callback(&key, CallbackType::Product, product_no, "");
+        }
+    }
+
+    /// Appends to the delivery log, keeping it bounded.
+    pub(crate) fn log_delivery(&mut self, attempt: DeliveryAttempt) {
+        self.deliveries.push_back(attempt);
+        while self.deliveries.len() > DELIVERY_LOG_LIMIT {
+            self.deliveries.pop_front();
+        }
+    }
+
+    /// Changes a product's stock (control API): the CIDR blocks are scaled down or the
+    /// first block takes the difference, and a product callback is queued.
+    pub(crate) fn set_stock(&mut self, product_no: &str, inventory: i64) -> Result<(), String> {
+        if inventory < 0 {
+            return Err("inventory: must not be negative".to_owned());
+        }
+        let product = self
+            .catalogue
+            .product_mut(product_no)
+            .ok_or_else(|| format!("productNo: no product {product_no}"))?;
+        if product.cidr_blocks.is_empty() {
+            product.inventory = inventory;
+        } else {
+            let mut left = inventory;
+            for block in &mut product.cidr_blocks {
+                // A /24 has 254 usable hosts; blocks hold at most that many.
+                let take = left.min(254);
+                block.count = take;
+                left -= take;
+            }
+            product.inventory = product.cidr_blocks.iter().map(|b| b.count).sum();
+        }
+        self.enqueue_product_callback(product_no);
+        Ok(())
+    }
+}
+
+/// Money and stock checks over the whole state. Returns a message naming the first
+/// broken invariant.
+///
+/// For every app: balance = starting balance + top-ups - charges + refunds, refunds per
+/// order never exceed its charges, the balance is never negative. For every product:
+/// inventory and every CIDR block count are never negative, and the inventory of a
+/// product with blocks equals the sum of its blocks.
+pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
+    for (key, app) in &state.apps {
+        let mut charged = Money::ZERO;
+        let mut refunded = Money::ZERO;
+        let mut topped = Money::ZERO;
+        let mut per_order: BTreeMap<&str, (Money, Money)> = BTreeMap::new();
+        for entry in &app.ledger {
+            let slot = per_order.entry(entry.reference.as_str()).or_default();
+            match entry.kind {
+                LedgerKind::Charge => {
+                    charged += entry.amount;
+                    slot.0 += entry.amount;
+                }
+                LedgerKind::Refund => {
+                    refunded += entry.amount;
+                    slot.1 += entry.amount;
+                }
+                LedgerKind::TopUp => topped += entry.amount,
+            }
+        }
+        let expected = app.starting_balance + topped - charged + refunded;
+        if expected.as_decimal() != app.balance.as_decimal() {
+            return Err(format!(
+                "app {key}: balance {} != starting {} + top-ups {} - charges {} + refunds {}",
+                app.balance, app.starting_balance, topped, charged, refunded
+            ));
+        }
+        if app.balance.is_negative() {
+            return Err(format!("app {key}: negative balance {}", app.balance));
+        }
+        for (reference, (c, r)) in &per_order {
+            // Flow returns refund what an earlier order charged, and release orders
+            // refund what the open order charged: compare per order only for orders
+            // that charged something.
+            if !c.is_zero() && r.as_decimal() > c.as_decimal() {
+                return Err(format!(
+                    "app {key}: {reference} refunded {r} but charged only {c}"
+                ));
+            }
+        }
+        for order in app.orders.values() {
+            if order.refunded.is_negative() || order.amount.is_negative() {
+                return Err(format!("order {}: negative amount", order.order_no));
+            }
+        }
+    }
+    for product in &state.catalogue.products {
+        if product.inventory < 0 {
+            return Err(format!(
+                "product {}: negative inventory",
+                product.product_no
+            ));
+        }
+        if product.cidr_blocks.iter().any(|b| b.count < 0) {
+            return Err(format!(
+                "product {}: negative block count",
+                product.product_no
+            ));
+        }
+        if !product.cidr_blocks.is_empty()
+            && product.inventory != product.cidr_blocks.iter().map(|b| b.count).sum::<i64>()
+        {
+            return Err(format!(
+                "product {}: inventory differs from its blocks",
+                product.product_no
+            ));
+        }
+    }
+    Ok(())
+}
