@@ -2,4 +2,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 pub mod codec;
+pub mod endpoint;
+mod error;
+pub mod expiry;
+pub mod pricing;
+mod req_id;
+pub mod retry;
+pub mod validate;
+
+pub use client::{
+    BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Environment, Reply,
+};
+pub use endpoint::{ENDPOINTS, Endpoint, EndpointInfo};
+pub use error::{ApiError, Error, HTTP_BODY_LIMIT, InvalidInput};
+pub use expiry::{ExpiryError, expires_at};
+pub use pricing::{EstimateError, estimate_cost};
+pub use req_id::ReqIdProvider;
+pub use retry::RetryPolicy;

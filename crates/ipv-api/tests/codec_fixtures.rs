@@ -234,3 +234,13 @@ fn escaped_strings_in_the_envelope_still_open() {
     assert_eq!(opened.msg, "");
     assert_eq!(opened.data, Some(vec![7]));
 }
+#[test]
+fn products_response_fixture_opens_into_typed_products() {
+    let key = Key::new(RESPONSE_KEY).unwrap();
+    let body = fixture("response-products-100.aes256.json");
+    let opened = codec::open_response::<Vec<ipv_types::Product>>(&key, &body).unwrap();
+    let products = opened.data.expect("code 200 decodes data");
+    assert_eq!(products.len(), 100);
+    assert_eq!(products[0].product_no, "ipideash_500");
+    assert_eq!(products[0].cidr_blocks.len(), 2);
+}

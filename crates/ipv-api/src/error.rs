@@ -1,0 +1,271 @@
+//! The one error type of every call, and what each case says about whether the request
+//! may have reached the platform.
+
+use std::fmt;
+use std::time::Duration;
+
+use ipv_transport::TransportError;
+use ipv_types::ApiCode;
+
+use crate::codec::{DecodeError, EncodeError};
+
+/// A request broke a rule the platform documents; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    /// The offending field, in the wire's spelling, with its position in lists
+    /// (`params[1].count`).
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl InvalidInput {
+    /// A new validation failure for `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid `{}`: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+/// The platform answered with a code other than 200.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The code; match on it (unknown numbers are kept in [`ApiCode::Unknown`]).
+    pub code: ApiCode,
+    /// The platform's message.
+    pub msg: String,
+    /// The reqId of the call.
+    pub req_id: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.code)?;
+        if !self.msg.is_empty() {
+            write!(f, ": {}", self.msg)?;
+        }
+        write!(f, " (reqId {})", self.req_id)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// HTTP bodies kept in [`Error::Http`] are cut to this many bytes.
+pub const HTTP_BODY_LIMIT: usize = 2048;
+
+/// Everything a call can fail with.
+///
+/// Each variant says whether the request may have reached the platform; ask
+/// [`Error::may_have_been_sent`] in code. Errors carry the reqId of the call whenever
+/// one was made ([`Error::req_id`]), never the app secret or a decrypted payload.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request broke a documented rule. Nothing was sent.
+    InvalidInput(InvalidInput),
+    /// The request could not be serialised. Nothing was sent.
+    Encode(EncodeError),
+    /// The HTTP exchange failed. The request may have been sent, unless the transport
+    /// reports a connect failure.
+    Transport {
+        /// The transport's error (its kind says connect / timeout / I/O / …).
+        source: TransportError,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// No response came within the per-request timeout. The request may have been sent.
+    Timeout {
+        /// The timeout that passed.
+        after: Duration,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The server answered with HTTP status >= 400. The request reached a server (maybe
+    /// a proxy or load balancer in front of the platform).
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The response body, lossily decoded as UTF-8 and cut to
+        /// [`HTTP_BODY_LIMIT`] bytes.
+        body: String,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The response could not be opened. The request reached the platform.
+    Decode {
+        /// Which stage failed (envelope JSON, base64, decrypt, payload JSON + path).
+        source: DecodeError,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The platform answered with a non-200 code. The request reached the platform.
+    Api(ApiError),
+}
+
+impl Error {
+    /// Whether the request may have reached the platform (and so may have taken effect).
+    #[must_use]
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Self::InvalidInput(_) | Self::Encode(_) => false,
+            Self::Transport { source, .. } => !source.is_connect(),
+            Self::Timeout { .. } | Self::Http { .. } | Self::Decode { .. } | Self::Api(_) => true,
+        }
+    }
+
+    /// The reqId of the call, when a request was built.
+    #[must_use]
+    pub fn req_id(&self) -> Option<&str> {
+        match self {
+            Self::InvalidInput(_) | Self::Encode(_) => None,
+            Self::Transport { req_id, .. }
+            | Self::Timeout { req_id, .. }
+            | Self::Http { req_id, .. }
+            | Self::Decode { req_id, .. } => Some(req_id),
+            Self::Api(e) => Some(&e.req_id),
+        }
+    }
+
+    /// The platform's code, for [`Error::Api`].
+    #[must_use]
+    pub fn api_code(&self) -> Option<ApiCode> {
+        match self {
+            Self::Api(e) => Some(e.code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for [`Error::Http`].
+    #[must_use]
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request might succeed if sent again unchanged: transport
+    /// failures other than oversized bodies, timeouts, HTTP 429 and 5xx, and code 500.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::InvalidInput(_) | Self::Encode(_) | Self::Decode { .. } => false,
+            Self::Transport { source, .. } => {
+                use ipv_transport::TransportErrorKind as Kind;
+                matches!(source.kind(), Kind::Connect | Kind::Timeout | Kind::Io)
+            }
+            Self::Timeout { .. } => true,
+            Self::Http { status, .. } => *status == 429 || (500..600).contains(status),
+            Self::Api(e) => e.code.is_retryable(),
+        }
+    }
+
+    pub(crate) fn http(status: u16, body: &[u8], req_id: &str) -> Self {
+        let mut cut = body.len().min(HTTP_BODY_LIMIT);
+        // Cut on a character boundary where the body is UTF-8.
+        while cut > 0 && cut < body.len() && (body[cut] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+        if cut < body.len() {
+            text.push_str("…[truncated]");
+        }
+        Self::Http {
+            status,
+            body: text,
+            req_id: req_id.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidInput(e) => write!(f, "{e} (nothing was sent)"),
+            Self::Encode(e) => write!(f, "{e} (nothing was sent)"),
+            Self::Transport { source, req_id } => {
+                write!(f, "transport failed: {source} (reqId {req_id})")
+            }
+            Self::Timeout { after, req_id } => {
+                write!(f, "no response within {after:?} (reqId {req_id})")
+            }
+            Self::Http {
+                status,
+                body,
+                req_id,
+            } => {
+                write!(f, "HTTP status {status} (reqId {req_id})")?;
+                if !body.is_empty() {
+                    write!(f, ": {body}")?;
+                }
+                Ok(())
+            }
+            Self::Decode { source, req_id } => write!(f, "{source} (reqId {req_id})"),
+            Self::Api(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidInput(e) => Some(e),
+            Self::Encode(e) => Some(e),
+            Self::Transport { source, .. } => Some(source),
+            Self::Decode { source, .. } => Some(source),
+            Self::Api(e) => Some(e),
+            Self::Timeout { .. } | Self::Http { .. } => None,
+        }
+    }
+}
+
+impl From<InvalidInput> for Error {
+    fn from(e: InvalidInput) -> Self {
+        Self::InvalidInput(e)
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<EncodeError> for Error {
+    fn from(e: EncodeError) -> Self {
+        Self::Encode(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_bodies_are_cut_on_char_boundaries() {
+        let body = "é".repeat(HTTP_BODY_LIMIT);
+        let err = Error::http(502, body.as_bytes(), "r");
+        let Error::Http { body: kept, .. } = &err else {
+            panic!("not an HTTP error")
+        };
+        assert!(kept.ends_with("…[truncated]"));
+        assert!(kept.len() <= HTTP_BODY_LIMIT + "…[truncated]".len());
+        assert!(!kept.contains('\u{fffd}'));
+        assert!(err.is_retryable());
+        assert_eq!(
+            Error::http(404, b"nope", "r").to_string(),
+            "HTTP status 404 (reqId r): nope"
+        );
+        assert!(!Error::http(404, b"", "r").is_retryable());
+    }
+}
