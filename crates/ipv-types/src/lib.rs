@@ -32,6 +32,19 @@
 //! let json = serde_json::to_string(&order).unwrap();
 //! assert_eq!(json, r#"{"appOrderNo":"APP-1","params":[{"productNo":"ipideash_500","count":3,"cycleTimes":2}]}"#);
 //! ```
+//!
+//! # Choices
+//!
+//! - Responses decode with Go's zero values for missing fields (every response type is
+//!   `Default`); dictionaries default to the number `0`, kept as `Unknown(0)` where `0`
+//!   has no name.
+//! - Required request fields are plain fields and fail decoding when missing (a server
+//!   answers "bad parameters"); optional ones are `Option`, left out when `None`.
+//! - `canBuyStatus` decodes from a bool or `-1`/`1` and encodes as the document's int.
+//! - Response times are `Option<OffsetDateTime>` via [`time::go_time`]; request times are
+//!   [`QueryTime`].
+//! - Passwords in responses are plain `String`s (the caller needs them) whose `Debug`
+//!   prints `[redacted]`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -90,5 +103,10 @@ pub use time::QueryTime;
 
 /// The `time` crate, whose `OffsetDateTime` holds response times.
 pub use ::time as time_crate;
+
+// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 /// The `rust_decimal` crate, whose `Decimal` backs [`Money`].
 pub use rust_decimal;

@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize, Serializer};
 ///   not `0.1000000000000000055...`). `""` and `null` decode to zero, because Go servers
 ///   send an empty string for "no amount".
 /// - Equality and ordering are numeric: `2.00 == 2.0`. `Display` keeps the scale.
-/// - Range and precision are those of [`rust_decimal::Decimal`]: 28 significant digits.
+/// - Range and precision are those of [`rust_decimal::Decimal`]: about 28 significant
+///   digits and at most 28 decimal places; text needing more is an error, never rounded.
 /// - The operators `+`, `-`, `*` panic on overflow (beyond about 7.9e28), like integer
 ///   operators in debug builds; use the `checked_*` methods on values from the network.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
