@@ -10,8 +10,8 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `hyper` | yes | [`HyperTransport`]: hyper 1 + hyper-util's pooled client, HTTPS through rustls (ring, Mozilla roots), HTTP/1.1 and HTTP/2, connect / whole-request timeouts, a response size limit, HTTP(S)_PROXY / NO_PROXY |
-//! | `native-roots` | no | [`TlsRoots::Native`]: trust the operating system's root certificates |
+//! | `hyper` | yes | `HyperTransport`: hyper 1 + hyper-util's pooled client, HTTPS through rustls (ring, Mozilla roots), HTTP/1.1 and HTTP/2, connect / whole-request timeouts, a response size limit, HTTP(S)_PROXY / NO_PROXY |
+//! | `native-roots` | no | `TlsRoots::Native`: trust the operating system's root certificates |
 //! | `test-util` | no | `test_util`: replay, capture, closure and never-answering transports |
 //!
 //! With no features the crate is the trait, the error and nothing else.
@@ -73,16 +73,8 @@
 //! # Ok::<(), ipv_transport::TransportError>(())
 //! ```
 //!
-//! [`HyperTransport`] needs a Tokio runtime with its time driver enabled (for example
+//! `HyperTransport` needs a Tokio runtime with its time driver enabled (for example
 //! `#[tokio::main]`, or a runtime built with `enable_all()`).
-#![cfg_attr(
-    not(feature = "hyper"),
-    doc = "\n[`HyperTransport`]: #features\n[`TlsRoots::Native`]: #features"
-)]
-#![cfg_attr(
-    all(feature = "hyper", not(feature = "native-roots")),
-    doc = "\n[`TlsRoots::Native`]: #features"
-)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
