@@ -93,7 +93,10 @@ impl HyperTransportBuilder {
 
     /// The limit for establishing one TCP connection (default 10 s). When it passes, the
     /// error is a [`Timeout`](crate::TransportErrorKind::Timeout) and the request was not
-    /// sent. It is also bounded by the [`request_timeout`](Self::request_timeout).
+    /// sent. When a host resolves to several addresses, hyper-util shares the limit
+    /// evenly among them. DNS lookup, the TLS handshake and a proxy's `CONNECT` answer
+    /// are bounded by the [`request_timeout`](Self::request_timeout), which also bounds
+    /// this one.
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;

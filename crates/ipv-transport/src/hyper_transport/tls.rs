@@ -34,6 +34,21 @@ pub(crate) fn client_config(
     roots: TlsRoots,
     added: &[Vec<u8>],
 ) -> Result<ClientConfig, TransportError> {
+    let store = root_store(roots, added)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| {
+            TransportError::other("the TLS provider supports no safe protocol version")
+                .with_source(e)
+        })?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The trust anchors: the chosen set plus the added certificates; never empty.
+fn root_store(roots: TlsRoots, added: &[Vec<u8>]) -> Result<RootCertStore, TransportError> {
     let mut store = RootCertStore::empty();
     match roots {
         TlsRoots::WebPki => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -56,16 +71,7 @@ pub(crate) fn client_config(
             "no trusted root certificates: TlsRoots::AddedOnly needs add_root_certificate_der",
         ));
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| {
-            TransportError::other("the TLS provider supports no safe protocol version")
-                .with_source(e)
-        })?
-        .with_root_certificates(store)
-        .with_no_client_auth();
-    Ok(config)
+    Ok(store)
 }
 
 #[cfg(feature = "native-roots")]
@@ -92,7 +98,11 @@ mod tests {
     #[test]
     fn webpki_roots_build_without_a_process_provider() {
         let config = client_config(TlsRoots::WebPki, &[]).expect("webpki config");
+        // hyper-rustls requires an empty ALPN list (it fills it in itself).
         assert!(config.alpn_protocols.is_empty());
+        assert!(!config.crypto_provider().cipher_suites.is_empty());
+        // Nothing was installed process-wide, and nothing needed to be.
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
     }
 
     #[test]
@@ -112,6 +122,24 @@ mod tests {
     #[test]
     fn a_der_ca_certificate_is_accepted() {
         let ca = include_bytes!("../../tests/data/ca.der").to_vec();
-        client_config(TlsRoots::AddedOnly, &[ca]).expect("test CA accepted");
+        let store = root_store(TlsRoots::AddedOnly, std::slice::from_ref(&ca)).unwrap();
+        assert_eq!(store.len(), 1);
+        let with_mozilla = root_store(TlsRoots::WebPki, &[ca]).unwrap();
+        assert_eq!(with_mozilla.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 1);
+        client_config(TlsRoots::AddedOnly, &[]).unwrap_err();
+    }
+
+    /// The system store differs between machines: either it loads some roots, or the
+    /// error says why.
+    #[cfg(feature = "native-roots")]
+    #[test]
+    fn native_roots_load_or_explain_why_not() {
+        match root_store(TlsRoots::Native, &[]) {
+            Ok(store) => assert!(!store.is_empty()),
+            Err(err) => {
+                assert_eq!(err.kind(), TransportErrorKind::Other);
+                assert!(err.message().contains("trust store"), "{err}");
+            }
+        }
     }
 }
