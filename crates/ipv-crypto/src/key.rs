@@ -13,6 +13,14 @@ use crate::b64;
 pub const BLOCK_LEN: usize = 16;
 
 /// Which AES variant a key selects, by its length.
+///
+/// ```
+/// use ipv_crypto::KeySize;
+///
+/// assert_eq!(KeySize::from_len(24), Some(KeySize::Aes192));
+/// assert_eq!(KeySize::Aes192.len(), 24);
+/// assert_eq!(KeySize::from_len(20), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeySize {
     /// 16-byte key.
@@ -60,8 +68,20 @@ enum Schedule {
 ///
 /// Built from the secret's bytes: 16, 24 or 32 of them select AES-128, -192 or -256.
 /// The IV is the key's first 16 bytes (the protocol's rule) unless given explicitly
-/// with [`Key::with_iv`]. Key schedule and IV are zeroized when the value is dropped,
-/// and `Debug` shows only the key size.
+/// with [`Key::with_iv`]. The AES key schedule is expanded once, here, so each call
+/// pays only for the cipher itself.
+///
+/// Key schedule and IV are zeroized when the value (or a clone) is dropped, and `Debug`
+/// shows only the key size. A `Key` is `Send + Sync`: share one (for instance in an
+/// `Arc`) between all the requests of a client.
+///
+/// ```
+/// use ipv_crypto::Key;
+///
+/// let key = Key::new(b"qwertyuiop123456")?;
+/// assert_eq!(format!("{key:?}"), r#"Key { size: Aes128, secret: "[redacted]" }"#);
+/// # Ok::<(), ipv_crypto::KeyLengthError>(())
+/// ```
 #[derive(Clone)]
 pub struct Key {
     schedule: Schedule,
@@ -177,6 +197,17 @@ macro_rules! with_mode {
 impl Key {
     /// A key from the app secret's bytes, with the protocol's IV (the first 16 key bytes).
     ///
+    /// ```
+    /// use ipv_crypto::{Key, KeySize};
+    ///
+    /// let key = Key::new(b"xx1vsogzzvqvrgml7f6sc233p8vdqev2")?;
+    /// assert_eq!(key.size(), KeySize::Aes256);
+    ///
+    /// let err = Key::new(b"too short").unwrap_err();
+    /// assert_eq!(err.len, 9);
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`KeyLengthError`] naming the length when it is not 16, 24 or 32.
     pub fn new(secret: &[u8]) -> Result<Self, KeyLengthError> {
@@ -184,11 +215,31 @@ impl Key {
         if secret.len() >= BLOCK_LEN {
             iv.copy_from_slice(&secret[..BLOCK_LEN]);
         }
-        Self::with_iv(secret, iv)
+        let key = Self::with_iv(secret, iv);
+        // The IV is key material; do not leave this copy on the stack.
+        iv.zeroize();
+        key
     }
 
     /// A key with an explicit IV, for known-answer tests against published vectors.
     /// The protocol itself always uses [`Key::new`].
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// // NIST SP 800-38A, F.2.1 (CBC-AES128), first block; PKCS#7 then adds one block.
+    /// let key = Key::with_iv(
+    ///     &[0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c],
+    ///     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    /// )?;
+    /// let plaintext = [0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a];
+    /// let ciphertext = key.encrypt(&plaintext);
+    /// assert_eq!(
+    ///     ciphertext[..16],
+    ///     [0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46, 0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d]
+    /// );
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     ///
     /// # Errors
     /// [`KeyLengthError`] naming the length when it is not 16, 24 or 32.
@@ -220,12 +271,33 @@ impl Key {
     }
 
     /// The ciphertext length for a plaintext of `len` bytes (PKCS#7 always adds 1..=16).
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// assert_eq!(Key::ciphertext_len(0), 16);
+    /// assert_eq!(Key::ciphertext_len(15), 16);
+    /// assert_eq!(Key::ciphertext_len(16), 32);
+    /// ```
     #[must_use]
     pub const fn ciphertext_len(len: usize) -> usize {
         (len / BLOCK_LEN + 1) * BLOCK_LEN
     }
 
     /// Encrypts `plaintext` with PKCS#7 padding.
+    ///
+    /// The same plaintext under the same key always gives the same ciphertext (the IV is
+    /// fixed by the protocol).
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// let ciphertext = key.encrypt(b"TestMessage");
+    /// assert_eq!(ciphertext.len(), 16);
+    /// assert_eq!(key.decrypt(&ciphertext).unwrap(), b"TestMessage");
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     #[must_use]
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
         let mut buf = Vec::with_capacity(Self::ciphertext_len(plaintext.len()));
@@ -237,6 +309,18 @@ impl Key {
     /// Encrypts the whole of `buf` in place: the plaintext it holds becomes ciphertext,
     /// growing by the padding. Lets a caller serialise straight into the buffer it will
     /// encrypt, with no copy of the payload.
+    ///
+    /// ```
+    /// use std::io::Write as _;
+    /// use ipv_crypto::Key;
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// let mut buf = Vec::with_capacity(64);
+    /// write!(buf, "TestMessage")?; // a JSON serialiser would write here
+    /// key.encrypt_in_place(&mut buf);
+    /// assert_eq!(buf, key.encrypt(b"TestMessage"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encrypt_in_place(&self, buf: &mut Vec<u8>) {
         let msg_len = buf.len();
         buf.resize(Self::ciphertext_len(msg_len), 0);
@@ -248,7 +332,7 @@ impl Key {
         debug_assert_eq!(result.ok(), Some(buf.len()));
     }
 
-    /// Appends the ciphertext of `plaintext` to `out`.
+    /// Appends the ciphertext of `plaintext` to `out`, keeping what `out` already holds.
     pub fn encrypt_into(&self, plaintext: &[u8], out: &mut Vec<u8>) {
         let start = out.len();
         let ct_len = Self::ciphertext_len(plaintext.len());
@@ -260,6 +344,18 @@ impl Key {
     }
 
     /// Decrypts `ciphertext` and strips its padding.
+    ///
+    /// ```
+    /// use ipv_crypto::{DecryptError, Key};
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// let ciphertext = key.encrypt(b"TestMessage");
+    /// assert_eq!(key.decrypt(&ciphertext).unwrap(), b"TestMessage");
+    /// // Too short, ragged, or badly padded: one and the same error.
+    /// assert_eq!(key.decrypt(&ciphertext[..15]), Err(DecryptError));
+    /// assert_eq!(key.decrypt(&[0u8; 16]), Err(DecryptError));
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     ///
     /// # Errors
     /// [`DecryptError`] for every malformed input, whatever the cause.
@@ -298,6 +394,14 @@ impl Key {
     }
 
     /// Encrypts `plaintext` and returns the base64 text, as sent on the wire.
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// assert_eq!(key.seal(b"TestMessage"), "5cfJMwX0w65sEQVBxu9zHw==");
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     #[must_use]
     pub fn seal(&self, plaintext: &[u8]) -> String {
         let mut out = String::with_capacity(Self::ciphertext_len(plaintext.len()).div_ceil(3) * 4);
@@ -313,12 +417,34 @@ impl Key {
 
     /// Encrypts `buf` in place and appends its base64 text to `out`; `buf` is left
     /// holding the ciphertext. The copy-free path for a caller that owns the plaintext.
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// let mut json = br#"TestMessage"#.to_vec();
+    /// let mut body = String::from(r#"{"params":""#);
+    /// key.seal_buffer_into(&mut json, &mut body);
+    /// body.push_str(r#""}"#);
+    /// assert_eq!(body, r#"{"params":"5cfJMwX0w65sEQVBxu9zHw=="}"#);
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     pub fn seal_buffer_into(&self, buf: &mut Vec<u8>, out: &mut String) {
         self.encrypt_in_place(buf);
         b64::encode_into(buf, out);
     }
 
     /// Decodes base64 `sealed` and decrypts it.
+    ///
+    /// ```
+    /// use ipv_crypto::{Key, OpenError};
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// assert_eq!(key.open(b"5cfJMwX0w65sEQVBxu9zHw==").unwrap(), b"TestMessage");
+    /// assert_eq!(key.open(b"not base64!"), Err(OpenError::Base64));
+    /// assert_eq!(key.open(b"AAAAAAAAAAAAAAAAAAAAAA=="), Err(OpenError::Decrypt));
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     ///
     /// # Errors
     /// [`OpenError::Base64`] for text that is not base64, [`OpenError::Decrypt`] for
@@ -331,6 +457,18 @@ impl Key {
 
     /// Decodes and decrypts `sealed` into `out`, replacing its contents with the
     /// plaintext. `out`'s capacity is reused, so a caller can keep one buffer.
+    ///
+    /// ```
+    /// use ipv_crypto::Key;
+    ///
+    /// let key = Key::new(b"qwertyuiop123456")?;
+    /// let mut out = Vec::new();
+    /// for _ in 0..3 {
+    ///     key.open_into(b"5cfJMwX0w65sEQVBxu9zHw==", &mut out).unwrap();
+    ///     assert_eq!(out, b"TestMessage");
+    /// }
+    /// # Ok::<(), ipv_crypto::KeyLengthError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Key::open`]; `out` is left empty.

@@ -2,8 +2,9 @@
 //! secret's bytes and the IV is the first 16 bytes of that key, plus the base64 `seal` /
 //! `open` wrappers that put ciphertext on the wire.
 //!
-//! This crate stands alone: no serde, no HTTP, no async. Any program that has to speak
-//! the protocol's cipher (a proxy, a log decoder, another SDK's test) can use it.
+//! This crate stands alone: no serde, no HTTP, no async, and no dependencies beyond
+//! `aes`, `cbc`, `base64` and `zeroize`. Any program that has to speak the protocol's
+//! cipher (a proxy, a log decoder, another SDK's test) can use it.
 //!
 //! ```
 //! use ipv_crypto::Key;
@@ -15,22 +16,71 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Which call to use
+//!
+//! | you have | you want | call |
+//! |---|---|---|
+//! | bytes | base64 text for an envelope | [`Key::seal`], or [`Key::seal_into`] to append to a `String` |
+//! | a `Vec` you own (say, fresh JSON) | base64 text, no copy | [`Key::seal_buffer_into`] |
+//! | base64 text from an envelope | the bytes | [`Key::open`], or [`Key::open_into`] to reuse a buffer |
+//! | bytes | raw ciphertext | [`Key::encrypt`], [`Key::encrypt_in_place`], [`Key::encrypt_into`] |
+//! | raw ciphertext | the bytes | [`Key::decrypt`], [`Key::decrypt_in_place`] |
+//! | base64 alone | | the [`b64`] module |
+//!
+//! # Errors
+//!
+//! * [`KeyLengthError`]: the secret is not 16, 24 or 32 bytes; it carries the length.
+//! * [`DecryptError`]: one opaque value for every ciphertext that does not decrypt.
+//! * [`OpenError`]: `Base64` for text that is not canonical padded base64 (public
+//!   framing, safe to name), `Decrypt` for everything after that.
+//!
+//! No input of any length or content panics; this is property-tested and fuzzed
+//! (see `fuzz/` in the repository).
+//!
 //! # Security
 //!
 //! The protocol's construction is weak and this crate does not pretend otherwise:
-//! the IV equals (part of) the key, so equal plaintexts give equal ciphertexts, and
-//! CBC without a MAC has no integrity. What this crate does about it:
+//! * the IV is the key (its first 16 bytes), so it is fixed: equal plaintexts give equal
+//!   ciphertexts, and equal prefixes give equal leading blocks;
+//! * CBC without a MAC has no integrity: anyone can flip plaintext bits by flipping
+//!   ciphertext bits, and a decryption that succeeds proves nothing about who sent it;
+//! * with IV = key, a party that learns the decryption of a crafted ciphertext can
+//!   recover the key itself.
+//!
+//! What this crate does about it:
 //! * every malformed ciphertext (empty, ragged length, bad padding) gives the same
-//!   opaque [`DecryptError`], so callers cannot build a padding oracle by accident;
-//! * the key and IV are zeroized on drop, and no `Debug` output shows them.
+//!   opaque [`DecryptError`], so callers cannot build a padding oracle by accident, and a
+//!   refused buffer is emptied (and wiped, once decryption has touched it);
+//! * the key schedule and IV are zeroized on drop, and no `Debug` or `Display` output
+//!   shows key bytes or plaintext.
+//!
+//! What it cannot do is make the protocol authenticated: treat decrypted data as
+//! untrusted input, and never reveal to a peer why a ciphertext was refused.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod key;
 
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use key::{BLOCK_LEN, DecryptError, Key, KeyLengthError, KeySize, OpenError};
 
-/// The base64 alphabet the protocol uses: the standard one, with `=` padding.
+/// The base64 the protocol uses: the standard alphabet, with `=` padding, canonical.
+///
+/// Decoding refuses missing or extra padding, non-zero trailing bits, whitespace and the
+/// URL-safe alphabet, so each byte string has exactly one accepted text.
+///
+/// ```
+/// use ipv_crypto::b64;
+///
+/// assert_eq!(b64::encode(b"ipv"), "aXB2");
+/// assert_eq!(b64::decode(b"aXB2").unwrap(), b"ipv");
+/// assert!(b64::decode(b"aXB2\n").is_err());
+/// assert!(b64::decode(b"aXA").is_err()); // unpadded
+/// ```
 pub mod b64 {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
