@@ -656,7 +656,8 @@ pub struct ReturnDynamicProxyRequest {
 ///
 /// `returnAmount` is a JSON number (a Go float64) on the wire, the one amount of money
 /// that is not a string. It decodes through its shortest decimal text, so `1.1` is
-/// exactly `1.1`, and encodes as a JSON number again so Go clients can read it.
+/// exactly `1.1`, and encodes as a JSON number again so Go clients can read it (as a
+/// decimal string only when a float cannot hold the amount exactly).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReturnedProxy {

@@ -349,14 +349,20 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 /// Writes an amount as a JSON number, for the one field the platform types as a float
-/// (`returnAmount`). The number is the `f64` nearest to the exact decimal; no arithmetic
-/// happens on it.
+/// (`returnAmount`), so that Go clients can read it. No arithmetic happens on the float.
+///
+/// An amount a float cannot hold exactly (more than about 15 significant digits) is
+/// written as a decimal string instead, which [`Money`] reads back exactly: a lossy
+/// number would silently change it.
 pub(crate) fn as_json_number<S: Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
     let text = m.0.to_string();
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => s.serialize_f64(v),
-        _ => Err(serde::ser::Error::custom(format_args!(
-            "amount {text} has no JSON number form"
-        ))),
+    let exact = text
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .filter(|v| v.to_string().parse::<Decimal>().ok() == Some(m.0));
+    match exact {
+        Some(v) => s.serialize_f64(v),
+        None => s.serialize_str(&text),
     }
 }

@@ -177,3 +177,27 @@ proptest! {
         prop_assert_eq!(reread, v);
     }
 }
+
+#[test]
+fn return_amount_is_a_json_number_when_a_float_holds_it() {
+    use ipv_types::ReturnedProxy;
+    for (amount, wire) in [
+        ("1.1", json!(1.1)),
+        ("1.10", json!(1.1)),
+        ("0", json!(0.0)),
+        ("-2.5", json!(-2.5)),
+        ("12345678901234567890.12", json!("12345678901234567890.12")),
+        (
+            "0.1000000000000000000000000001",
+            json!("0.1000000000000000000000000001"),
+        ),
+    ] {
+        let r = ReturnedProxy {
+            return_amount: m(amount),
+        };
+        let encoded = serde_json::to_value(&r).unwrap();
+        assert_eq!(encoded["returnAmount"], wire, "{amount}");
+        let back: ReturnedProxy = serde_json::from_value(encoded).unwrap();
+        assert_eq!(back, r, "{amount}");
+    }
+}

@@ -1,15 +1,34 @@
-//! Decoding arbitrary bytes or arbitrary JSON as any response type returns a result;
-//! it never panics. (The same bodies make good fuzz targets.)
+//! Decoding arbitrary bytes or arbitrary JSON as any wire type returns a result; it never
+//! panics. Whatever decodes encodes, decodes back to an equal value, and encodes to the
+//! same JSON again: nothing read from the wire is lost or changed by a write.
 
 use ipv_types::*;
 use proptest::prelude::*;
 use serde_json::Value;
 
+/// Decodes `bytes` as `T`; when that works, checks the value survives a write and a read.
+fn check<T>(bytes: &[u8])
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let Ok(value) = serde_json::from_slice::<T>(bytes) else {
+        return;
+    };
+    let json = serde_json::to_vec(&value).expect("a decoded value encodes");
+    let again: T = serde_json::from_slice(&json).expect("its own JSON decodes");
+    assert_eq!(again, value, "{}", String::from_utf8_lossy(&json));
+    assert_eq!(
+        serde_json::to_vec(&again).unwrap(),
+        json,
+        "second encoding differs"
+    );
+}
+
 /// Decodes `bytes` as every response type and as the request types a server decodes.
 fn decode_everything(bytes: &[u8]) {
     macro_rules! each {
         ($($t:ty),* $(,)?) => {$(
-            let _ = serde_json::from_slice::<$t>(bytes);
+            check::<$t>(bytes);
         )*};
     }
     each!(
@@ -145,4 +164,40 @@ fn the_fixtures_and_their_corruptions() {
         flipped[i] ^= 0x20;
     }
     decode_everything(&flipped);
+}
+
+#[test]
+fn tricky_inputs_round_trip() {
+    for input in [
+        r#"{"openAt":"2016-12-31T23:59:60Z","renewAt":"2024-07-26T09:49:27.1234567891Z"}"#,
+        r#"{"openAt":"0001-01-01T00:00:00+01:00","releaseAt":"0000-12-31T23:00:00-01:00"}"#,
+        r#"{"openAt":"9999-12-31T23:59:59.999999999-23:59"}"#,
+        r#"{"costPrice":"-0","bandWidthPrice":"-0.00","useType":" 1 ,, 2 ","protocol":""}"#,
+        r#"{"costPrice":1e-9,"memory":"1e308","inventory":"9007199254740993"}"#,
+        r#"{"flowTotal":5e-324,"flowBalance":-0.0,"port":"0"}"#,
+        r#"{"productNo":"a","productNo":"b"}"#,
+        r#"{"amount":"","instances":[{"pwd":"x","extra":{"y":[1.5,-0.0,1e300]}}]}"#,
+        r#"{"list":[{"createdAt":"","amount":0.30000000000000004,"type":"-9223372036854775808"}]}"#,
+        r#"{"returnAmount":123456789.123456789}"#,
+        r#"{"canBuyStatus":"-1","ip":""}"#,
+    ] {
+        decode_everything(input.as_bytes());
+    }
+    // The time and money edge cases above are accepted, not merely survived.
+    let i: Instance = serde_json::from_str(
+        r#"{"openAt":"2016-12-31T23:59:60Z","renewAt":"0001-01-01T00:00:00+01:00","flowBalance":-0.0}"#,
+    )
+    .unwrap();
+    assert_eq!(i.open_at.unwrap().year(), 2016);
+    assert_eq!(
+        i.renew_at.unwrap().to_offset(::time::UtcOffset::UTC).year(),
+        0
+    );
+    let p: Product =
+        serde_json::from_str(r#"{"costPrice":"-0","useType":" 1 ,, 2 ","memory":"1e308"}"#)
+            .unwrap();
+    assert!(p.cost_price.is_zero());
+    assert_eq!(p.use_type.to_string(), "1,2");
+    let r: ReturnedProxy = serde_json::from_str(r#"{"returnAmount":123456789.123456789}"#).unwrap();
+    assert_eq!(r.return_amount.to_string(), "123456789.12345679");
 }
