@@ -12,6 +12,9 @@
 //!   local time (no zone). Those fields are `Option<`[`QueryTime`]`>`: a checked value that
 //!   formats to that layout, and is left out of the JSON when `None`.
 //!
+//! This module shares its name with the `time` crate: after `use ipv_types::*;` name the
+//! crate `::time` (or use the re-export [`crate::time_crate`]).
+//!
 //! ```
 //! use ipv_types::time::QueryTime;
 //!
