@@ -225,7 +225,8 @@ pub struct CodesArgs {
 #[serde(rename_all = "camelCase")]
 pub struct ProductsArgs {
     /// Proxy type (repeatable): 101 static cloud, 102 static residential CN, 103 static
-    /// residential abroad, 104 dynamic abroad, 105 dynamic CN, 201 whatsapp.
+    /// residential abroad, 104 dynamic abroad, 105 dynamic CN, 201 whatsapp
+    /// (default: all of them).
     #[arg(long = "proxy-type", value_name = "N")]
     pub proxy_type: Vec<i64>,
     /// Product number.
@@ -559,10 +560,10 @@ pub struct UpsertUserArgs {
     #[arg(long)]
     pub password: Option<String>,
     /// Phone number.
-    #[arg(long, default_value = "")]
+    #[arg(long)]
     pub phone: String,
     /// Email address.
-    #[arg(long, default_value = "")]
+    #[arg(long)]
     pub email: String,
     /// Authentication: 1 none, 2 person, 3 company.
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -906,6 +907,9 @@ pub struct DemoArgs {
     /// Days to advance the emulator clock between renewing and releasing.
     #[arg(long, default_value_t = 20, value_name = "DAYS")]
     pub advance_days: u32,
+    /// Mark steps `[ok]` / `[FAILED]` instead of ✓ / ✗ (the default without a UTF-8 locale).
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 /// `completions`.

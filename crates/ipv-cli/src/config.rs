@@ -80,7 +80,6 @@ pub(crate) enum Target {
 pub(crate) struct Settings {
     pub(crate) target: Target,
     pub(crate) app_key: Option<String>,
-    pub(crate) app_key_from_flag: bool,
     pub(crate) secret: Option<(Secret, SecretSource)>,
     pub(crate) output: OutputFormat,
     pub(crate) timeout: Option<Duration>,
@@ -139,7 +138,6 @@ impl Settings {
         Ok(Self {
             target,
             app_key: args.app_key.clone().filter(|k| !k.is_empty()),
-            app_key_from_flag: from_flag("app_key"),
             secret,
             output: args.output,
             timeout: args.timeout,

@@ -29,13 +29,12 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub mod cli;
 mod commands;
-// The endpoint commands that use the rest of these land with the ipv-api client.
-#[allow(dead_code)]
 mod config;
-#[allow(dead_code)]
 mod failure;
-#[allow(dead_code)]
+mod ids;
 mod output;
+mod session;
+mod wait;
 
 use cli::{Cli, Command};
 use config::Settings;
@@ -75,9 +74,34 @@ fn run_parsed(cli: Cli, matches: &clap::ArgMatches) -> CmdResult {
     match cli.command {
         Command::Codec(command) => commands::codec::run(&settings, &command),
         Command::Completions(args) => commands::completions::run(args.shell),
-        _ => Err(Failure::other(
-            "this command needs the API client, which is not wired in yet",
-        )),
+        command => runtime()?.block_on(run_async(settings, command)),
+    }
+}
+
+/// The runtime for commands that talk to a server or are one.
+fn runtime() -> CmdResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::other(format!("cannot start the async runtime: {err}")))
+}
+
+async fn run_async(settings: Settings, command: Command) -> CmdResult {
+    match command {
+        Command::Emulator(cli::EmulatorCommand::Serve(args)) => {
+            commands::emulator::serve(&settings, &args).await
+        }
+        Command::Callback(cli::CallbackCommand::Listen(args)) => {
+            commands::callbacks::listen(&settings, &args).await
+        }
+        Command::Demo(args) => commands::demo::run(&settings, &args).await,
+        command => {
+            let session = session::Session::open(&settings).await?;
+            let result = commands::endpoints::run(&session, command).await;
+            session.close().await;
+            result
+        }
     }
 }
 
@@ -89,8 +113,10 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    use std::io::IsTerminal as _;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(tracing_subscriber::EnvFilter::new(level))
         .try_init();
 }

@@ -1,4 +1,8 @@
 //! One module per group of subcommands.
 
+pub(crate) mod callbacks;
 pub(crate) mod codec;
 pub(crate) mod completions;
+pub(crate) mod demo;
+pub(crate) mod emulator;
+pub(crate) mod endpoints;
