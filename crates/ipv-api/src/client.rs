@@ -612,8 +612,8 @@ fn outcome_name(error: &Error) -> &'static str {
         Error::Http { .. } => "http_error",
         Error::Decode { .. } => "decode_error",
         Error::Api(_) => "api_error",
-        #[allow(unreachable_patterns)]
-        _ => "error",
+        Error::Pagination { .. } => "pagination_error",
+        Error::WaitTimedOut { .. } => "wait_timed_out",
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use ipv_transport::TransportError;
-use ipv_types::ApiCode;
+use ipv_types::{ApiCode, OrderStatus};
 
 use crate::codec::{DecodeError, EncodeError};
 
@@ -110,6 +110,24 @@ pub enum Error {
     },
     /// The platform answered with a non-200 code. The request reached the platform.
     Api(ApiError),
+    /// A paged listing did not advance (the server repeated a page, answered another
+    /// page than the one asked for, or never ended). Requests reached the platform.
+    Pagination {
+        /// The endpoint being paged.
+        endpoint: &'static str,
+        /// What the guard saw.
+        reason: String,
+    },
+    /// [`Client::wait_for_order`](crate::Client::wait_for_order) passed its deadline
+    /// before the order reached a final status. Requests reached the platform.
+    WaitTimedOut {
+        /// The order waited for.
+        order_no: String,
+        /// The last status seen, if any poll succeeded.
+        last_status: Option<OrderStatus>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
 }
 
 impl Error {
@@ -119,7 +137,12 @@ impl Error {
         match self {
             Self::InvalidInput(_) | Self::Encode(_) => false,
             Self::Transport { source, .. } => !source.is_connect(),
-            Self::Timeout { .. } | Self::Http { .. } | Self::Decode { .. } | Self::Api(_) => true,
+            Self::Timeout { .. }
+            | Self::Http { .. }
+            | Self::Decode { .. }
+            | Self::Api(_)
+            | Self::Pagination { .. }
+            | Self::WaitTimedOut { .. } => true,
         }
     }
 
@@ -127,7 +150,10 @@ impl Error {
     #[must_use]
     pub fn req_id(&self) -> Option<&str> {
         match self {
-            Self::InvalidInput(_) | Self::Encode(_) => None,
+            Self::InvalidInput(_)
+            | Self::Encode(_)
+            | Self::Pagination { .. }
+            | Self::WaitTimedOut { .. } => None,
             Self::Transport { req_id, .. }
             | Self::Timeout { req_id, .. }
             | Self::Http { req_id, .. }
@@ -159,7 +185,11 @@ impl Error {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::InvalidInput(_) | Self::Encode(_) | Self::Decode { .. } => false,
+            Self::InvalidInput(_)
+            | Self::Encode(_)
+            | Self::Decode { .. }
+            | Self::Pagination { .. }
+            | Self::WaitTimedOut { .. } => false,
             Self::Transport { source, .. } => {
                 use ipv_transport::TransportErrorKind as Kind;
                 matches!(source.kind(), Kind::Connect | Kind::Timeout | Kind::Io)
@@ -212,6 +242,20 @@ impl fmt::Display for Error {
             }
             Self::Decode { source, req_id } => write!(f, "{source} (reqId {req_id})"),
             Self::Api(e) => e.fmt(f),
+            Self::Pagination { endpoint, reason } => {
+                write!(f, "paging `{endpoint}` stopped: {reason}")
+            }
+            Self::WaitTimedOut {
+                order_no,
+                last_status,
+                waited,
+            } => {
+                write!(f, "order {order_no} did not finish within {waited:?}")?;
+                match last_status {
+                    Some(status) => write!(f, " (last status: {status})"),
+                    None => f.write_str(" (no status seen)"),
+                }
+            }
         }
     }
 }
@@ -224,7 +268,10 @@ impl std::error::Error for Error {
             Self::Transport { source, .. } => Some(source),
             Self::Decode { source, .. } => Some(source),
             Self::Api(e) => Some(e),
-            Self::Timeout { .. } | Self::Http { .. } => None,
+            Self::Timeout { .. }
+            | Self::Http { .. }
+            | Self::Pagination { .. }
+            | Self::WaitTimedOut { .. } => None,
         }
     }
 }
