@@ -39,7 +39,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// }));
 /// let server = CallbackServer::bind("0.0.0.0:8080", receiver).await?;
 /// println!("listening on {}", server.local_addr());
-/// tokio::signal::ctrl_c().await?;
+/// tokio::time::sleep(std::time::Duration::from_secs(60)).await;
 /// server.shutdown().await;
 /// # Ok(()) }
 /// ```
