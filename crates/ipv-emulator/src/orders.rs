@@ -153,6 +153,7 @@ struct PlannedLine {
     param: OpenParam,
     amount: Money,
     units: u32,
+    bridge: bool,
 }
 
 /// `instance/open`.
@@ -286,6 +287,7 @@ pub(crate) fn open_instances(
             param,
             amount,
             units,
+            bridge,
         });
     }
     // Stock, summed per product over all lines.
@@ -317,6 +319,7 @@ pub(crate) fn open_instances(
             product_no: l.product_no,
             param: Box::new(l.param),
             assign_ip: None,
+            bridge: l.bridge,
             amount: l.amount,
             delivered: 0,
         })
@@ -431,6 +434,7 @@ pub(crate) fn open_assigned_ip(
                 product_no,
                 param: Box::new(param),
                 assign_ip: Some(req.assign_ip),
+                bridge,
                 amount,
                 delivered: 0,
             }],
@@ -807,6 +811,7 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                 product_no,
                 param,
                 assign_ip,
+                bridge,
                 amount,
                 delivered,
             } => {
@@ -960,10 +965,7 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                 let got = u32::try_from(picks.len()).unwrap_or(0).min(wanted);
                 let missing = wanted - got;
                 // Each instance carries its share of the charge: the cost of one unit.
-                let bridge = param.use_bridge == Some(BridgeChoice::Yes)
-                    || (param.use_bridge != Some(BridgeChoice::No)
-                        && state.apps.get(app_key).is_some_and(|a| a.config.use_bridge)
-                        && product.use_limit == UseLimit::ExitAbroad);
+                let bridge = *bridge;
                 let single = OpenParam {
                     count: 1,
                     cidr_blocks: None,

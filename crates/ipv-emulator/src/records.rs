@@ -59,6 +59,9 @@ pub(crate) enum OrderLine {
         /// A specific IP to open (assign-IP orders).
         #[serde(default)]
         assign_ip: Option<String>,
+        /// Whether the bridge was charged (decided when the order was placed).
+        #[serde(default)]
+        bridge: bool,
         amount: Money,
         #[serde(default)]
         delivered: u32,

@@ -413,3 +413,85 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AppConfig;
+
+    fn state() -> State {
+        let clock = ClockState {
+            base: OffsetDateTime::UNIX_EPOCH,
+            offset_seconds: 0,
+        };
+        State::seeded(&[AppConfig::default_app()], clock).expect("seeded")
+    }
+
+    #[test]
+    fn invariants_hold_for_a_fresh_state_and_catch_tampering() {
+        let mut s = state();
+        check_invariants(&s).expect("fresh state is consistent");
+
+        let key = crate::config::DEFAULT_APP_KEY;
+        let app = s.apps.get_mut(key).expect("default app");
+        app.charge(Money::from_int(5), "C1", OffsetDateTime::UNIX_EPOCH);
+        app.refund(Money::from_int(2), "C1", OffsetDateTime::UNIX_EPOCH);
+        check_invariants(&s).expect("ledgered movements keep the books balanced");
+
+        let mut unbooked = s.clone();
+        unbooked.apps.get_mut(key).expect("app").balance += Money::from_int(1);
+        assert!(
+            check_invariants(&unbooked)
+                .expect_err("caught")
+                .contains("balance")
+        );
+
+        let mut over_refund = s.clone();
+        over_refund.apps.get_mut(key).expect("app").refund(
+            Money::from_int(10),
+            "C1",
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert!(
+            check_invariants(&over_refund)
+                .expect_err("caught")
+                .contains("refunded")
+        );
+
+        let mut negative = s.clone();
+        negative.catalogue.products[0].cidr_blocks[0].count = -1;
+        assert!(check_invariants(&negative).is_err());
+    }
+
+    #[test]
+    fn reply_cache_is_bounded() {
+        let mut s = state();
+        let app = s.apps.get_mut(crate::config::DEFAULT_APP_KEY).expect("app");
+        for i in 0..5 {
+            app.remember_reply(
+                &format!("r{i}"),
+                CachedReply {
+                    fingerprint: i,
+                    body: String::new(),
+                },
+                3,
+            );
+        }
+        assert_eq!(app.replies.len(), 3);
+        assert!(!app.replies.contains_key("r0"));
+        assert!(app.replies.contains_key("r4"));
+    }
+
+    #[test]
+    fn set_stock_keeps_blocks_and_inventory_in_step() {
+        let mut s = state();
+        s.set_stock("ipv_res_us_nyc_m", 300).expect("stock");
+        let p = s.catalogue.product("ipv_res_us_nyc_m").expect("product");
+        assert_eq!(p.inventory, 300);
+        assert_eq!(p.cidr_blocks[0].count, 254);
+        assert_eq!(p.cidr_blocks[1].count, 46);
+        assert!(s.set_stock("nope", 1).is_err());
+        assert!(s.set_stock("ipv_res_us_nyc_m", -1).is_err());
+        check_invariants(&s).expect("consistent");
+    }
+}
