@@ -21,6 +21,9 @@ use crate::server::{Shared, lock, not_found, read_body};
 use crate::state::{FaultStats, State, check_invariants};
 use crate::{accounts, orders};
 
+/// The longest single clock advance: 100 years.
+const MAX_ADVANCE_SECONDS: i64 = 3_155_760_000;
+
 /// A control call was refused; the message names the bad field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("emulator control: {0}")]
@@ -167,7 +170,24 @@ impl Control {
         if seconds < 0 {
             return Err(ControlError("seconds: must not be negative".to_owned()));
         }
-        lock(&self.shared.clock).advance(seconds);
+        if seconds > MAX_ADVANCE_SECONDS {
+            return Err(ControlError(
+                "seconds: at most 100 years (3155760000) per call".to_owned(),
+            ));
+        }
+        {
+            let mut clock = lock(&self.shared.clock);
+            let target = clock
+                .now()
+                .checked_add(time::Duration::seconds(seconds))
+                .filter(|t| t.year() < 9000);
+            if target.is_none() {
+                return Err(ControlError(
+                    "seconds: the clock would leave the supported range".to_owned(),
+                ));
+            }
+            clock.advance(seconds);
+        }
         let now = self.shared.now();
         {
             let mut state = lock(&self.shared.state);
@@ -282,6 +302,11 @@ impl Control {
             .apps
             .get_mut(app_key)
             .ok_or_else(|| ControlError(format!("appKey: no app {app_key}")))?;
+        if app.balance.checked_add(amount).is_none() {
+            return Err(ControlError(
+                "amount: the balance would overflow".to_owned(),
+            ));
+        }
         app.top_up(amount, now);
         self.changed(&mut state);
         Ok(())
