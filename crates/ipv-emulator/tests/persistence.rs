@@ -91,3 +91,88 @@ async fn restart_on_the_same_state_file_keeps_everything() {
     control.check_invariants().expect("invariants");
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn queued_callbacks_survive_a_restart() {
+    use std::sync::{Arc, Mutex};
+
+    use ipv_api::callback::{CallbackReceiver, CallbackServer, handler_fn};
+    use ipv_emulator::{AppConfig, CallbackPolicy};
+    use ipv_types::Callback;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let receiver = {
+        let seen = seen.clone();
+        CallbackReceiver::new(handler_fn(move |callback: Callback| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().expect("lock").push(callback.no.clone());
+                Ok::<(), std::convert::Infallible>(())
+            }
+        }))
+    };
+    // Find a free port, then leave it closed: the first emulator cannot deliver.
+    let probe = CallbackServer::bind("127.0.0.1:0", receiver.clone())
+        .await
+        .expect("bind");
+    let addr = probe.local_addr();
+    probe.shutdown().await;
+
+    let app = AppConfig::default_app().with_callback_url(format!("http://{addr}/cb"));
+    let patient = CallbackPolicy {
+        max_attempts: 50,
+        initial_backoff: Duration::from_secs(30),
+        max_backoff: Duration::from_secs(30),
+        timeout: Duration::from_secs(2),
+    };
+    let cfg = || {
+        config()
+            .with_apps(vec![app.clone()])
+            .with_state_file(&path)
+            .with_callback_policy(patient)
+    };
+    let first = start(cfg()).await;
+    let receipt = client(&first)
+        .open_instances(&OpenInstancesRequest::new(
+            "CB-PERSIST",
+            vec![OpenParam::by_product("ipv_dc_us_sjc_w", 1, 1)],
+        ))
+        .await
+        .expect("open");
+    // Wait for the first (refused) attempt, then stop with the callback still queued.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !first
+        .control()
+        .callbacks()
+        .iter()
+        .any(|d| d.no == receipt.order_no)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no delivery attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(first.control().summary().callbacks_pending > 0);
+    first.shutdown().await;
+
+    let server = CallbackServer::bind(addr, receiver).await.expect("rebind");
+    let second = start(cfg()).await;
+    assert!(
+        second
+            .control()
+            .wait_for_callbacks(Duration::from_secs(20))
+            .await,
+        "the queued callbacks are delivered after the restart"
+    );
+    assert!(seen.lock().expect("lock").contains(&receipt.order_no));
+    let log = second.control().callbacks();
+    let order_attempts: Vec<_> = log.iter().filter(|d| d.no == receipt.order_no).collect();
+    assert!(order_attempts.len() >= 2);
+    assert!(!order_attempts[0].acknowledged);
+    assert!(order_attempts.last().expect("attempt").acknowledged);
+    second.shutdown().await;
+    server.shutdown().await;
+}
