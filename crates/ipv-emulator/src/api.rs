@@ -43,7 +43,11 @@ pub(crate) struct Route {
 /// Decodes `value` into the endpoint's request type, naming the failing field (never
 /// quoting the value: it is decrypted text).
 pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiFailure> {
+    let was_empty = value.is_null();
     serde_path_to_error::deserialize(value).map_err(|err| {
+        if was_empty {
+            return ApiFailure::invalid("params", "is empty, but this endpoint takes parameters");
+        }
         let path = err.path().to_string();
         let path = if path == "." {
             "params".to_owned()
@@ -52,14 +56,15 @@ pub(crate) fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T,
         };
         let inner = err.into_inner().to_string();
         // serde's "missing field `x`" names only our own field; other messages may
-        // quote the input, so they are replaced by a fixed text.
-        let why = match inner.split_once(" at line") {
-            _ if inner.starts_with("missing field `") => inner
+        // quote the input (decrypted text), so they are replaced by a fixed text.
+        let why = if inner.starts_with("missing field `") {
+            inner
                 .split(" at line")
                 .next()
                 .unwrap_or("missing field")
-                .to_owned(),
-            _ => "has the wrong type or an invalid value".to_owned(),
+                .to_owned()
+        } else {
+            "has the wrong type or an invalid value".to_owned()
         };
         ApiFailure::invalid(path, why)
     })
@@ -163,5 +168,8 @@ mod tests {
         .unwrap_err();
         assert!(err.msg.contains("params[0].count"), "{}", err.msg);
         assert!(!err.msg.contains("SECRET-TEXT"), "{}", err.msg);
+        let err = decode::<ProductRequest>(serde_json::Value::Null).unwrap_err();
+        assert!(err.msg.contains("params: is empty"), "{}", err.msg);
+        assert!(decode::<AppInfoRequest>(serde_json::Value::Null).is_ok());
     }
 }
