@@ -622,6 +622,9 @@ pub(crate) fn flow_usage_log(
     })
 }
 
+/// The whitelist of a main account for a product; with `create`, an empty one is made
+/// when there is none (adding), otherwise its absence is reported (removing), so a
+/// refused call leaves no trace.
 fn whitelist_target<'a>(
     state: &'a mut State,
     app_key: &str,
@@ -629,6 +632,7 @@ fn whitelist_target<'a>(
     product_no: &str,
     proxy_type: ipv_types::ProxyType,
     ip: &str,
+    create: bool,
 ) -> Result<&'a mut Vec<String>, ApiFailure> {
     dynamic_product(state, product_no, Some(proxy_type))?;
     if ip.parse::<std::net::IpAddr>().is_err() {
@@ -639,11 +643,19 @@ fn whitelist_target<'a>(
         .users
         .get_mut(app_username)
         .ok_or_else(|| ApiFailure::new(ApiCode::UserNotFound, "no such user: appUsername"))?;
-    Ok(&mut account
-        .allotments
-        .entry(product_no.to_owned())
-        .or_default()
-        .whitelist)
+    if create {
+        Ok(&mut account
+            .allotments
+            .entry(product_no.to_owned())
+            .or_default()
+            .whitelist)
+    } else {
+        account
+            .allotments
+            .get_mut(product_no)
+            .map(|a| &mut a.whitelist)
+            .ok_or_else(|| ApiFailure::invalid("ip", "not in the whitelist"))
+    }
 }
 
 /// `proxy/addIpWhiteList`.
@@ -659,6 +671,7 @@ pub(crate) fn add_ip_whitelist(
         &req.product_no,
         req.proxy_type,
         &req.ip,
+        true,
     )?;
     if !list.contains(&req.ip) {
         if list.len() >= MAX_WHITELIST {
@@ -692,6 +705,7 @@ pub(crate) fn remove_ip_whitelist(
         &req.product_no,
         proxy_type,
         &req.ip,
+        false,
     )?;
     let Some(pos) = list.iter().position(|ip| *ip == req.ip) else {
         return Err(ApiFailure::invalid("ip", "not in the whitelist"));
