@@ -1,4 +1,55 @@
-//! Client for the ipipv open API v2.
+//! Client for the ipipv open API v2: the wire codec, all 30 endpoints, retries,
+//! pagination, order waiting and callbacks.
+//!
+//! - [`Client`] (built with [`Client::builder`]) has one async method per endpoint
+//!   (`products`, `open_instances`, `order`, …, generated from the table in
+//!   [`endpoint`]), a generic [`Client::send`] for any [`Endpoint`], and
+//!   [`Client::send_raw`] for endpoints this crate does not know yet.
+//! - [`codec`] is the pure, synchronous wire format (seal and open, client and server
+//!   side), shared with the emulator.
+//! - [`Error`] says for every failure whether the request may have reached the
+//!   platform; retries ([`RetryPolicy`]) resend the same reqId and body.
+//! - [`paginate`] streams paged lists; [`Client::wait_for_order`] waits for an order to
+//!   finish; [`pricing`] and [`expiry`] compute costs and expiry dates locally;
+//!   [`callback`] receives the platform's callbacks.
+//!
+//! ```
+//! use ipv_api::{Client, codec};
+//! use ipv_transport::http::StatusCode;
+//! use ipv_transport::test_util::{CaptureTransport, json_response};
+//! use ipv_types::{ApiCode, ProductRequest};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! // A stand-in platform answering every call with one product, sealed like the real one.
+//! let key = ipv_crypto::Key::new(b"qwertyuiop123456")?;
+//! let platform = CaptureTransport::with_responder(move |request| {
+//!     let envelope = codec::parse_request_envelope(request.body()).unwrap();
+//!     let product = serde_json::json!({"productNo": "p1", "costPrice": "2.00"});
+//!     let body = codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(&product));
+//!     json_response(StatusCode::OK, body.unwrap())
+//! });
+//!
+//! let client = Client::builder()
+//!     .base_url("https://sandbox.ipipv.com")
+//!     .app_key("AK20240708150154")
+//!     .app_secret("qwertyuiop123456")
+//!     .transport(platform.clone())
+//!     .build()?;
+//! let product = client.product(&ProductRequest::new("p1")).await?;
+//! assert_eq!(product.cost_price.to_string(), "2.00");
+//! assert_eq!(platform.requests()[0].uri().path(), "/api/open/app/product/info/v2");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Features
+//! - `hyper` (default): the default transport, `ipv_transport::HyperTransport`.
+//! - `server` (default): [`callback::CallbackServer`], a ready hyper server.
+//!
+//! # Tracing
+//! Every call runs in an `ipv_api.call` span with the endpoint name, the reqId, the
+//! attempts, the outcome and the HTTP status; callbacks in `ipv_api.callback`. Neither
+//! records the app secret or any payload.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
