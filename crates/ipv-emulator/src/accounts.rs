@@ -749,10 +749,12 @@ pub(crate) fn return_dynamic_proxy(
         .users
         .get_mut(&req.app_username)
         .ok_or_else(|| ApiFailure::new(ApiCode::UserNotFound, "no such user: appUsername"))?;
-    let allotment = account
-        .allotments
-        .entry(req.product_no.clone())
-        .or_default();
+    let Some(allotment) = account.allotments.get_mut(&req.product_no) else {
+        return Err(ApiFailure::new(
+            ApiCode::FlowReturnInsufficient,
+            "flow return failed: balance too low (0 available)",
+        ));
+    };
     let available = if by_ip {
         allotment.ip_balance()
     } else {

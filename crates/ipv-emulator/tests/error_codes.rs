@@ -299,3 +299,125 @@ async fn every_documented_error_code() {
     control.check_invariants().expect("invariants");
     emu.shutdown().await;
 }
+
+/// The state without the parts every answered request may touch (the reply cache, id
+/// counters, the clock and the fault counters).
+fn books(emu: &ipv_emulator::EmulatorHandle) -> serde_json::Value {
+    let mut state = emu.control().state_json();
+    for app in state["apps"].as_object_mut().expect("apps").values_mut() {
+        let app = app.as_object_mut().expect("app");
+        app.remove("replies");
+        app.remove("replyOrder");
+    }
+    let root = state.as_object_mut().expect("state");
+    for volatile in ["counters", "clock", "faultStats"] {
+        root.remove(volatile);
+    }
+    state
+}
+
+#[tokio::test]
+async fn refused_requests_change_nothing() {
+    let emu = start(config()).await;
+    let api = client(&emu);
+    api.upsert_user(&UpsertUserRequest {
+        app_username: Some("main_a".into()),
+        phone: "1".into(),
+        email: "a@example.com".into(),
+        auth_type: AuthType::None,
+        status: AccountStatus::Normal,
+        ..UpsertUserRequest::default()
+    })
+    .await
+    .expect("user");
+    let before = books(&emu);
+
+    let refusals: Vec<(ApiCode, Result<serde_json::Value, Error>)> = vec![
+        (
+            ApiCode::InsufficientBalance,
+            api.send_raw(
+                "instance/open",
+                &json!({"appOrderNo": "R1", "params": [
+                {"productNo": "ipv_dc_jp_tyo_y", "count": 20, "cycleTimes": 120}]}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::OutOfStock,
+            api.send_raw(
+                "instance/open",
+                &json!({"appOrderNo": "R2", "params": [
+                {"productNo": "ipv_res_de_ber_y", "count": 20},
+                {"productNo": "ipv_res_de_ber_y", "count": 20}]}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::InvalidParams,
+            api.send_raw(
+                "instance/open",
+                &json!({"appOrderNo": "R3", "params": [
+                {"productNo": "ipv_dc_us_lax_m", "count": 1},
+                {"productNo": "ipv_res_us_nyc_m", "count": 1,
+                 "cidrBlocks": [{"cidr": "10.0.0.0/24", "count": 1}]}]}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::RenewInstanceNotFound,
+            api.send_raw(
+                "instance/renew",
+                &json!({"appOrderNo": "R4", "instances": [{"instanceNo": "c_none"}]}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::FlowReturnInsufficient,
+            api.send_raw(
+                "proxy/return",
+                &json!({"appUsername": "main_a", "proxyType": 104,
+                "productNo": "ipv_dyn_global_flow", "flowNum": 5}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::InvalidParams,
+            api.send_raw(
+                "proxy/delIpWhiteList",
+                &json!({"appUsername": "main_a", "ip": "203.0.113.9",
+                "proxyType": 104, "productNo": "ipv_dyn_global_flow"}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::InstanceNotFound,
+            api.send_raw(
+                "instance/reset/password",
+                &json!({"instanceNoList": ["c_none"], "resetNo": "R7"}),
+            )
+            .await,
+        ),
+        (
+            ApiCode::ProxyUserConflict,
+            api.send_raw(
+                "proxy/user",
+                &json!({"appUsername": "sub_x", "limitFlow": 1,
+                "appMainUsername": "nobody", "status": 1}),
+            )
+            .await,
+        ),
+    ];
+    for (expected, result) in refusals {
+        let err = result.expect_err("refused");
+        assert_eq!(err.api_code(), Some(expected), "{err}");
+    }
+    let after = books(&emu);
+    assert!(
+        after == before,
+        "a refused request left a trace:\nbefore: {}\nafter:  {}",
+        before["apps"],
+        after["apps"]
+    );
+    emu.control().check_invariants().expect("invariants");
+    emu.shutdown().await;
+}
