@@ -118,7 +118,8 @@ impl Control {
     }
 
     /// Back to the seeded state: the configured apps with their starting balances, no
-    /// orders, no faults, the clock offset at zero.
+    /// orders, no faults, the clock offset at zero. Order, instance and callback numbers
+    /// keep counting (they are never reused).
     ///
     /// # Errors
     /// When the configured apps are invalid.
@@ -128,8 +129,13 @@ impl Control {
             clock.state.offset_seconds = 0;
             clock.snapshot()
         };
-        let fresh = State::seeded(&self.shared.config.apps, clock_state).map_err(ControlError)?;
+        let mut fresh =
+            State::seeded(&self.shared.config.apps, clock_state).map_err(ControlError)?;
         let mut state = lock(&self.shared.state);
+        // Numbers keep counting across resets: an order or callback number is never
+        // handed out twice by one emulator, so receivers' dedupe stores stay correct and
+        // a delivery still running from before the reset cannot pick up a new callback.
+        fresh.counters = state.counters.clone();
         *state = fresh;
         *lock(&self.shared.fault_rng) = FaultRng::new(state.faults.seed);
         self.shared.refresh_keys(&state);

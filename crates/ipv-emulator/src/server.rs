@@ -272,6 +272,13 @@ pub(crate) async fn handle(
                     };
                     (route.run)(&mut ctx, params)
                 };
+                tracing::debug!(
+                    path = %path,
+                    app_key = %envelope.app_key,
+                    req_id = %envelope.req_id,
+                    code = outcome.as_ref().map_or_else(|f| f.code.as_i64(), |_| 200),
+                    "api request"
+                );
                 let sealed = match &outcome {
                     Ok(data) => {
                         codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(data))
