@@ -341,6 +341,8 @@ pub(crate) async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -353,9 +355,8 @@ pub(crate) async fn accept_loop(
                 let io = hyper_util::rt::TokioIo::new(stream);
                 let shared = shared.clone();
                 let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(io, service);
+                // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), on the same port.
+                let conn = connections.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

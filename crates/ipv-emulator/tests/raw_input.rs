@@ -240,3 +240,32 @@ async fn control_api_over_http() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served_too() {
+    let emu = start(config()).await;
+    let transport = HyperTransport::builder()
+        .http2_prior_knowledge(true)
+        .build()
+        .expect("h2c transport");
+    let key = Key::new(DEFAULT_APP_SECRET.as_bytes()).expect("key");
+    let body = codec::seal_request(
+        &key,
+        DEFAULT_APP_KEY,
+        "h2-req-1",
+        Some(&serde_json::json!({"productNo": "ipv_wa_sg_m"})),
+    )
+    .expect("seal");
+    let req = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(format!("{}{PATH}", emu.base_url()))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .expect("request");
+    let resp = transport.send(req).await.expect("an h2 answer");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    let opened = codec::open_response::<ipv_types::Product>(&key, resp.body()).expect("opens");
+    assert_eq!(opened.data.expect("data").product_no, "ipv_wa_sg_m");
+    emu.shutdown().await;
+}
