@@ -2,12 +2,12 @@
 
 use core::fmt;
 
-use aes::cipher::block_padding::Pkcs7;
-use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
+use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use aes::{Aes128, Aes192, Aes256};
 use zeroize::Zeroize;
 
 use crate::b64;
+use crate::chain;
 
 /// AES's block length in bytes; ciphertexts are always a positive multiple of it.
 pub const BLOCK_LEN: usize = 16;
@@ -174,26 +174,6 @@ impl From<b64::InvalidBase64> for OpenError {
     }
 }
 
-/// Runs `$body` with `$mode` bound to a CBC mode of the right AES variant.
-macro_rules! with_mode {
-    ($key:expr, $mode_ty:ident, |$mode:ident| $body:expr) => {
-        match &$key.schedule {
-            Schedule::Aes128(c) => {
-                let $mode = cbc::$mode_ty::<Aes128>::inner_iv_init(c.clone(), &$key.iv.into());
-                $body
-            }
-            Schedule::Aes192(c) => {
-                let $mode = cbc::$mode_ty::<Aes192>::inner_iv_init(c.clone(), &$key.iv.into());
-                $body
-            }
-            Schedule::Aes256(c) => {
-                let $mode = cbc::$mode_ty::<Aes256>::inner_iv_init(c.clone(), &$key.iv.into());
-                $body
-            }
-        }
-    };
-}
-
 impl Key {
     /// A key from the app secret's bytes, with the protocol's IV (the first 16 key bytes).
     ///
@@ -322,25 +302,45 @@ impl Key {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encrypt_in_place(&self, buf: &mut Vec<u8>) {
-        let msg_len = buf.len();
-        buf.resize(Self::ciphertext_len(msg_len), 0);
-        let result = with_mode!(self, Encryptor, |mode| mode
-            .encrypt_padded::<Pkcs7>(buf, msg_len)
-            .map(<[u8]>::len));
-        // The buffer was sized for the padding above, so padding cannot fail; the length
-        // check keeps that promise visible without a panic path.
-        debug_assert_eq!(result.ok(), Some(buf.len()));
+        let pad_len = chain::pad_len(buf.len());
+        buf.resize(buf.len() + usize::from(pad_len), pad_len);
+        self.encrypt_blocks(buf);
     }
 
     /// Appends the ciphertext of `plaintext` to `out`, keeping what `out` already holds.
     pub fn encrypt_into(&self, plaintext: &[u8], out: &mut Vec<u8>) {
         let start = out.len();
-        let ct_len = Self::ciphertext_len(plaintext.len());
-        out.resize(start + ct_len, 0);
-        let result = with_mode!(self, Encryptor, |mode| mode
-            .encrypt_padded_b2b::<Pkcs7>(plaintext, &mut out[start..])
-            .map(<[u8]>::len));
-        debug_assert_eq!(result.ok(), Some(ct_len));
+        out.reserve(Self::ciphertext_len(plaintext.len()));
+        out.extend_from_slice(plaintext);
+        let pad_len = chain::pad_len(plaintext.len());
+        out.resize(out.len() + usize::from(pad_len), pad_len);
+        self.encrypt_blocks(&mut out[start..]);
+    }
+
+    /// CBC-encrypts whole blocks in place (the caller has padded them).
+    fn encrypt_blocks(&self, blocks: &mut [u8]) {
+        let closure = chain::Encrypt {
+            iv: &self.iv,
+            blocks,
+        };
+        match &self.schedule {
+            Schedule::Aes128(c) => c.encrypt_with_backend(closure),
+            Schedule::Aes192(c) => c.encrypt_with_backend(closure),
+            Schedule::Aes256(c) => c.encrypt_with_backend(closure),
+        }
+    }
+
+    /// CBC-decrypts whole blocks in place (the caller strips the padding).
+    fn decrypt_blocks(&self, blocks: &mut [u8]) {
+        let closure = chain::Decrypt {
+            iv: &self.iv,
+            blocks,
+        };
+        match &self.schedule {
+            Schedule::Aes128(c) => c.decrypt_with_backend(closure),
+            Schedule::Aes192(c) => c.decrypt_with_backend(closure),
+            Schedule::Aes256(c) => c.decrypt_with_backend(closure),
+        }
     }
 
     /// Decrypts `ciphertext` and strips its padding.
@@ -377,15 +377,13 @@ impl Key {
             buf.clear();
             return Err(DecryptError);
         }
-        let result = with_mode!(self, Decryptor, |mode| mode
-            .decrypt_padded::<Pkcs7>(buf)
-            .map(<[u8]>::len));
-        match result {
-            Ok(len) => {
+        self.decrypt_blocks(buf);
+        match chain::unpadded_len(buf) {
+            Some(len) => {
                 buf.truncate(len);
                 Ok(())
             }
-            Err(_) => {
+            None => {
                 buf.zeroize();
                 buf.clear();
                 Err(DecryptError)
