@@ -76,3 +76,8 @@ pub use pricing::{EstimateError, estimate_cost};
 pub use req_id::ReqIdProvider;
 pub use retry::RetryPolicy;
 pub use wait::{ProgressFn, WaitOptions};
+
+/// The workspace README's library example, compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
