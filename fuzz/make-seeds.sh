@@ -90,4 +90,74 @@ printf '%s' '{"reqId":"reqId_2","code":10031,"msg":"no such order","data":null}'
 printf '%s' 'type=order&no=C20240726&op=1' | seed decode_types callback-order
 printf '%s' '?type=instance&no=ins%5F1+x&op=' | seed decode_types callback-instance-escaped
 
+# The codec targets (src/codec.rs). App keys select the secret on the server side:
+# AK20240708150154 -> k128, AK20250101000256 -> k256, anything else -> k192.
+ak128=AK20240708150154
+ak256=AK20250101000256
+sealed() { printf '%s' "$2" | enc "$1" -a -A; } # sealed KEY JSON -> base64 text
+response() { printf '{"reqId":"%s","code":%s,"msg":"%s","data":"%s"}' "$@"; }
+request() { printf '{"version":"%s","encrypt":"%s","appKey":"%s","reqId":"%s","params":"%s"}' "$@"; }
+two_products="[$first_product,$first_product]"
+receipt='{"orderNo":"C20240726000001","amount":"4.00"}'
+
+# open_response: selector byte (secret), then a response body.
+: | seed open_response empty
+printf '\x02' | seed open_response selector-only
+{ printf '\x02'; response r1 200 ok "$(sealed "$k256" "$two_products")"; } | seed open_response aes256-two-products
+{ printf '\x00'; response r2 200 ok "$(sealed "$k128" '[1,2,3]')"; } | seed open_response aes128-number-list
+{ printf '\x01'; response r3 200 ok "$(sealed "$k192" "$receipt")"; } | seed open_response aes192-order-receipt
+{ printf '\x00'; response r4 200 ok ''; } | seed open_response ok-empty-data
+{ printf '\x00'; printf '{"reqId":"r5","code":"200","msg":"ok","data":"%s","extra":[1]}' "$(sealed "$k128" 'null')"; } \
+    | seed open_response code-as-string-null-data
+{ printf '\x00'; response r6 10001 'decrypt failed' 'not base64 at all'; } | seed open_response error-code-garbage-data
+{ printf '\x00'; printf '{"reqId":null,"code":10004,"msg":null,"data":null}'; } | seed open_response error-code-nulls
+{ printf '\x00'; response r7 200 ok '5cfJMwX0w65sEQVBxu9zHw='; } | seed open_response ok-bad-base64
+{ printf '\x02'; response r8 200 ok "$(sealed "$k128" '[1]')"; } | seed open_response ok-wrong-key
+{ printf '\x00'; response r9 200 ok "$(sealed "$k128" '{"list":')"; } | seed open_response ok-truncated-json
+{ printf '\x02'; response r10 200 ok "$(sealed "$k256" "$two_products")" | head -c 200; } | seed open_response truncated-envelope
+{ printf '\x01'; head -c 64 /dev/zero | tr '\0' '\377'; } | seed open_response garbage
+
+# open_request: a request body, as the server reads it.
+mkdir -p seeds/open_request
+cp ../benches/fixtures/request-open-2-params.aes128.json seeds/open_request/aes128-open-fixture
+: | seed open_request empty
+request v2 AES "$ak128" req-1 '' | seed open_request app-info-empty-params
+request v2 AES "$ak256" req-2 "$(sealed "$k256" '{"proxyType":[103],"productNo":"p1"}')" | seed open_request aes256-products-query
+request 2.0 aes other-app req-3 "$(sealed "$k192" '{"orderNo":"C1"}')" | seed open_request aes192-order-java-style
+printf '{"version":"v2","encrypt":"AES","appId":"%s","reqId":"r\\"4\\n","params":"%s"}' "$ak128" "$(sealed "$k128" '{"instances":["ins_1"]}')" \
+    | seed open_request appid-alias-escaped-reqid
+request v2 AES "$ak128" req-5 'not*base64' | seed open_request bad-base64
+request v2 AES "$ak128" req-6 "$(sealed "$k256" '{}')" | seed open_request wrong-key
+request v2 AES "$ak128" req-7 "$(sealed "$k128" 'not json')" | seed open_request params-not-json
+request v2 AES "$ak128" req-8 "$(sealed "$k128" '{"page":"x"}')" | seed open_request params-wrong-types
+request v2 AES "$ak128" req-9 "$(sealed "$k128" '{}')" | head -c 60 | seed open_request truncated-envelope
+printf '[1,2,3]' | seed open_request not-an-object
+
+# codec_roundtrip: a stream of choices (src/codec.rs, `Choices`): secret, app key, reqId,
+# code, msg, then a JSON value (0 null, 1 bool, 2 u64, 3 i64, 4 f64, 5 string, 6 array,
+# 7 object).
+: | seed codec_roundtrip empty
+printf '\x00\x10%s\x05req-1\x00\x02ok\x07\x01\x05codes\x06\x01\x05\x03USA' "$ak128" | seed codec_roundtrip document-like
+printf '\x01\x04a"\\k\x03r\n1\x02\x01\x05\x01\x1f\x7f\x05\x09\xc3\xa9\xe6\xbc\xa2\xff\x00\x22\\' | seed codec_roundtrip escapes-error-code
+printf '\x02\x00\x00\x03\xff\xff\xff\xff\xff\xff\xff\x7f\x00\x04\x00\x00\x00\x00\x00\x00\xf0\x3f' | seed codec_roundtrip max-code-float
+printf '\x02\x01A\x01B\x00\x00\x06\x04\x02\xff\xff\xff\xff\xff\xff\xff\xff\x03\x00\x00\x00\x00\x00\x00\x00\x80\x04\x01\x00\x00\x00\x00\x00\x00\x00\x01\x01' \
+    | seed codec_roundtrip extreme-numbers
+printf '\x00\x00\x00\x00\x00\x07\x04\x00\x07\x04\x00\x07\x04\x00\x07\x04\x00\x05\x01x' | seed codec_roundtrip nested-objects
+
+# decode_all_responses: JSON for the 30 response types.
+: | seed decode_all_responses empty
+printf 'null' | seed decode_all_responses null
+printf '{}' | seed decode_all_responses empty-object
+printf '[]' | seed decode_all_responses empty-list
+printf '%s' "$first_product" | seed decode_all_responses product-from-fixture
+printf '%s' "$two_products" | seed decode_all_responses products-two
+printf '%s' "$receipt" | seed decode_all_responses order-receipt
+printf '%s' '{"page":1,"pageSize":20,"total":1,"curPage":1,"list":[{"instanceNo":"ins_1","status":3}]}' | seed decode_all_responses instance-page
+printf '%s' '[{"code":"USA","name":"United States","cname":"美国","children":[]}]' | seed decode_all_responses areas
+printf '%s' '{"appName":"demo","coin":"123.4500","useBridge":2,"status":1}' | seed decode_all_responses app-info
+printf '%s' '{"list":[{"proxyIp":"1.2.3.4","proxyPort":8080,"username":"u","password":"p"}],"extra":1}' | seed decode_all_responses proxy-list
+printf '%s' '{"balance":"12.5","flowBalance":1024,"list":null}' | seed decode_all_responses balance-like
+printf '"a string"' | seed decode_all_responses string
+printf '12345678901234567890123' | seed decode_all_responses big-number
+
 for dir in seeds/*/; do echo "$dir: $(ls "$dir" | wc -l) seeds"; done
