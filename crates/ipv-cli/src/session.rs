@@ -81,6 +81,15 @@ impl Session {
             .map_err(api_failure)
     }
 
+    /// Waits for an order with the client's `wait_for_order`.
+    pub(crate) async fn wait_for_order(
+        &self,
+        order_no: &str,
+        options: ipv_api::WaitOptions,
+    ) -> Result<ipv_types::Order, Error> {
+        self.client.wait_for_order(order_no, options).await
+    }
+
     /// Stops the embedded emulator, if any, waiting for it to finish.
     pub(crate) async fn close(self) {
         if let Some(handle) = self.embedded {

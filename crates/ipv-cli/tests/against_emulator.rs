@@ -759,7 +759,7 @@ fn callback_listen_prints_callbacks_and_fetches_what_they_name() {
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
         write!(
             stream,
-            "GET /callback?type=order&no={order_no}&op=1 HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+            "GET /callback?type=order&no={order_no}&op=1 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut answer = String::new();

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ipv_api::callback::{CallbackReceiver, CallbackServer, handler_fn};
 use ipv_types::{Callback, CallbackKind, InstancesRequest, OrderRequest, ProductRequest};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -20,7 +21,7 @@ pub(crate) struct Inbox {
     url: String,
     receiver: mpsc::UnboundedReceiver<Callback>,
     held: Vec<Callback>,
-    server: receiver::Server,
+    server: CallbackServer,
 }
 
 impl Inbox {
@@ -29,12 +30,20 @@ impl Inbox {
         Self::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
-    /// Listens on `addr`.
+    /// Listens on `addr` with `ipv-api`'s callback server: it parses each query,
+    /// answers `{"code":"success","msg":""}`, and hands each callback over once (its
+    /// dedupe store answers repeats without handling them again).
     pub(crate) async fn bind(addr: SocketAddr) -> CmdResult<Self> {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let server = receiver::Server::start(addr, sender).await.map_err(|err| {
-            Failure::other(format!("cannot listen for callbacks on {addr}: {err}"))
-        })?;
+        let handler = handler_fn(move |cb: Callback| {
+            let sent = sender.send(cb).map_err(|_| "the listener is stopping");
+            std::future::ready(sent)
+        });
+        let server = CallbackServer::bind(addr, CallbackReceiver::new(handler))
+            .await
+            .map_err(|err| {
+                Failure::other(format!("cannot listen for callbacks on {addr}: {err}"))
+            })?;
         Ok(Self {
             url: format!("http://{}/callback", server.local_addr()),
             receiver,
@@ -77,7 +86,7 @@ impl Inbox {
 
     /// Stops listening.
     pub(crate) async fn stop(self) {
-        self.server.stop().await;
+        self.server.shutdown().await;
     }
 }
 
@@ -121,7 +130,8 @@ pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> Cm
             result = shutdown.wait() => { result?; break; }
             cb = inbox.next() => match cb { Some(cb) => cb, None => break },
         };
-        // The platform repeats callbacks until answered; each is reported once.
+        // The platform repeats callbacks until answered; the receiver's dedupe store
+        // already filters repeats, and this set keeps the promise of one line each.
         if !seen.insert(cb.clone()) {
             continue;
         }
@@ -159,147 +169,6 @@ async fn fetch_named(session: &Session, cb: &Callback) -> CmdResult<Value> {
         }
         CallbackKind::Product => {
             to_wire_value(&session.send(&ProductRequest::new(cb.no.clone())).await?)
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 receiver for the platform's `GET ?type=&no=&op=` callbacks:
-/// it answers `{"code":"success","msg":""}` to every well-formed callback and HTTP 400
-/// to anything else, one request per connection.
-mod receiver {
-    use std::net::SocketAddr;
-    use std::time::Duration;
-
-    use ipv_types::{Callback, CallbackAck};
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio::sync::{mpsc, watch};
-    use tokio::task::JoinHandle;
-
-    /// Requests larger than this are refused: a callback is one short line.
-    const MAX_REQUEST: usize = 8 * 1024;
-    /// A connection that sends nothing for this long is dropped.
-    const READ_TIMEOUT: Duration = Duration::from_secs(5);
-
-    pub(super) struct Server {
-        local_addr: SocketAddr,
-        stop: watch::Sender<bool>,
-        task: JoinHandle<()>,
-    }
-
-    impl Server {
-        pub(super) async fn start(
-            addr: SocketAddr,
-            sender: mpsc::UnboundedSender<Callback>,
-        ) -> std::io::Result<Self> {
-            let listener = TcpListener::bind(addr).await?;
-            let local_addr = listener.local_addr()?;
-            let (stop, mut stopped) = watch::channel(false);
-            let task = tokio::spawn(async move {
-                loop {
-                    tokio::select! {
-                        accepted = listener.accept() => {
-                            if let Ok((stream, _)) = accepted {
-                                tokio::spawn(serve(stream, sender.clone()));
-                            }
-                        }
-                        _ = stopped.changed() => break,
-                    }
-                }
-            });
-            Ok(Self {
-                local_addr,
-                stop,
-                task,
-            })
-        }
-
-        pub(super) fn local_addr(&self) -> SocketAddr {
-            self.local_addr
-        }
-
-        pub(super) async fn stop(self) {
-            let _ = self.stop.send(true);
-            let _ = self.task.await;
-        }
-    }
-
-    async fn serve(mut stream: TcpStream, sender: mpsc::UnboundedSender<Callback>) {
-        let Some(head) = read_head(&mut stream).await else {
-            return;
-        };
-        let (status, body) = match parse_callback(&head) {
-            Some(cb) => {
-                let _ = sender.send(cb);
-                ("200 OK", serde_json::to_string(&CallbackAck::success()))
-            }
-            None => (
-                "400 Bad Request",
-                serde_json::to_string(&CallbackAck::failure("not a callback")),
-            ),
-        };
-        let body = body.unwrap_or_default();
-        let response = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    }
-
-    /// The request line and headers, up to the blank line; `None` when the peer is slow,
-    /// closes early or sends too much.
-    async fn read_head(stream: &mut TcpStream) -> Option<String> {
-        let mut buf = Vec::with_capacity(512);
-        let mut chunk = [0u8; 1024];
-        loop {
-            let n = tokio::time::timeout(READ_TIMEOUT, stream.read(&mut chunk))
-                .await
-                .ok()?
-                .ok()?;
-            if n == 0 {
-                return None;
-            }
-            buf.extend_from_slice(chunk.get(..n)?);
-            if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                return String::from_utf8(buf).ok();
-            }
-            if buf.len() > MAX_REQUEST {
-                return None;
-            }
-        }
-    }
-
-    /// `GET /any/path?type=..&no=..&op=.. HTTP/1.1` -> the callback.
-    pub(super) fn parse_callback(head: &str) -> Option<Callback> {
-        let line = head.lines().next()?;
-        let mut parts = line.split(' ');
-        let method = parts.next()?;
-        let target = parts.next()?;
-        if !(method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("POST")) {
-            return None;
-        }
-        let (_, query) = target.split_once('?')?;
-        Callback::parse_query(query).ok()
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use ipv_types::{CallbackKind, OrderType};
-
-        use super::*;
-
-        #[test]
-        fn parses_the_request_line_only() {
-            let cb = parse_callback("GET /cb?type=order&no=O1&op=2 HTTP/1.1\r\nHost: x\r\n\r\n")
-                .unwrap();
-            assert_eq!(cb.kind, CallbackKind::Order);
-            assert_eq!(cb.no, "O1");
-            assert_eq!(cb.op, Some(OrderType::Renew));
-            assert!(parse_callback("GET /cb HTTP/1.1\r\n\r\n").is_none());
-            assert!(parse_callback("DELETE /cb?type=order&no=O1 HTTP/1.1\r\n\r\n").is_none());
-            assert!(parse_callback("").is_none());
-            assert!(parse_callback("GET /cb?type=nonsense&no=1 HTTP/1.1\r\n\r\n").is_none());
         }
     }
 }
