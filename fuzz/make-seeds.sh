@@ -117,6 +117,12 @@ printf '\x02' | seed open_response selector-only
 { printf '\x02'; response r10 200 ok "$(sealed "$k256" "$two_products")" | head -c 200; } | seed open_response truncated-envelope
 { printf '\x01'; head -c 64 /dev/zero | tr '\0' '\377'; } | seed open_response garbage
 
+# Found by fuzzing (2026-11-28): an AES-192 payload whose unknown field `orderNo` holds
+# invalid UTF-8. Typed decodes skip it unchecked, untyped JSON refuses it: not a bug,
+# but it showed the body's "typed implies untyped" property was too strong.
+unhex() { sed 's/../\\x&/g' | xargs -0 printf '%b'; }
+printf '%s' 017b227265714964223a22727e33222c22636f6465223a3230302c226d7367223a226f6b222c2264617461223a22336a777a2f44656d34716341625352624862467268706c565a376a51446d6374613041627639546d664e757073672f624277494f2b6d41304a32513977307372227d | unhex | seed open_response typed-skips-invalid-utf8-unknown-field
+
 # open_request: a request body, as the server reads it.
 mkdir -p seeds/open_request
 cp ../benches/fixtures/request-open-2-params.aes128.json seeds/open_request/aes128-open-fixture

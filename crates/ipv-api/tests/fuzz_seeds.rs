@@ -68,6 +68,8 @@ fn open_response_seeds() {
             ("ok-truncated-json", "refused payload"),
             ("truncated-envelope", "refused envelope"),
             ("garbage", "refused envelope"),
+            // Untyped JSON refuses its invalid UTF-8; typed decodes skip the field.
+            ("typed-skips-invalid-utf8-unknown-field", "refused payload"),
         ],
     );
 }
