@@ -13,6 +13,8 @@
 
 use std::path::PathBuf;
 
+pub mod load;
+
 /// The AES-128 key of the request fixture.
 pub const REQUEST_SECRET: &[u8] = b"qwertyuiop123456";
 /// The AES-256 key of the response fixture.

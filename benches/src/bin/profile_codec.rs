@@ -1,13 +1,14 @@
 //! A tiny driver for profilers (perf, callgrind): repeats one codec operation.
 //!
 //! `cargo build --release -p ipv-benches --bin profile_codec` then
-//! `valgrind --tool=callgrind target/release/profile_codec open 20`.
+//! `valgrind --tool=callgrind target/release/profile_codec open 20` (or `seal`, `seal100`),
+//! or `perf record -e cpu-clock target/release/profile_codec open 1000`.
 use std::hint::black_box;
 
 use ipv_api::codec;
 use ipv_benches::{APP_KEY, REQUEST_SECRET, RESPONSE_SECRET, fixture};
 use ipv_crypto::Key;
-use ipv_types::{OpenInstancesRequest, Product};
+use ipv_types::{ApiCode, OpenInstancesRequest, Product};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -34,6 +35,17 @@ fn main() {
                 );
             }
         }
-        other => eprintln!("unknown operation {other}: use open or seal"),
+        "seal100" => {
+            let key = Key::new(RESPONSE_SECRET).expect("fixture key");
+            let products: Vec<Product> =
+                serde_json::from_slice(&fixture("products-100.json")).expect("fixture");
+            for _ in 0..rounds {
+                black_box(
+                    codec::seal_response(&key, "r", ApiCode::Ok, "ok", Some(black_box(&products)))
+                        .expect("seals"),
+                );
+            }
+        }
+        other => eprintln!("unknown operation {other}: use open, seal or seal100"),
     }
 }
