@@ -34,7 +34,7 @@ const FLOW_PRODUCT: &str = "ipv_dyn_global_flow";
 /// Calls in one cycle (its four chains).
 pub const CALLS_PER_CYCLE: usize = 39;
 /// The most cycles one run may start: each buys one static instance of
-/// [`STATIC_PRODUCT`] (stock 500) and one assigned address (508 in its blocks), and the
+/// `ipv_res_us_nyc_m` (stock 500) and one assigned address (508 in its blocks), and the
 /// app's balance must cover the charges.
 pub const MAX_CYCLES: usize = 450;
 /// The largest `total` a run accepts.
