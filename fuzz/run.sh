@@ -3,8 +3,8 @@
 #
 # Usage: fuzz/run.sh TARGET [SECONDS] [libFuzzer flags...]   (SECONDS defaults to 60)
 #
-# New inputs go to corpus/TARGET (ignored by git); seeds/TARGET is only read. A crash is
-# saved under artifacts/TARGET/ and makes this script fail.
+# New inputs go to corpus/TARGET (committed after `cargo fuzz cmin TARGET`); seeds/TARGET
+# is only read. A crash is saved under artifacts/TARGET/ and makes this script fail.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
