@@ -18,20 +18,6 @@ use crate::state::{ApiFailure, AppState, State};
 const MB: i64 = 1024 * 1024;
 const MAX_WHITELIST: usize = 20;
 
-fn app<'a>(state: &'a State, app_key: &str) -> Result<&'a AppState, ApiFailure> {
-    state
-        .apps
-        .get(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))
-}
-
-fn app_mut<'a>(state: &'a mut State, app_key: &str) -> Result<&'a mut AppState, ApiFailure> {
-    state
-        .apps
-        .get_mut(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))
-}
-
 fn check_name(field: &str, name: &str) -> Result<(), ApiFailure> {
     if name.is_empty() || name.len() > 32 {
         return Err(ApiFailure::invalid(field, "must be 1 to 32 characters"));
@@ -123,7 +109,7 @@ pub(crate) fn upsert_user(
     let requested = req.app_username.clone().filter(|s| !s.is_empty());
     if let Some(name) = &requested {
         check_name("appUsername", name)?;
-        if app(state, app_key)?.proxy_users.contains_key(name) {
+        if state.app(app_key)?.proxy_users.contains_key(name) {
             return Err(ApiFailure::new(
                 ApiCode::UserExists,
                 "user exists: appUsername is taken by a proxy user",
@@ -134,13 +120,13 @@ pub(crate) fn upsert_user(
         Some(n) => n,
         None => state.next_username("m"),
     };
-    let exists = app(state, app_key)?.users.contains_key(&name);
+    let exists = state.app(app_key)?.users.contains_key(&name);
     let (username, password) = if exists {
         (String::new(), String::new())
     } else {
         (state.next_username("ipvm"), state.next_secret())
     };
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     let account = app
         .users
         .entry(name.clone())
@@ -188,13 +174,13 @@ pub(crate) fn sync_user_auth(
         return Err(ApiFailure::invalid("authType", "must be 1, 2 or 3"));
     }
     let key = main_account(
-        app(state, app_key)?,
+        state.app(app_key)?,
         req.username.as_deref(),
         req.app_username.as_deref(),
     )?
     .map(|m| m.app_username.clone())
     .ok_or_else(|| ApiFailure::new(ApiCode::UserNotFound, "no such user"))?;
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     let account = app
         .users
         .get_mut(&key)
@@ -236,7 +222,7 @@ pub(crate) fn upsert_proxy_user(
         ));
     }
     let main = main_account(
-        app(state, app_key)?,
+        state.app(app_key)?,
         req.main_username.as_deref(),
         req.app_main_username.as_deref(),
     )
@@ -261,7 +247,7 @@ pub(crate) fn upsert_proxy_user(
     let requested = req.app_username.clone().filter(|s| !s.is_empty());
     if let Some(name) = &requested {
         check_name("appUsername", name)?;
-        let app = app(state, app_key)?;
+        let app = state.app(app_key)?;
         if app.users.contains_key(name) {
             return Err(ApiFailure::new(
                 ApiCode::ProxyUserConflict,
@@ -281,13 +267,13 @@ pub(crate) fn upsert_proxy_user(
         Some(n) => n,
         None => state.next_username("s"),
     };
-    let exists = app(state, app_key)?.proxy_users.contains_key(&name);
+    let exists = state.app(app_key)?.proxy_users.contains_key(&name);
     let (username, password) = if exists {
         (String::new(), String::new())
     } else {
         (state.next_username("ipvs"), state.next_secret())
     };
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     let user = app
         .proxy_users
         .entry(name.clone())
@@ -339,7 +325,8 @@ pub(crate) fn proxy_user(
     req: ProxyUserRequest,
 ) -> Result<ProxyUser, ApiFailure> {
     dynamic_product(state, &req.product_no, None)?;
-    let user = app(state, app_key)?
+    let user = state
+        .app(app_key)?
         .proxy_users
         .get(&req.app_username)
         .ok_or_else(|| {
@@ -364,7 +351,7 @@ pub(crate) fn set_proxy_user_flow_limit(
             "must be -1 (no limit) or more",
         ));
     }
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     let user = app.proxy_users.get(&req.app_username).ok_or_else(|| {
         ApiFailure::new(
             ApiCode::ProxyUserNotFound,
@@ -396,7 +383,7 @@ pub(crate) fn set_proxy_user_flow_limit(
             ));
         }
     }
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     if let Some(user) = app.proxy_users.get_mut(&req.app_username) {
         user.product_limits.insert(req.product_no, req.limit_flow);
         if let Some(r) = req.remark {
@@ -414,7 +401,7 @@ pub(crate) fn proxy_balance(
 ) -> Result<ProxyBalance, ApiFailure> {
     dynamic_product(state, &req.product_no, Some(req.proxy_type))?;
     let main = main_account(
-        app(state, app_key)?,
+        state.app(app_key)?,
         req.username.as_deref(),
         req.app_username.as_deref(),
     )?
@@ -483,7 +470,8 @@ pub(crate) fn draw_with_password(
     }
     let product = dynamic_product(state, &req.product_no, req.proxy_type)?.clone();
     let region = check_address(state, &product, req.address_code.as_deref())?;
-    let user = app(state, app_key)?
+    let user = state
+        .app(app_key)?
         .proxy_users
         .get(&req.app_username)
         .cloned()
@@ -543,7 +531,7 @@ pub(crate) fn draw_api_url(
         return Err(ApiFailure::invalid("delimiter", "must be 1 to 5"));
     }
     let region = check_address(state, product, req.address_code.as_deref())?;
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     let username = app
         .users
         .get(&req.app_username)
@@ -576,7 +564,7 @@ pub(crate) fn flow_usage_log(
     req: FlowUsageLogRequest,
 ) -> Result<Page<FlowUsage>, ApiFailure> {
     dynamic_product(state, &req.product_no, None)?;
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     if !app.users.contains_key(&req.app_username) {
         return Err(ApiFailure::new(
             ApiCode::UserNotFound,
@@ -638,7 +626,7 @@ fn whitelist_target<'a>(
     if ip.parse::<std::net::IpAddr>().is_err() {
         return Err(ApiFailure::invalid("ip", "not an IP address"));
     }
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     let account = app
         .users
         .get_mut(app_username)
@@ -744,7 +732,7 @@ pub(crate) fn return_dynamic_proxy(
             .filter(|n| *n > 0)
             .ok_or_else(|| ApiFailure::invalid("flowNum", "is required for flow products"))?
     };
-    let app = app_mut(state, app_key)?;
+    let app = state.app_mut(app_key)?;
     let account = app
         .users
         .get_mut(&req.app_username)

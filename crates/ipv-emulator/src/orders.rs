@@ -12,7 +12,7 @@ use crate::callbacks::CallbackType;
 use crate::catalogue;
 use crate::config::OrderSchedule;
 use crate::records::{InstanceRecord, OrderLine, OrderRecord};
-use crate::state::{ApiFailure, AppState, State};
+use crate::state::{ApiFailure, State};
 
 /// The bridge fee per instance and cycle, charged when a bridge is used abroad.
 pub(crate) const BRIDGE_FEE: &str = "0.50";
@@ -49,13 +49,6 @@ pub(crate) fn expiry_of(
     expiry::expires_at(start, unit, duration, cycles).map_err(|e| ApiFailure::invalid(field, e))
 }
 
-fn app_mut<'a>(state: &'a mut State, app_key: &str) -> Result<&'a mut AppState, ApiFailure> {
-    state
-        .apps
-        .get_mut(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))
-}
-
 fn check_app_order_no(field: &str, value: &str) -> Result<(), ApiFailure> {
     if value.trim().is_empty() {
         return Err(ApiFailure::invalid(field, "is required"));
@@ -66,14 +59,19 @@ fn check_app_order_no(field: &str, value: &str) -> Result<(), ApiFailure> {
     Ok(())
 }
 
-/// The receipt of an existing order for a repeated appOrderNo, if there is one.
-fn existing_receipt(
-    app: &AppState,
+/// Checks the caller's order number and, when it already names an order, returns that
+/// order's receipt: the platform's idempotency on appOrderNo (a repeat charges nothing).
+/// The same number used for another kind of order is a 10004 naming `field`.
+fn earlier_receipt(
+    state: &mut State,
+    app_key: &str,
     app_order_no: &str,
     order_type: OrderType,
     after_sale: bool,
     field: &str,
 ) -> Result<Option<OrderReceipt>, ApiFailure> {
+    check_app_order_no(field, app_order_no)?;
+    let app = state.app(app_key)?;
     let Some(order_no) = app.app_orders.get(app_order_no) else {
         return Ok(None);
     };
@@ -164,14 +162,15 @@ pub(crate) fn open_instances(
     schedule: OrderSchedule,
     req: ipv_types::OpenInstancesRequest,
 ) -> Result<OrderReceipt, ApiFailure> {
-    check_app_order_no("appOrderNo", &req.app_order_no)?;
-    {
-        let app = app_mut(state, app_key)?;
-        if let Some(r) =
-            existing_receipt(app, &req.app_order_no, OrderType::New, false, "appOrderNo")?
-        {
-            return Ok(r);
-        }
+    if let Some(r) = earlier_receipt(
+        state,
+        app_key,
+        &req.app_order_no,
+        OrderType::New,
+        false,
+        "appOrderNo",
+    )? {
+        return Ok(r);
     }
     if req.params.is_empty() {
         return Err(ApiFailure::invalid(
@@ -348,14 +347,15 @@ pub(crate) fn open_assigned_ip(
     schedule: OrderSchedule,
     req: ipv_types::OpenAssignedIpRequest,
 ) -> Result<OrderReceipt, ApiFailure> {
-    check_app_order_no("appOrderNo", &req.app_order_no)?;
-    {
-        let app = app_mut(state, app_key)?;
-        if let Some(r) =
-            existing_receipt(app, &req.app_order_no, OrderType::New, false, "appOrderNo")?
-        {
-            return Ok(r);
-        }
+    if let Some(r) = earlier_receipt(
+        state,
+        app_key,
+        &req.app_order_no,
+        OrderType::New,
+        false,
+        "appOrderNo",
+    )? {
+        return Ok(r);
     }
     let product = state
         .catalogue
@@ -452,18 +452,15 @@ pub(crate) fn renew_instances(
     schedule: OrderSchedule,
     req: ipv_types::RenewInstancesRequest,
 ) -> Result<OrderReceipt, ApiFailure> {
-    check_app_order_no("appOrderNo", &req.app_order_no)?;
-    {
-        let app = app_mut(state, app_key)?;
-        if let Some(r) = existing_receipt(
-            app,
-            &req.app_order_no,
-            OrderType::Renew,
-            false,
-            "appOrderNo",
-        )? {
-            return Ok(r);
-        }
+    if let Some(r) = earlier_receipt(
+        state,
+        app_key,
+        &req.app_order_no,
+        OrderType::Renew,
+        false,
+        "appOrderNo",
+    )? {
+        return Ok(r);
     }
     if req.instances.is_empty() {
         return Err(ApiFailure::invalid(
@@ -471,10 +468,7 @@ pub(crate) fn renew_instances(
             "at least one entry is required",
         ));
     }
-    let app = state
-        .apps
-        .get(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))?;
+    let app = state.app(app_key)?;
     let mut lines = Vec::new();
     let mut total = Money::ZERO;
     for (i, item) in req.instances.iter().enumerate() {
@@ -563,18 +557,15 @@ pub(crate) fn release_instances(
     instances: Vec<String>,
     after_sale: bool,
 ) -> Result<OrderReceipt, ApiFailure> {
-    check_app_order_no("orderNo", &app_order_no)?;
-    {
-        let app = app_mut(state, app_key)?;
-        if let Some(r) = existing_receipt(
-            app,
-            &app_order_no,
-            OrderType::Release,
-            after_sale,
-            "orderNo",
-        )? {
-            return Ok(r);
-        }
+    if let Some(r) = earlier_receipt(
+        state,
+        app_key,
+        &app_order_no,
+        OrderType::Release,
+        after_sale,
+        "orderNo",
+    )? {
+        return Ok(r);
     }
     if instances.is_empty() {
         return Err(ApiFailure::invalid(
@@ -582,10 +573,7 @@ pub(crate) fn release_instances(
             "at least one entry is required",
         ));
     }
-    let app = state
-        .apps
-        .get(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))?;
+    let app = state.app(app_key)?;
     let mut lines = Vec::new();
     let mut total = Money::ZERO;
     let mut seen = std::collections::BTreeSet::new();

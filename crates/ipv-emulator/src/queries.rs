@@ -13,16 +13,9 @@ use crate::catalogue;
 use crate::records::{InstanceRecord, OrderLine, OrderRecord, ResetRecord};
 use crate::state::{ApiFailure, AppState, State};
 
-fn app<'a>(state: &'a State, app_key: &str) -> Result<&'a AppState, ApiFailure> {
-    state
-        .apps
-        .get(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))
-}
-
 /// `info`.
 pub(crate) fn app_info(state: &State, app_key: &str) -> Result<AppInfo, ApiFailure> {
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     Ok(AppInfo {
         app_name: app.config.name.clone(),
         coin: app.balance,
@@ -278,7 +271,7 @@ pub(crate) fn order(state: &State, app_key: &str, req: OrderRequest) -> Result<O
     if req.page_size > OrderRequest::MAX_PAGE_SIZE {
         return Err(ApiFailure::invalid("pageSize", "must be at most 100"));
     }
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     let order = order_ref(app, &req.order_no, req.app_order_no.as_deref())
         .ok_or_else(|| ApiFailure::new(ApiCode::OrderNotFound, "no such order: orderNo"))?;
     let page = req.page.max(1);
@@ -357,7 +350,7 @@ pub(crate) fn orders(
     req: OrdersRequest,
 ) -> Result<Page<OrderItem>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     let mut list: Vec<&OrderRecord> = app
         .orders
         .values()
@@ -418,7 +411,7 @@ pub(crate) fn instances(
     if req.instances.is_empty() {
         return Err(ApiFailure::invalid("instances", "at least one is required"));
     }
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     req.instances
         .iter()
         .enumerate()
@@ -440,7 +433,7 @@ pub(crate) fn instance_list(
     req: InstanceListRequest,
 ) -> Result<Page<Instance>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
-    let app = app(state, app_key)?;
+    let app = state.app(app_key)?;
     let mut list: Vec<&InstanceRecord> = app
         .instances
         .values()
@@ -496,7 +489,7 @@ pub(crate) fn reset_passwords(
         reset_no: record.reset_no.clone(),
     };
     {
-        let app = app(state, app_key)?;
+        let app = state.app(app_key)?;
         if let Some(record) = app.resets.get(&req.reset_no) {
             if record.fingerprint != fingerprint {
                 return Err(ApiFailure::invalid(
@@ -523,10 +516,7 @@ pub(crate) fn reset_passwords(
         let pwd = state.next_secret();
         results.push((no.clone(), pwd));
     }
-    let app = state
-        .apps
-        .get_mut(app_key)
-        .ok_or_else(|| ApiFailure::new(ApiCode::DecryptFailed, "unknown app"))?;
+    let app = state.app_mut(app_key)?;
     for (no, pwd) in &results {
         if let Some(inst) = app.instances.get_mut(no) {
             inst.pwd = pwd.clone();

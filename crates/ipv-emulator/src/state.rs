@@ -182,6 +182,17 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The app with this key. An unknown key cannot get this far (the envelope check
+    /// answers it with the uniform 10001 first); the same answer keeps it that way.
+    pub(crate) fn app(&self, app_key: &str) -> Result<&AppState, ApiFailure> {
+        self.apps.get(app_key).ok_or_else(unknown_app)
+    }
+
+    /// The app with this key, to change it.
+    pub(crate) fn app_mut(&mut self, app_key: &str) -> Result<&mut AppState, ApiFailure> {
+        self.apps.get_mut(app_key).ok_or_else(unknown_app)
+    }
+
     /// A fresh state: the seeded catalogue and `apps` with their starting balances.
     pub(crate) fn seeded(apps: &[AppConfig], clock: ClockState) -> Result<Self, String> {
         let mut map = BTreeMap::new();
@@ -412,6 +423,10 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn unknown_app() -> ApiFailure {
+    ApiFailure::new(ipv_types::ApiCode::DecryptFailed, "unknown app")
 }
 
 #[cfg(test)]
