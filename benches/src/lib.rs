@@ -1,5 +1,6 @@
 //! Shared inputs of the `ipv` benchmarks: the wire fixtures in `benches/fixtures/` and
-//! their keys.
+//! their keys, and the [`load`] test (client + in-process emulator) used by the `load`
+//! binary and by `tests/load.rs`.
 //!
 //! Run the benchmarks with `cargo bench -p ipv-benches`; see `README.md` for the
 //! reference figures they compare with.
