@@ -93,6 +93,18 @@ pub enum StartError {
     Transport(String),
 }
 
+/// The answer to one in-process API request ([`EmulatorHandle::answer_api_request`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiReply {
+    /// The HTTP status the server would send.
+    pub status: u16,
+    /// The response body the server would send.
+    pub body: Vec<u8>,
+    /// The request was applied and the server would have closed the connection without
+    /// answering (the drop-after-apply fault).
+    pub dropped: bool,
+}
+
 /// The emulator: see [`Emulator::start`] and [`Emulator::serve`].
 #[derive(Debug, Clone, Copy)]
 pub struct Emulator;
@@ -224,6 +236,30 @@ impl std::fmt::Debug for EmulatorHandle {
 }
 
 impl EmulatorHandle {
+    /// Answers one API request in process, exactly as the HTTP server would for a POST
+    /// of `body` to `path` (an `/api/open/app/.../v2` path), without a socket and without
+    /// the injected latency: the envelope check, the uniform 10001 answer, injected
+    /// faults, the reqId replay cache, the handler and the sealed reply are all the same
+    /// code. For fuzzers and tests. Orders it creates are processed and their callbacks
+    /// sent by the running emulator as usual.
+    #[must_use]
+    pub fn answer_api_request(&self, path: &str, body: &[u8]) -> ApiReply {
+        let Some(route) = api::route_for(path) else {
+            return ApiReply {
+                status: 404,
+                body: server::NOT_FOUND_BODY.as_bytes().to_vec(),
+                dropped: false,
+            };
+        };
+        let answer = server::answer_api(&self.shared, route, path, body);
+        self.shared.kick();
+        ApiReply {
+            status: answer.status.as_u16(),
+            body: answer.body.to_vec(),
+            dropped: answer.drop_connection,
+        }
+    }
+
     /// The bound address.
     #[must_use]
     pub fn local_addr(&self) -> SocketAddr {

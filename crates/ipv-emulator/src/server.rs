@@ -115,16 +115,17 @@ fn json_response(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse {
     resp
 }
 
+/// The body of every 404: an unknown path, or an API path with another method.
+pub(crate) const NOT_FOUND_BODY: &str =
+    r#"{"code":404,"msg":"not found: the API takes POST at /api/open/app/.../v2"}"#;
+
 pub(crate) fn not_found() -> HttpResponse {
-    json_response(
-        StatusCode::NOT_FOUND,
-        r#"{"code":404,"msg":"not found: the API takes POST at /api/open/app/.../v2"}"#,
-    )
+    json_response(StatusCode::NOT_FOUND, NOT_FOUND_BODY)
 }
 
-fn undecryptable(shared: &Shared) -> HttpResponse {
+fn undecryptable(shared: &Shared) -> ApiAnswer {
     lock(&shared.state).fault_stats.undecryptable += 1;
-    json_response(StatusCode::OK, UNDECRYPTABLE)
+    ApiAnswer::ok(StatusCode::OK, UNDECRYPTABLE)
 }
 
 /// Reads the whole body, refusing more than `limit` bytes.
@@ -181,28 +182,60 @@ pub(crate) async fn handle(
         Ok(b) => b,
         Err(resp) => return Ok(resp),
     };
-    let faults = lock(&shared.state).faults.clone();
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    let latency_ms = lock(&shared.state).faults.latency_ms;
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }
+    let answer = answer_api(&shared, route, &path, &body);
+    shared.kick();
+    if answer.drop_connection {
+        return Err(DropConnection);
+    }
+    Ok(json_response(answer.status, answer.body))
+}
+
+/// What the API part of the server answers to one request body.
+pub(crate) struct ApiAnswer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    /// The request was applied, and the connection is to be closed without an answer
+    /// (the injected drop-after-apply fault).
+    pub(crate) drop_connection: bool,
+}
+
+impl ApiAnswer {
+    fn ok(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            body: body.into(),
+            drop_connection: false,
+        }
+    }
+}
+
+/// Answers one request body on an API route: envelope, key, decryption, injected
+/// faults, the reqId replay cache, the handler, sealing. Synchronous and free of I/O
+/// (persistence aside), so it also serves in-process callers such as fuzzers.
+pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &[u8]) -> ApiAnswer {
+    let faults = lock(&shared.state).faults.clone();
 
     // The envelope: every failure up to a decrypted, parsed JSON payload gets the one
     // uniform answer.
-    let Ok(envelope) = codec::parse_request_envelope(&body) else {
-        return Ok(undecryptable(&shared));
+    let Ok(envelope) = codec::parse_request_envelope(body) else {
+        return undecryptable(shared);
     };
     if !envelope.is_aes()
         || !envelope.is_v2()
         || envelope.req_id.is_empty()
         || envelope.req_id.len() > 128
     {
-        return Ok(undecryptable(&shared));
+        return undecryptable(shared);
     }
     let Some(key) = lock(&shared.keys).get(&envelope.app_key).cloned() else {
-        return Ok(undecryptable(&shared));
+        return undecryptable(shared);
     };
     let Ok(params) = codec::open_request_params::<serde_json::Value>(&key, &envelope) else {
-        return Ok(undecryptable(&shared));
+        return undecryptable(shared);
     };
 
     // Injected failures that happen before anything is applied.
@@ -231,7 +264,7 @@ pub(crate) async fn handle(
             state.fault_stats.system_errors += 1;
             StatusCode::OK
         };
-        return Ok(json_response(status, sealed));
+        return ApiAnswer::ok(status, sealed);
     }
 
     let print = fingerprint(&[path.as_bytes(), envelope.params.as_bytes()]);
@@ -327,11 +360,11 @@ pub(crate) async fn handle(
         }
         body
     };
-    shared.kick();
-    if drop_after {
-        return Err(DropConnection);
+    ApiAnswer {
+        status: StatusCode::OK,
+        body,
+        drop_connection: drop_after,
     }
-    Ok(json_response(StatusCode::OK, body))
 }
 
 /// Serves connections until `shutdown` flips, then lets open connections finish.
