@@ -85,26 +85,35 @@ pub use key::{BLOCK_LEN, DecryptError, Key, KeyLengthError, KeySize, OpenError};
 /// assert!(b64::decode(b"aXA").is_err()); // unpadded
 /// ```
 pub mod b64 {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
+    // base64-simd's STANDARD engine: padded, canonical, several times faster than a
+    // scalar codec on the protocol's large payloads (see docs/performance.md). A test
+    // (`tests/base64_equivalence.rs`) checks it accepts, refuses and writes exactly what
+    // the `base64` crate's strict STANDARD engine does.
+    use base64_simd::STANDARD;
 
     /// Appends the base64 text of `bytes` to `out`.
     pub fn encode_into(bytes: &[u8], out: &mut String) {
-        STANDARD.encode_string(bytes, out);
+        STANDARD.encode_append(bytes, out);
     }
 
     /// The base64 text of `bytes`.
     #[must_use]
     pub fn encode(bytes: &[u8]) -> String {
-        STANDARD.encode(bytes)
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        encode_into(bytes, &mut out);
+        out
     }
 
-    /// Decodes base64 `text`, appending the bytes to `out`.
+    /// Decodes base64 `text`, appending the bytes to `out`; on error `out` is as it was.
     ///
     /// # Errors
     /// [`InvalidBase64`] when `text` is not canonical padded standard base64.
     pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), InvalidBase64> {
-        STANDARD.decode_vec(text, out).map_err(|_| InvalidBase64)
+        let before = out.len();
+        STANDARD.decode_append(text, out).map_err(|_| {
+            out.truncate(before);
+            InvalidBase64
+        })
     }
 
     /// Decoded bytes of base64 `text`.
