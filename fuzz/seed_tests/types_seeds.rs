@@ -6,35 +6,16 @@
 //! as a test of the fuzz crate (`cd fuzz && cargo test`); the seed directory is found from
 //! either manifest.
 
-use std::fs;
-use std::path::PathBuf;
-
 #[allow(unreachable_pub)]
 #[path = "../src/types.rs"]
 mod bodies;
-
-/// The seed directory, from `crates/ipv-types` or from `fuzz`.
-fn seed_dir() -> PathBuf {
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    ["../../fuzz/seeds/decode_types", "seeds/decode_types"]
-        .iter()
-        .map(|relative| PathBuf::from(manifest).join(relative))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("no fuzz/seeds/decode_types beside {manifest}"))
-}
+#[allow(unreachable_pub, dead_code)]
+#[path = "../src/seeds.rs"]
+mod seed_files;
 
 /// Every seed by file name, sorted so failures are reproducible.
 fn seeds() -> Vec<(String, Vec<u8>)> {
-    let dir = seed_dir();
-    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read(&path).unwrap())
-        })
-        .collect();
-    seeds.sort();
+    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), "decode_types");
     assert!((5..=20).contains(&seeds.len()), "{} seeds", seeds.len());
     seeds
 }

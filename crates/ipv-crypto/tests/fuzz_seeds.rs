@@ -3,29 +3,18 @@
 //! stable toolchain exercises the fuzz properties, and each seed is checked to take the
 //! path it was written for.
 
-use std::fs;
-use std::path::PathBuf;
-
 #[allow(unreachable_pub)]
 #[path = "../../../fuzz/src/crypto.rs"]
 mod bodies;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../../fuzz/src/seeds.rs"]
+mod seed_files;
 
 use bodies::Verdict;
 
 /// Every seed of `target`, by file name, sorted so failures are reproducible.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../fuzz/seeds", target]
-        .iter()
-        .collect();
-    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read(&path).unwrap())
-        })
-        .collect();
-    seeds.sort();
+    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), target);
     assert!(
         (5..=20).contains(&seeds.len()),
         "{target}: {} seeds",

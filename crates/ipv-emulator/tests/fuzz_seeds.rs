@@ -3,32 +3,18 @@
 //! `cargo test` exercises the in-process request properties on the stable toolchain, and
 //! each named seed is checked to be answered as it was written to be.
 
-use std::fs;
-use std::path::PathBuf;
-
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../../fuzz/src/emulator.rs"]
 mod bodies;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../../fuzz/src/seeds.rs"]
+mod seed_files;
 
 use bodies::Answer;
 
 #[test]
 fn emulator_request_seeds() {
-    let dir: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "../../fuzz/seeds/emulator_request",
-    ]
-    .iter()
-    .collect();
-    let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, fs::read(&path).unwrap())
-        })
-        .collect();
-    seeds.sort();
+    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), "emulator_request");
     assert!(seeds.len() >= 10, "{} seeds", seeds.len());
 
     let expected: &[(&str, Answer)] = &[
