@@ -10,14 +10,25 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
+use ipv_types as t;
 use serde::Serialize;
+
+use crate::names::DictParser;
 
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
-/// Without `--endpoint` (or `IPV_ENDPOINT`, `--sandbox`, `--production`), commands run
-/// against an emulator started inside the process, with its demo app's credentials.
+/// Say where to send requests with `--endpoint` (or `IPV_ENDPOINT`), `--sandbox` or
+/// `--production`. With no credentials configured at all, or with `--emulator`,
+/// commands run against an emulator started inside the process instead; credentials
+/// without a target are refused, so nothing that spends money guesses where it goes.
 #[derive(Parser)]
-#[command(name = "ipv", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ipv",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = crate::failure::EXIT_CODES_HELP
+)]
 pub struct Cli {
     /// Flags every subcommand accepts, before or after its name.
     #[command(flatten)]
@@ -55,6 +66,10 @@ pub struct GlobalArgs {
     /// Use the production platform, `https://api.ipipv.com`.
     #[arg(long, global = true)]
     pub production: bool,
+    /// Use an emulator started inside this process (with the configured app key and
+    /// secret, or the demo app's), even when credentials are configured.
+    #[arg(long, global = true, conflicts_with_all = ["sandbox", "production"])]
+    pub emulator: bool,
     /// How to print results: a readable table or summary, or one JSON document with the
     /// wire's field names.
     #[arg(
@@ -86,6 +101,7 @@ impl std::fmt::Debug for GlobalArgs {
             .field("app_secret_file", &self.app_secret_file)
             .field("sandbox", &self.sandbox)
             .field("production", &self.production)
+            .field("emulator", &self.emulator)
             .field("output", &self.output)
             .field("timeout", &self.timeout)
             .field("verbose", &self.verbose)
@@ -129,6 +145,34 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("a timeout must be longer than zero".to_owned());
     }
     Ok(Duration::from_millis(ms))
+}
+
+/// Parses a window such as `3d`, `12h`, `90m`, `2w` or `3600s` (a bare number is days).
+///
+/// # Errors
+/// A message naming the accepted forms when the text is none of them.
+pub fn parse_window(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds: u64 = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" | "" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("`{text}` is not a window like 3d, 12h, 90m or 2w")),
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a window like 3d, 12h, 90m or 2w"))?;
+    value
+        .checked_mul(seconds)
+        .filter(|s| *s <= 100 * 366 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long a window"))
 }
 
 /// Every subcommand.
@@ -194,6 +238,12 @@ pub enum Command {
     WhitelistRemove(WhitelistRemoveArgs),
     /// Return unused dynamic flow or IPs for a refund (endpoint `proxy/return`).
     ReturnProxy(ReturnProxyArgs),
+    /// Every instance over every page, as `ip:port:user:pass`, proxy URLs, CSV or JSON
+    /// lines (endpoint `instance/list`, all pages).
+    Export(ExportArgs),
+    /// Instances that run out within a window, when, and what renewing each for one
+    /// more period would cost (a local estimate from its product's prices).
+    Expiring(ExpiringArgs),
     /// Send any JSON to any path: for endpoints newer than this tool.
     Raw(RawArgs),
     /// Run the local emulator of the platform.
@@ -224,11 +274,9 @@ pub struct CodesArgs {
 #[derive(Args, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductsArgs {
-    /// Proxy type (repeatable): 101 static cloud, 102 static residential CN, 103 static
-    /// residential abroad, 104 dynamic abroad, 105 dynamic CN, 201 whatsapp
-    /// (default: all of them).
-    #[arg(long = "proxy-type", value_name = "N")]
-    pub proxy_type: Vec<i64>,
+    /// Proxy type (repeatable), by name or number (default: all of them).
+    #[arg(long = "proxy-type", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Vec<t::ProxyType>,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: Option<String>,
@@ -241,15 +289,15 @@ pub struct ProductsArgs {
     /// Supplier code.
     #[arg(long, value_name = "CODE")]
     pub supplier_code: Option<String>,
-    /// Time unit: 1 day, 2 week, 3 month, 4 year, 10 unlimited.
-    #[arg(long, value_name = "N")]
-    pub unit: Option<i64>,
-    /// ISP type: 1 single, 2 dual, 3 native, 4 datacenter.
-    #[arg(long, value_name = "N")]
-    pub isp_type: Option<i64>,
-    /// Network type: 1 native, 2 broadcast.
-    #[arg(long, value_name = "N")]
-    pub net_type: Option<i64>,
+    /// Time unit, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
+    pub unit: Option<t::Unit>,
+    /// ISP type, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
+    pub isp_type: Option<t::IspType>,
+    /// Network type, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::NetType>::new())]
+    pub net_type: Option<t::NetType>,
     /// Duration in units.
     #[arg(long, value_name = "N")]
     pub duration: Option<i64>,
@@ -272,8 +320,8 @@ pub struct ProductAreasArgs {
     #[arg(value_name = "PRODUCT_NO")]
     pub product_no: String,
     /// The product's proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
 }
 
 /// How to follow an order that was just placed.
@@ -295,16 +343,16 @@ pub struct OpenArgs {
     pub product_no: Option<String>,
     /// How many instances (static products: 1..20).
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub count: i64,
+    pub count: u32,
     /// How many purchase cycles (a cycle is the product's duration x unit).
     #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: i64,
+    pub cycle_times: u32,
     /// Your order number: the platform de-duplicates on it (generated when absent).
     #[arg(long, value_name = "X")]
     pub app_order_no: Option<String>,
     /// Proxy type filter (used without `--product`).
-    #[arg(long, value_name = "N")]
-    pub proxy_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Option<t::ProxyType>,
     /// Country filter.
     #[arg(long, value_name = "CODE")]
     pub country_code: Option<String>,
@@ -315,29 +363,29 @@ pub struct OpenArgs {
     #[arg(long, value_name = "CODE")]
     pub supplier_code: Option<String>,
     /// Unit filter.
-    #[arg(long, value_name = "N")]
-    pub unit: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
+    pub unit: Option<t::Unit>,
     /// ISP type filter.
-    #[arg(long, value_name = "N")]
-    pub isp_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
+    pub isp_type: Option<t::IspType>,
     /// Duration filter.
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
     /// Renew automatically.
     #[arg(long)]
     pub renew: bool,
     /// Extra bandwidth in Mbps.
     #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<i64>,
+    pub ext_band_width: Option<u32>,
     /// Main user the flow goes to (dynamic products).
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
     /// Flow in MB (dynamic products).
     #[arg(long, value_name = "MB")]
-    pub flow: Option<i64>,
-    /// Bridge: 0 follow the app, 1 no, 2 yes.
-    #[arg(long, value_name = "N")]
-    pub use_bridge: Option<i64>,
+    pub flow: Option<u64>,
+    /// Bridge, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
+    pub use_bridge: Option<t::BridgeChoice>,
     /// Project id.
     #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
@@ -355,7 +403,7 @@ pub struct CidrArg {
     /// The block, e.g. `10.1.0.0/24`.
     pub cidr: String,
     /// How many instances from it.
-    pub count: i64,
+    pub count: u32,
 }
 
 fn parse_cidr(text: &str) -> Result<CidrArg, String> {
@@ -393,9 +441,9 @@ pub struct OpenAssignedIpArgs {
     /// Extra bandwidth in Mbps.
     #[arg(long = "ext-bandwidth", value_name = "MBPS")]
     pub ext_band_width: Option<i64>,
-    /// Bridge: 0 follow the app, 1 no, 2 yes.
-    #[arg(long, value_name = "N")]
-    pub use_bridge: Option<i64>,
+    /// Bridge, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
+    pub use_bridge: Option<t::BridgeChoice>,
     /// Waiting for the order.
     #[command(flatten)]
     #[serde(skip)]
@@ -414,18 +462,32 @@ pub struct AssignedIpInfoArgs {
 /// `instance/renew`: every instance gets the same cycles (and duration, if given).
 #[derive(Args)]
 pub struct RenewArgs {
-    /// Your order number for the renewal (generated when absent).
-    #[arg(long, value_name = "X")]
+    /// Your order number for the renewal (generated when absent; with
+    /// `--expiring-within`, derived from each instance and its expiry instead).
+    #[arg(long, value_name = "X", conflicts_with = "expiring_within")]
     pub app_order_no: Option<String>,
     /// Instances to renew.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
+    #[arg(
+        value_name = "INSTANCE_NO",
+        required_unless_present = "expiring_within"
+    )]
     pub instances: Vec<String>,
+    /// Renew every running instance that expires within this window (`3d`, `12h`,
+    /// `2w`): shows them and the estimated total, asks before spending (`--yes` for
+    /// scripts), renews each with an order number derived from the instance and its
+    /// current expiry (a rerun renews nothing twice), waits for the orders, and
+    /// reports the charged total against the estimate.
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window, conflicts_with = "instances")]
+    pub expiring_within: Option<Duration>,
+    /// Renew without asking (for scripts).
+    #[arg(long, short = 'y', requires = "expiring_within")]
+    pub yes: bool,
     /// Cycles to add to each instance.
     #[arg(long = "cycles", value_name = "C")]
-    pub cycle_times: Option<i64>,
+    pub cycle_times: Option<u32>,
     /// Duration to add to each instance (the older field; `--cycles` supersedes it).
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
     /// Waiting for the order.
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -435,9 +497,10 @@ pub struct RenewArgs {
 #[derive(Args, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseArgs {
-    /// Your order number for the release.
+    /// Your order number for the release: the platform de-duplicates on it, so
+    /// repeating a call with the same number is safe (generated and printed when absent).
     #[arg(long, value_name = "X")]
-    pub order_no: String,
+    pub order_no: Option<String>,
     /// Instances to release.
     #[arg(value_name = "INSTANCE_NO", required = true)]
     pub instances: Vec<String>,
@@ -451,9 +514,10 @@ pub struct ReleaseArgs {
 #[derive(Args, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AfterSaleArgs {
-    /// Your order number for the release.
+    /// Your order number for the release: the platform de-duplicates on it, so
+    /// repeating a call with the same number is safe (generated and printed when absent).
     #[arg(long, value_name = "X")]
-    pub order_no: String,
+    pub order_no: Option<String>,
     /// Instances to release.
     #[arg(value_name = "INSTANCE_NO", required = true)]
     pub instances: Vec<String>,
@@ -565,9 +629,9 @@ pub struct UpsertUserArgs {
     /// Email address.
     #[arg(long)]
     pub email: String,
-    /// Authentication: 1 none, 2 person, 3 company.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub auth_type: i64,
+    /// Real-name authentication, by name or number.
+    #[arg(long, default_value = "none", value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
+    pub auth_type: t::AuthType,
     /// Authenticated name.
     #[arg(long)]
     pub auth_name: Option<String>,
@@ -577,9 +641,9 @@ pub struct UpsertUserArgs {
     /// VSP.
     #[arg(long)]
     pub vsp: Option<String>,
-    /// Status: 1 normal, 2 disabled.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub status: i64,
+    /// Status, by name or number.
+    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
+    pub status: t::AccountStatus,
 }
 
 /// `userAuth`.
@@ -592,9 +656,9 @@ pub struct SyncUserAuthArgs {
     /// Your user name.
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
-    /// Authentication: 1 none, 2 person, 3 company.
-    #[arg(long, value_name = "N")]
-    pub auth_type: i64,
+    /// Real-name authentication, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
+    pub auth_type: t::AuthType,
     /// Authenticated name.
     #[arg(long)]
     pub auth_name: Option<String>,
@@ -632,9 +696,9 @@ pub struct UpsertProxyUserArgs {
     /// Remark.
     #[arg(long)]
     pub remark: Option<String>,
-    /// Status: 1 normal, 2 disabled.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub status: i64,
+    /// Status, by name or number.
+    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
+    pub status: t::AccountStatus,
 }
 
 /// `proxy/user/info`.
@@ -677,9 +741,9 @@ pub struct ProxyBalanceArgs {
     /// Your user name.
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
-    /// Proxy type (104 or 105 for dynamic).
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    /// Proxy type, by name or number (dynamic ones here).
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
@@ -705,8 +769,8 @@ pub struct DrawPwdArgs {
     #[arg(long, value_name = "N")]
     pub num: Option<i64>,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Option<t::ProxyType>,
     /// Flow cap per proxy.
     #[arg(long, value_name = "N")]
     pub max_flow_limit: Option<i64>,
@@ -720,8 +784,8 @@ pub struct DrawApiArgs {
     #[arg(long, value_name = "NAME")]
     pub app_username: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
@@ -780,8 +844,8 @@ pub struct WhitelistArgs {
     #[arg(long)]
     pub ip: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
@@ -798,8 +862,8 @@ pub struct WhitelistRemoveArgs {
     #[arg(long)]
     pub ip: String,
     /// Proxy type.
-    #[arg(long, default_value_t = 104, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, default_value = "dynamic-abroad", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
@@ -813,8 +877,8 @@ pub struct ReturnProxyArgs {
     #[arg(long, value_name = "NAME")]
     pub app_username: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
@@ -827,6 +891,61 @@ pub struct ReturnProxyArgs {
     /// Remark (up to 250 characters).
     #[arg(long)]
     pub remark: Option<String>,
+}
+
+/// The instance window and filters shared by `export` and `expiring`.
+#[derive(Args, Clone, Debug, Default)]
+pub struct InstanceFilter {
+    /// Only instances opened from this time, `YYYY-MM-DD hh:mm:ss` (UTC+8, the
+    /// platform's zone; default: the platform's own window, a year back).
+    #[arg(long, value_name = "TIME")]
+    pub opened_from: Option<String>,
+    /// Only instances opened until this time, `YYYY-MM-DD hh:mm:ss` (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub opened_until: Option<String>,
+}
+
+/// How `export` writes instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ExportFormat {
+    /// `ip:port:user:pass`, one a line.
+    #[default]
+    Plain,
+    /// `socks5://user:pass@ip:port` or `http://...` by the instance's protocol, with
+    /// the user and password percent-encoded.
+    Url,
+    /// CSV with a header: instance, status, protocol, address, credentials, expiry.
+    Csv,
+    /// One JSON object a line, with the wire's field names.
+    Json,
+}
+
+/// `export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The output form.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Plain)]
+    pub format: ExportFormat,
+    /// Only instances in this status (repeatable), by name or number.
+    #[arg(long, value_name = "STATUS", value_parser = DictParser::<t::InstanceStatus>::new())]
+    pub status: Vec<t::InstanceStatus>,
+    /// Only instances that expire within this window from now (`3d`, `12h`).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
+    pub expiring_within: Option<Duration>,
+    /// Which instances to list.
+    #[command(flatten)]
+    pub filter: InstanceFilter,
+}
+
+/// `expiring`.
+#[derive(Args)]
+pub struct ExpiringArgs {
+    /// The window from now (`3d`, `12h`, `2w`).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window, default_value = "3d")]
+    pub within: Duration,
+    /// Which instances to list.
+    #[command(flatten)]
+    pub filter: InstanceFilter,
 }
 
 /// `raw`.

@@ -32,7 +32,9 @@ mod commands;
 mod config;
 mod failure;
 mod ids;
+mod names;
 mod output;
+mod progress;
 mod session;
 mod wait;
 

@@ -7,12 +7,12 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use ipv_api::endpoint::Endpoint;
 use ipv_types as t;
 
-use crate::cli::{Command, OpenArgs, RenewArgs, WaitArgs};
+use crate::cli::{AfterSaleArgs, Command, OpenArgs, RenewArgs, WaitArgs};
 use crate::failure::{CmdResult, Failure};
 use crate::ids;
 use crate::output::{Columns, print_value};
@@ -22,7 +22,7 @@ use crate::wait;
 /// Columns for instance lists (the wire's names).
 pub(crate) const INSTANCE_COLUMNS: &[&str] = &[
     "instanceNo",
-    "status",
+    "status:instance",
     "proxyType",
     "protocol",
     "ip",
@@ -56,17 +56,20 @@ const CITY_COLUMNS: Columns = &[(
         "countryCode",
         "countryName",
         "areaName",
-        "status",
+        "status:listing",
     ],
 )];
-const ORDER_COLUMNS: Columns = &[("instances", INSTANCE_COLUMNS)];
+const ORDER_COLUMNS: Columns = &[
+    ("", &["status:order", "type:order"]),
+    ("instances", INSTANCE_COLUMNS),
+];
 const ORDERS_COLUMNS: Columns = &[(
     "list",
     &[
         "orderNo",
         "appOrderNo",
-        "type",
-        "status",
+        "type:order",
+        "status:order",
         "count",
         "successCount",
         "amount",
@@ -89,7 +92,7 @@ const BALANCE_COLUMNS: Columns = &[(
 const NONE: Columns = &[];
 
 /// What `products` searches without `--proxy-type`: every documented type.
-const ALL_PROXY_TYPES: &[i64] = &[101, 102, 103, 104, 105, 201];
+const ALL_PROXY_TYPES: &[t::ProxyType] = t::ProxyType::ALL;
 
 /// Serialises a flag struct to its wire JSON, dropping absent (`None`) fields.
 pub(crate) fn wire<T: Serialize>(args: &T) -> CmdResult<Value> {
@@ -179,31 +182,51 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
         }
         Command::Projects(args) => call::<t::ProjectsRequest>(session, wire(&args)?, NONE).await,
         Command::Open(args) => {
-            let (params, app_order_no) = open_params(&args);
-            announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            purchase::<t::OpenInstancesRequest>(session, params, args.wait).await
+            let request = open_request(&args);
+            announce_generated(
+                "appOrderNo",
+                args.app_order_no.as_deref(),
+                &request.app_order_no,
+            );
+            purchase(session, &request, args.wait).await
         }
         Command::OpenAssignedIp(args) => {
             let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
             announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
             let mut params = wire(&args)?;
             params["appOrderNo"] = json!(app_order_no);
-            purchase::<t::OpenAssignedIpRequest>(session, params, args.wait).await
+            let request: t::OpenAssignedIpRequest = typed(params)?;
+            purchase(session, &request, args.wait).await
         }
         Command::AssignedIpInfo(args) => {
             call::<t::AssignedIpInfoRequest>(session, wire(&args)?, NONE).await
         }
+        Command::Renew(args) if args.expiring_within.is_some() => {
+            crate::commands::reseller::renew_expiring(session, &args).await
+        }
         Command::Renew(args) => {
-            let (params, app_order_no) = renew_params(&args);
-            announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            purchase::<t::RenewInstancesRequest>(session, params, args.wait).await
+            let request = renew_request(&args);
+            announce_generated(
+                "appOrderNo",
+                args.app_order_no.as_deref(),
+                &request.app_order_no,
+            );
+            purchase(session, &request, args.wait).await
         }
         Command::Release(args) => {
-            purchase::<t::ReleaseInstancesRequest>(session, wire(&args)?, args.wait).await
+            let order_no = args.order_no.clone().unwrap_or_else(ids::app_order_no);
+            announce_generated("orderNo", args.order_no.as_deref(), &order_no);
+            let request = t::ReleaseInstancesRequest::new(order_no, args.instances.iter());
+            purchase(session, &request, args.wait).await
         }
         Command::AfterSale(args) => {
-            purchase::<t::AfterSaleReleaseRequest>(session, wire(&args)?, args.wait).await
+            let order_no = args.order_no.clone().unwrap_or_else(ids::app_order_no);
+            announce_generated("orderNo", args.order_no.as_deref(), &order_no);
+            let request = after_sale_request(&args, order_no);
+            purchase(session, &request, args.wait).await
         }
+        Command::Export(args) => crate::commands::reseller::export(session, &args).await,
+        Command::Expiring(args) => crate::commands::reseller::expiring(session, &args).await,
         Command::ResetPasswords(args) => {
             let reset_no = args.reset_no.clone().unwrap_or_else(ids::reset_no);
             announce_generated("resetNo", args.reset_no.as_deref(), &reset_no);
@@ -265,76 +288,90 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
     }
 }
 
-/// Tells stderr about an identifier this tool made up, so the user can find the order.
+/// Tells stderr about an identifier this tool made up, so the user can find the order
+/// and repeat the call safely with it.
 fn announce_generated(field: &str, given: Option<&str>, value: &str) {
     if given.is_none() {
-        eprintln!("{field}: {value} (generated)");
+        eprintln!("{field}: {value} (generated; pass it again to repeat this call safely)");
     }
 }
 
-/// The wire JSON of `instance/open` with one parameter line, and its appOrderNo.
-pub(crate) fn open_params(args: &OpenArgs) -> (Value, String) {
+/// The `instance/open` request with one parameter line, built from the typed flags
+/// (generating the appOrderNo when none was given).
+pub(crate) fn open_request(args: &OpenArgs) -> t::OpenInstancesRequest {
     let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
-    let mut param = Map::new();
-    let mut put = |key: &str, value: Value| {
-        if !value.is_null() {
-            param.insert(key.to_owned(), value);
-        }
+    let param = t::OpenParam {
+        product_no: args.product_no.clone(),
+        proxy_type: args.proxy_type,
+        country_code: args.country_code.clone(),
+        city_code: args.city_code.clone(),
+        supplier_code: args.supplier_code.clone(),
+        unit: args.unit,
+        isp_type: args.isp_type,
+        duration: args.duration,
+        count: args.count,
+        cycle_times: args.cycle_times,
+        renew: Some(args.renew),
+        ext_band_width: args.ext_band_width,
+        app_username: args.app_username.clone(),
+        flow: args.flow,
+        use_bridge: args.use_bridge,
+        project_id: args.project_id.clone(),
+        cidr_blocks: (!args.cidr_blocks.is_empty()).then(|| {
+            args.cidr_blocks
+                .iter()
+                .map(|c| t::CidrSelection {
+                    cidr: c.cidr.clone(),
+                    count: c.count,
+                    ..t::CidrSelection::default()
+                })
+                .collect()
+        }),
     };
-    put("productNo", json!(args.product_no));
-    put("proxyType", json!(args.proxy_type));
-    put("countryCode", json!(args.country_code));
-    put("cityCode", json!(args.city_code));
-    put("supplierCode", json!(args.supplier_code));
-    put("unit", json!(args.unit));
-    put("ispType", json!(args.isp_type));
-    put("duration", json!(args.duration));
-    put("count", json!(args.count));
-    put("cycleTimes", json!(args.cycle_times));
-    put("renew", json!(args.renew));
-    put("extBandWidth", json!(args.ext_band_width));
-    put("appUsername", json!(args.app_username));
-    put("flow", json!(args.flow));
-    put("useBridge", json!(args.use_bridge));
-    put("projectId", json!(args.project_id));
-    if !args.cidr_blocks.is_empty() {
-        put("cidrBlocks", json!(args.cidr_blocks));
-    }
-    let params = json!({ "appOrderNo": app_order_no, "params": [Value::Object(param)] });
-    (params, app_order_no)
+    t::OpenInstancesRequest::new(app_order_no, vec![param])
 }
 
-/// The wire JSON of `instance/renew`, every instance renewed alike, and its appOrderNo.
-pub(crate) fn renew_params(args: &RenewArgs) -> (Value, String) {
+/// The `instance/renew` request, every instance renewed alike (generating the
+/// appOrderNo when none was given).
+pub(crate) fn renew_request(args: &RenewArgs) -> t::RenewInstancesRequest {
     let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
-    let items: Vec<Value> = args
+    let items = args
         .instances
         .iter()
-        .map(|no| {
-            let mut item = json!({ "instanceNo": no });
-            if let Some(cycles) = args.cycle_times {
-                item["cycleTimes"] = json!(cycles);
-            }
-            if let Some(duration) = args.duration {
-                item["duration"] = json!(duration);
-            }
-            item
+        .map(|no| t::RenewItem {
+            instance_no: no.clone(),
+            duration: args.duration,
+            cycle_times: args.cycle_times,
         })
         .collect();
-    (
-        json!({ "appOrderNo": app_order_no, "instances": items }),
-        app_order_no,
-    )
+    t::RenewInstancesRequest::new(app_order_no, items)
+}
+
+/// The `instance/aftersale` request.
+fn after_sale_request(args: &AfterSaleArgs, order_no: String) -> t::AfterSaleReleaseRequest {
+    t::AfterSaleReleaseRequest {
+        order_no,
+        instances: args.instances.clone(),
+        remark: args.remark.clone(),
+        reason: args.reason.clone(),
+        ding_talk_users: args
+            .ding_talk_user_list
+            .iter()
+            .map(|u| t::DingTalkUser {
+                uid: u.uid.clone(),
+                phone: u.phone.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Places an order (open, renew, release, after-sale); with `--wait`, follows it to the
 /// end and prints `{"receipt": ..., "order": ...}`, else prints the receipt.
-async fn purchase<E>(session: &Session, params: Value, wait_args: WaitArgs) -> CmdResult
+async fn purchase<E>(session: &Session, request: &E, wait_args: WaitArgs) -> CmdResult
 where
-    E: Endpoint<Response = t::OrderReceipt> + DeserializeOwned,
+    E: Endpoint<Response = t::OrderReceipt>,
 {
-    let request: E = typed(params)?;
-    let receipt = session.send(&request).await?;
+    let receipt = session.send(request).await?;
     let receipt_value = to_wire_value(&receipt)?;
     if !wait_args.wait {
         return print_value(session.json(), &receipt_value, NONE);
@@ -358,7 +395,7 @@ where
     if finished_well {
         Ok(())
     } else {
-        Err(Failure::api(format!(
+        Err(Failure::order_failed(format!(
             "order {} finished as {}, not succeeded",
             receipt.order_no, order.status
         )))
@@ -446,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn open_builds_one_param_line() {
+    fn open_builds_one_typed_param_line_from_names() {
         let Command::Open(args) = parse(&[
             "open",
             "--product",
@@ -459,17 +496,52 @@ mod tests {
             "A1",
             "--cidr",
             "10.0.0.0/24:2",
+            "--use-bridge",
+            "no",
+            "--proxy-type",
+            "static-residential-abroad",
         ]) else {
             panic!("not open")
         };
-        let (params, no) = open_params(&args);
-        assert_eq!(no, "A1");
+        let request = open_request(&args);
+        assert_eq!(request.app_order_no, "A1");
         assert_eq!(
-            params,
+            serde_json::to_value(&request).unwrap(),
             json!({"appOrderNo": "A1", "params": [{
-                "productNo": "P1", "count": 3, "cycleTimes": 2, "renew": false,
+                "productNo": "P1", "proxyType": 103, "count": 3, "cycleTimes": 2,
+                "renew": false, "useBridge": 1,
                 "cidrBlocks": [{"cidr": "10.0.0.0/24", "count": 2}]
             }]})
+        );
+    }
+
+    #[test]
+    fn dictionary_flags_take_names_and_numbers() {
+        let Command::Products(by_name) = parse(&[
+            "products",
+            "--proxy-type",
+            "dynamic-abroad",
+            "--unit",
+            "month",
+        ]) else {
+            panic!("not products")
+        };
+        let Command::Products(by_number) =
+            parse(&["products", "--proxy-type", "104", "--unit", "3"])
+        else {
+            panic!("not products")
+        };
+        assert_eq!(wire(&by_name).unwrap(), wire(&by_number).unwrap());
+        assert_eq!(
+            wire(&by_name).unwrap(),
+            json!({"proxyType": [104], "unit": 3})
+        );
+        let err = Cli::try_parse_from(["ipv", "products", "--proxy-type", "residential"])
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("static-residential-abroad"),
+            "{err}"
         );
     }
 
@@ -480,9 +552,8 @@ mod tests {
         else {
             panic!("not renew")
         };
-        let (params, _) = renew_params(&args);
         assert_eq!(
-            params,
+            serde_json::to_value(renew_request(&args)).unwrap(),
             json!({"appOrderNo": "R1", "instances": [
                 {"instanceNo": "I1", "cycleTimes": 2},
                 {"instanceNo": "I2", "cycleTimes": 2}
@@ -491,25 +562,22 @@ mod tests {
     }
 
     #[test]
-    fn typed_requests_accept_the_wire_json_of_every_flag_struct() {
-        let Command::Release(args) = parse(&["release", "--order-no", "X", "I1"]) else {
-            panic!("not release")
-        };
-        let request: t::ReleaseInstancesRequest = typed(wire(&args).unwrap()).unwrap();
-        assert_eq!(request.order_no, "X");
-        assert_eq!(request.instances, vec!["I1".to_owned()]);
-
+    fn after_sale_builds_its_request() {
         let Command::AfterSale(args) = parse(&[
             "after-sale",
-            "--order-no",
-            "X",
             "I1",
             "--dingtalk-user",
             "u1:123",
+            "--reason",
+            "broken",
         ]) else {
             panic!("not after-sale")
         };
-        let request: t::AfterSaleReleaseRequest = typed(wire(&args).unwrap()).unwrap();
+        assert_eq!(args.order_no, None);
+        let request = after_sale_request(&args, "X".to_owned());
+        assert_eq!(request.order_no, "X");
+        assert_eq!(request.instances, vec!["I1".to_owned()]);
+        assert_eq!(request.reason, "broken");
         assert_eq!(request.ding_talk_users.len(), 1);
         assert_eq!(request.ding_talk_users[0].phone, "123");
     }
