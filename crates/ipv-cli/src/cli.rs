@@ -330,8 +330,8 @@ pub struct WaitArgs {
     /// Wait until the order finishes, showing progress on stderr.
     #[arg(long)]
     pub wait: bool,
-    /// Give up waiting after this long (default 2m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    /// Wait, and give up waiting after this long (default 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait_timeout: Option<Duration>,
 }
 
@@ -894,7 +894,7 @@ pub struct ReturnProxyArgs {
 }
 
 /// The instance window and filters shared by `export` and `expiring`.
-#[derive(Args, Clone, Debug, Default)]
+#[derive(Args, Clone, Debug)]
 pub struct InstanceFilter {
     /// Only instances opened from this time, `YYYY-MM-DD hh:mm:ss` (UTC+8, the
     /// platform's zone; default: the platform's own window, a year back).
@@ -903,6 +903,10 @@ pub struct InstanceFilter {
     /// Only instances opened until this time, `YYYY-MM-DD hh:mm:ss` (default: now).
     #[arg(long, value_name = "TIME")]
     pub opened_until: Option<String>,
+    /// Instances fetched a page, 1..100.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub page_size: u32,
 }
 
 /// How `export` writes instances.

@@ -373,7 +373,8 @@ where
 {
     let receipt = session.send(request).await?;
     let receipt_value = to_wire_value(&receipt)?;
-    if !wait_args.wait {
+    // A wait timeout implies waiting.
+    if !wait_args.wait && wait_args.wait_timeout.is_none() {
         return print_value(session.json(), &receipt_value, NONE);
     }
     if !session.json() {

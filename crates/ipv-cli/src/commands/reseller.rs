@@ -25,7 +25,7 @@ use crate::session::{Session, api_failure};
 /// Most instances `expiring` and `renew --expiring-within` hold at once.
 pub(crate) const MAX_EXPIRING: usize = 10_000;
 
-/// The `instance/list` request for a filter: every page, 100 a page.
+/// The `instance/list` request for a filter, from page 1.
 fn list_request(filter: &InstanceFilter) -> CmdResult<t::InstanceListRequest> {
     let time = |flag: &str, text: &Option<String>| -> CmdResult<Option<t::QueryTime>> {
         text.as_deref()
@@ -37,7 +37,7 @@ fn list_request(filter: &InstanceFilter) -> CmdResult<t::InstanceListRequest> {
     };
     Ok(t::InstanceListRequest {
         page: Some(1),
-        page_size: Some(100),
+        page_size: Some(filter.page_size),
         start_time: time("--opened-from", &filter.opened_from)?,
         end_time: time("--opened-until", &filter.opened_until)?,
     })
@@ -444,6 +444,8 @@ pub(crate) fn renewal_order_no(instance_no: &str, user_expired: i64, period: &st
 struct Renewal {
     instance_no: String,
     app_order_no: String,
+    /// The platform's order number, when the renewal was accepted.
+    order_no: Option<String>,
     estimate: Option<t::Money>,
     outcome: Result<t::Order, String>,
 }
@@ -458,7 +460,12 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
         (None, Some(duration)) => format!("d{duration}"),
         _ => format!("c{cycles}"),
     };
-    let due = due_within(session, &InstanceFilter::default(), window, cycles).await?;
+    let filter = InstanceFilter {
+        opened_from: None,
+        opened_until: None,
+        page_size: 100,
+    };
+    let due = due_within(session, &filter, window, cycles).await?;
     let (table, total, unpriced) = due_table(&due);
     if due.is_empty() {
         if session.json() {
@@ -522,6 +529,7 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
 
     let mut renewals = Vec::with_capacity(placed.len());
     for (d, app_order_no, receipt) in placed {
+        let order_no = receipt.as_ref().ok().map(|r| r.order_no.clone());
         let outcome = match receipt {
             Ok(receipt) => crate::wait::follow_order(session, &receipt, args.wait.wait_timeout)
                 .await
@@ -531,6 +539,7 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
         renewals.push(Renewal {
             instance_no: d.instance.instance_no.clone(),
             app_order_no,
+            order_no,
             estimate: d.estimate.as_ref().ok().copied(),
             outcome,
         });
@@ -580,14 +589,14 @@ fn report_renewals(session: &Session, renewals: &[Renewal], estimate: t::Money) 
                 table.push(vec![
                     r.instance_no.clone(),
                     r.app_order_no.clone(),
-                    String::new(),
+                    r.order_no.clone().unwrap_or_default(),
                     format!("error: {why}"),
                     String::new(),
                     estimate_text,
                 ]);
                 rows.push(json!({
                     "instanceNo": r.instance_no, "appOrderNo": r.app_order_no,
-                    "error": why, "estimate": r.estimate,
+                    "orderNo": r.order_no, "error": why, "estimate": r.estimate,
                 }));
             }
         }
