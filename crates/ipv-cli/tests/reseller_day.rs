@@ -387,11 +387,7 @@ fn export_walks_every_page_in_every_format() {
         ])
         .stdout,
     );
-    assert_eq!(
-        urls.lines().count(),
-        25,
-        "the released one is filtered out"
-    );
+    assert_eq!(urls.lines().count(), 25, "the released one is filtered out");
     assert!(
         urls.lines()
             .all(|l| l.starts_with("socks5://") || l.starts_with("http://")),
