@@ -71,6 +71,7 @@ named! {
     ResetStatus => "reset status",
     AppStatus => "app status",
     ListingStatus => "listing status",
+    Toggle => "flag",
 }
 
 /// `text` in kebab case: lower case words joined by `-`, a word starting at each
@@ -187,6 +188,7 @@ pub(crate) fn for_field(key: &str, n: i64) -> Option<String> {
         "sellLimit" => display(t::SellLimit::from_i64(n)),
         "authType" | "authStatus" => display(t::AuthType::from_i64(n)),
         "drawType" => display(t::DrawType::from_i64(n)),
+        "enable" | "assignIp" | "cidrStatus" | "oneDay" => display(t::Toggle::from_i64(n)),
         "type:order" => display(t::OrderType::from_i64(n)),
         "status:order" => display(t::OrderStatus::from_i64(n)),
         "status:instance" => display(t::InstanceStatus::from_i64(n)),
@@ -255,6 +257,7 @@ mod tests {
         check::<t::ResetStatus>();
         check::<t::AppStatus>();
         check::<t::ListingStatus>();
+        check::<t::Toggle>();
     }
 
     #[test]
