@@ -1,8 +1,9 @@
 //! The command tree: global flags, one subcommand per endpoint, and the tools.
 //!
-//! The doc comments here are the `--help` text. Endpoint argument structs serialise
-//! (serde, camelCase) to exactly the wire JSON of their request, so each flag's wire
-//! name is its field name; fields that only steer the command (`--wait`) are skipped.
+//! The doc comments here are the `--help` text. Each endpoint's argument struct holds
+//! its request's fields with the request's own types (dictionary values, `u32` counts,
+//! `QueryTime`s), named after the wire field; `commands::endpoints` builds the typed
+//! request from it directly.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,7 +12,6 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use ipv_types as t;
-use serde::Serialize;
 
 use crate::names::DictParser;
 
@@ -147,6 +147,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
+/// Parses a request time, `YYYY-MM-DD hh:mm:ss`.
+///
+/// # Errors
+/// A message naming the layout when the text is not in it.
+pub fn parse_query_time(text: &str) -> Result<t::QueryTime, String> {
+    text.parse::<t::QueryTime>().map_err(|err| err.to_string())
+}
+
 /// Parses a window such as `3d`, `12h`, `90m`, `2w` or `3600s` (a bare number is days).
 ///
 /// # Errors
@@ -262,8 +270,7 @@ pub enum Command {
 }
 
 /// An optional list of codes to filter by.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct CodesArgs {
     /// Only these codes (repeatable; default: all).
     #[arg(long = "code", value_name = "CODE")]
@@ -271,8 +278,7 @@ pub struct CodesArgs {
 }
 
 /// Product search filters; `--product-no` alone is the precise lookup.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductsArgs {
     /// Proxy type (repeatable), by name or number (default: all of them).
     #[arg(long = "proxy-type", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
@@ -300,12 +306,11 @@ pub struct ProductsArgs {
     pub net_type: Option<t::NetType>,
     /// Duration in units.
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
 }
 
 /// One product.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductArgs {
     /// Product number.
     #[arg(value_name = "PRODUCT_NO")]
@@ -313,8 +318,7 @@ pub struct ProductArgs {
 }
 
 /// A product's areas.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductAreasArgs {
     /// Product number.
     #[arg(value_name = "PRODUCT_NO")]
@@ -398,7 +402,7 @@ pub struct OpenArgs {
 }
 
 /// A `--cidr CIDR:COUNT` value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CidrArg {
     /// The block, e.g. `10.1.0.0/24`.
     pub cidr: String,
@@ -420,8 +424,7 @@ fn parse_cidr(text: &str) -> Result<CidrArg, String> {
 }
 
 /// `instance/open/assign/ip`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct OpenAssignedIpArgs {
     /// Product number.
     #[arg(long = "product", value_name = "P")]
@@ -431,7 +434,7 @@ pub struct OpenAssignedIpArgs {
     pub assign_ip: String,
     /// How many purchase cycles.
     #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: i64,
+    pub cycle_times: u32,
     /// Your order number (generated when absent).
     #[arg(long, value_name = "X")]
     pub app_order_no: Option<String>,
@@ -440,19 +443,17 @@ pub struct OpenAssignedIpArgs {
     pub renew: bool,
     /// Extra bandwidth in Mbps.
     #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<i64>,
+    pub ext_band_width: Option<u32>,
     /// Bridge, by name or number.
     #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
     pub use_bridge: Option<t::BridgeChoice>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// `assign/ip/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct AssignedIpInfoArgs {
     /// The IP to ask about.
     #[arg(value_name = "IP")]
@@ -494,8 +495,7 @@ pub struct RenewArgs {
 }
 
 /// `instance/release`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ReleaseArgs {
     /// Your order number for the release: the platform de-duplicates on it, so
     /// repeating a call with the same number is safe (generated and printed when absent).
@@ -506,13 +506,11 @@ pub struct ReleaseArgs {
     pub instances: Vec<String>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// `instance/aftersale`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct AfterSaleArgs {
     /// Your order number for the release: the platform de-duplicates on it, so
     /// repeating a call with the same number is safe (generated and printed when absent).
@@ -532,12 +530,11 @@ pub struct AfterSaleArgs {
     pub ding_talk_user_list: Vec<DingTalkArg>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// A `--dingtalk-user UID:PHONE` value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DingTalkArg {
     /// DingTalk user id.
     pub uid: String,
@@ -556,12 +553,10 @@ fn parse_dingtalk(text: &str) -> Result<DingTalkArg, String> {
 }
 
 /// `instance/reset/password`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ResetPasswordsArgs {
     /// Instances whose passwords to reset.
     #[arg(value_name = "INSTANCE_NO", required = true)]
-    #[serde(rename = "instanceNoList")]
     pub instances: Vec<String>,
     /// Idempotency key, up to 32 of A-Z a-z 0-9 _ (generated when absent).
     #[arg(long, value_name = "ID")]
@@ -569,8 +564,7 @@ pub struct ResetPasswordsArgs {
 }
 
 /// `order`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct OrderArgs {
     /// The platform's order number.
     #[arg(value_name = "ORDER_NO")]
@@ -580,33 +574,31 @@ pub struct OrderArgs {
     pub app_order_no: Option<String>,
     /// Page of the order's instances.
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub page: i64,
+    pub page: u32,
     /// Instances per page (max 100).
     #[arg(long, default_value_t = 10, value_name = "N")]
-    pub page_size: i64,
+    pub page_size: u32,
 }
 
 /// A page over a time window (`2006-01-02 15:04:05` times).
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct TimePageArgs {
     /// Page number, from 1.
     #[arg(long, value_name = "N")]
-    pub page: Option<i64>,
+    pub page: Option<u32>,
     /// Items per page (max 100).
     #[arg(long, value_name = "N")]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u32>,
     /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub start_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub start_time: Option<t::QueryTime>,
     /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub end_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub end_time: Option<t::QueryTime>,
 }
 
 /// `instance`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct InstancesArgs {
     /// Instance numbers.
     #[arg(value_name = "INSTANCE_NO", required = true)]
@@ -614,8 +606,7 @@ pub struct InstancesArgs {
 }
 
 /// `user`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct UpsertUserArgs {
     /// Your name for the user (omit to let the platform choose).
     #[arg(long, value_name = "NAME")]
@@ -639,16 +630,15 @@ pub struct UpsertUserArgs {
     #[arg(long, default_value = "")]
     pub no: String,
     /// VSP.
-    #[arg(long)]
-    pub vsp: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub vsp: Option<u8>,
     /// Status, by name or number.
     #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
     pub status: t::AccountStatus,
 }
 
 /// `userAuth`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct SyncUserAuthArgs {
     /// The platform's user name.
     #[arg(long, required_unless_present = "app_username")]
@@ -671,8 +661,7 @@ pub struct SyncUserAuthArgs {
 }
 
 /// `proxy/user`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct UpsertProxyUserArgs {
     /// Your name for the proxy user.
     #[arg(long, value_name = "NAME")]
@@ -702,8 +691,7 @@ pub struct UpsertProxyUserArgs {
 }
 
 /// `proxy/user/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProxyUserArgs {
     /// Product number.
     #[arg(long, value_name = "P")]
@@ -714,8 +702,7 @@ pub struct ProxyUserArgs {
 }
 
 /// `proxy/user/flow/limit`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct SetFlowLimitArgs {
     /// Product number.
     #[arg(long, value_name = "P")]
@@ -732,8 +719,7 @@ pub struct SetFlowLimitArgs {
 }
 
 /// `proxy/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProxyBalanceArgs {
     /// The platform's user name.
     #[arg(long, required_unless_present = "app_username")]
@@ -750,8 +736,7 @@ pub struct ProxyBalanceArgs {
 }
 
 /// `proxy/draw/pwd`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct DrawPwdArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -764,10 +749,10 @@ pub struct DrawPwdArgs {
     pub address_code: Option<String>,
     /// Sticky session minutes, 1..120 (default 5).
     #[arg(long, value_name = "MIN")]
-    pub sess_time: Option<i64>,
+    pub sess_time: Option<u32>,
     /// How many proxies.
     #[arg(long, value_name = "N")]
-    pub num: Option<i64>,
+    pub num: Option<u32>,
     /// Proxy type.
     #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
     pub proxy_type: Option<t::ProxyType>,
@@ -777,8 +762,7 @@ pub struct DrawPwdArgs {
 }
 
 /// `proxy/draw/api`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct DrawApiArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -791,7 +775,7 @@ pub struct DrawApiArgs {
     pub product_no: String,
     /// How many proxies per call.
     #[arg(long, value_name = "N")]
-    pub num: Option<i64>,
+    pub num: Option<u32>,
     /// Region code to draw from.
     #[arg(long, value_name = "CODE")]
     pub address_code: Option<String>,
@@ -803,15 +787,14 @@ pub struct DrawApiArgs {
     pub return_type: Option<String>,
     /// Line delimiter for txt, 1..5.
     #[arg(long, value_name = "N")]
-    pub delimiter: Option<i64>,
+    pub delimiter: Option<u8>,
     /// Flow cap per proxy.
     #[arg(long, value_name = "N")]
     pub max_flow_limit: Option<i64>,
 }
 
 /// `proxy/flow/use/log`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct FlowLogArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -820,22 +803,21 @@ pub struct FlowLogArgs {
     #[arg(long, value_name = "P")]
     pub product_no: String,
     /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub start_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub start_time: Option<t::QueryTime>,
     /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub end_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub end_time: Option<t::QueryTime>,
     /// Page number, from 1.
     #[arg(long, value_name = "N")]
-    pub page: Option<i64>,
+    pub page: Option<u32>,
     /// Items per page (max 100).
     #[arg(long, value_name = "N")]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u32>,
 }
 
 /// `proxy/addIpWhiteList`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct WhitelistArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -852,8 +834,7 @@ pub struct WhitelistArgs {
 }
 
 /// `proxy/delIpWhiteList`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct WhitelistRemoveArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -870,8 +851,7 @@ pub struct WhitelistRemoveArgs {
 }
 
 /// `proxy/return`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ReturnProxyArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -884,10 +864,10 @@ pub struct ReturnProxyArgs {
     pub product_no: String,
     /// IPs to return.
     #[arg(long, value_name = "N")]
-    pub ip_num: Option<i64>,
+    pub ip_num: Option<u64>,
     /// Flow to return, in MB.
     #[arg(long, value_name = "MB")]
-    pub flow_num: Option<i64>,
+    pub flow_num: Option<u64>,
     /// Remark (up to 250 characters).
     #[arg(long)]
     pub remark: Option<String>,
@@ -898,11 +878,11 @@ pub struct ReturnProxyArgs {
 pub struct InstanceFilter {
     /// Only instances opened from this time, `YYYY-MM-DD hh:mm:ss` (UTC+8, the
     /// platform's zone; default: the platform's own window, a year back).
-    #[arg(long, value_name = "TIME")]
-    pub opened_from: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub opened_from: Option<t::QueryTime>,
     /// Only instances opened until this time, `YYYY-MM-DD hh:mm:ss` (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub opened_until: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub opened_until: Option<t::QueryTime>,
     /// Instances fetched a page, 1..100.
     #[arg(long, value_name = "N", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=100))]

@@ -1,18 +1,14 @@
-//! The 30 endpoint subcommands: flags -> the request's wire JSON -> the typed request
-//! -> `Client::send` -> the typed response -> printed.
-//!
-//! Going through the wire JSON keeps the flag structs independent of the request types'
-//! Rust field types, while the typed request still validates every value (a bad value
-//! is a usage error naming the field) before anything is sent.
+//! The 30 endpoint subcommands: typed flags -> the typed request, built field by field
+//! -> `Client::send` (which validates it before sending; a bad value is a usage error)
+//! -> the typed response -> printed from its wire JSON.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use ipv_api::endpoint::Endpoint;
 use ipv_types as t;
 
-use crate::cli::{AfterSaleArgs, Command, OpenArgs, RenewArgs, WaitArgs};
+use crate::cli::{AfterSaleArgs, Command, OpenArgs, ProductsArgs, RenewArgs, WaitArgs};
 use crate::failure::{CmdResult, Failure};
 use crate::ids;
 use crate::output::{Columns, print_value};
@@ -94,62 +90,34 @@ const NONE: Columns = &[];
 /// What `products` searches without `--proxy-type`: every documented type.
 const ALL_PROXY_TYPES: &[t::ProxyType] = t::ProxyType::ALL;
 
-/// Serialises a flag struct to its wire JSON, dropping absent (`None`) fields.
-pub(crate) fn wire<T: Serialize>(args: &T) -> CmdResult<Value> {
-    let mut value = serde_json::to_value(args)
-        .map_err(|err| Failure::other(format!("cannot build the request: {err}")))?;
-    drop_nulls(&mut value);
-    Ok(value)
-}
-
-fn drop_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
-}
-
-/// The typed request for `E` from its wire JSON; a mismatch is a usage error naming
-/// the field.
-pub(crate) fn typed<E: DeserializeOwned>(params: Value) -> CmdResult<E> {
-    serde_path_to_error::deserialize(params).map_err(|err| {
-        Failure::usage(format!(
-            "invalid request field `{}`: {}",
-            err.path(),
-            err.inner()
-        ))
-    })
-}
-
 /// Serialises a response with the wire's field names.
 pub(crate) fn to_wire_value<T: Serialize>(value: &T) -> CmdResult<Value> {
     serde_json::to_value(value)
         .map_err(|err| Failure::other(format!("cannot serialise the response: {err}")))
 }
 
-/// Builds `E` from `params`, sends it and returns the response as wire JSON.
-async fn send<E>(session: &Session, params: Value) -> CmdResult<Value>
+/// Sends a typed request and returns the response as wire JSON.
+async fn send<E>(session: &Session, request: &E) -> CmdResult<Value>
 where
-    E: Endpoint + DeserializeOwned,
+    E: Endpoint,
     E::Response: Serialize,
 {
-    let request: E = typed(params)?;
-    let response = session.send(&request).await?;
+    let response = session.send(request).await?;
     to_wire_value(&response)
 }
 
 /// Sends and prints.
-async fn call<E>(session: &Session, params: Value, columns: Columns) -> CmdResult
+async fn call<E>(session: &Session, request: &E, columns: Columns) -> CmdResult
 where
-    E: Endpoint + DeserializeOwned,
+    E: Endpoint,
     E::Response: Serialize,
 {
-    let value = send::<E>(session, params).await?;
+    let value = send(session, request).await?;
     print_value(session.json(), &value, columns)
+}
+
+fn codes(codes: &[String]) -> Option<Vec<String>> {
+    (!codes.is_empty()).then(|| codes.to_vec())
 }
 
 /// Runs one of the endpoint subcommands.
@@ -160,7 +128,10 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
             print_value(session.json(), &to_wire_value(&info)?, NONE)
         }
         Command::Areas(args) => {
-            let value = send::<t::AreasRequest>(session, wire(&args)?).await?;
+            let request = t::AreasRequest {
+                codes: codes(&args.codes),
+            };
+            let value = send(session, &request).await?;
             if session.json() {
                 print_value(true, &value, NONE)
             } else {
@@ -168,19 +139,28 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
             }
         }
         Command::Cities(args) => {
-            call::<t::CitiesRequest>(session, wire(&args)?, CITY_COLUMNS).await
+            let request = t::CitiesRequest {
+                codes: codes(&args.codes),
+            };
+            call(session, &request, CITY_COLUMNS).await
         }
-        Command::Products(mut args) => {
-            if args.proxy_type.is_empty() {
-                args.proxy_type = ALL_PROXY_TYPES.to_vec();
-            }
-            call::<t::ProductsRequest>(session, wire(&args)?, PRODUCT_COLUMNS).await
+        Command::Products(args) => call(session, &products_request(&args), PRODUCT_COLUMNS).await,
+        Command::Product(args) => {
+            call(session, &t::ProductRequest::new(args.product_no), NONE).await
         }
-        Command::Product(args) => call::<t::ProductRequest>(session, wire(&args)?, NONE).await,
         Command::ProductAreas(args) => {
-            call::<t::ProductAreasRequest>(session, wire(&args)?, NONE).await
+            let request = t::ProductAreasRequest {
+                product_no: args.product_no,
+                proxy_type: args.proxy_type,
+            };
+            call(session, &request, NONE).await
         }
-        Command::Projects(args) => call::<t::ProjectsRequest>(session, wire(&args)?, NONE).await,
+        Command::Projects(args) => {
+            let request = t::ProjectsRequest {
+                codes: codes(&args.codes),
+            };
+            call(session, &request, NONE).await
+        }
         Command::Open(args) => {
             let request = open_request(&args);
             announce_generated(
@@ -193,13 +173,19 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
         Command::OpenAssignedIp(args) => {
             let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
             announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            let mut params = wire(&args)?;
-            params["appOrderNo"] = json!(app_order_no);
-            let request: t::OpenAssignedIpRequest = typed(params)?;
+            let request = t::OpenAssignedIpRequest {
+                app_order_no,
+                product_no: args.product_no,
+                cycle_times: args.cycle_times,
+                renew: Some(args.renew),
+                ext_band_width: args.ext_band_width,
+                use_bridge: args.use_bridge,
+                assign_ip: args.assign_ip,
+            };
             purchase(session, &request, args.wait).await
         }
         Command::AssignedIpInfo(args) => {
-            call::<t::AssignedIpInfoRequest>(session, wire(&args)?, NONE).await
+            call(session, &t::AssignedIpInfoRequest { ip: args.ip }, NONE).await
         }
         Command::Renew(args) if args.expiring_within.is_some() => {
             crate::commands::reseller::renew_expiring(session, &args).await
@@ -230,32 +216,99 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
         Command::ResetPasswords(args) => {
             let reset_no = args.reset_no.clone().unwrap_or_else(ids::reset_no);
             announce_generated("resetNo", args.reset_no.as_deref(), &reset_no);
-            let mut params = wire(&args)?;
-            params["resetNo"] = json!(reset_no);
-            call::<t::ResetPasswordsRequest>(session, params, NONE).await
+            let request = t::ResetPasswordsRequest {
+                instance_no_list: args.instances,
+                reset_no,
+            };
+            call(session, &request, NONE).await
         }
-        Command::Order(args) => call::<t::OrderRequest>(session, wire(&args)?, ORDER_COLUMNS).await,
+        Command::Order(args) => {
+            let request = t::OrderRequest {
+                order_no: args.order_no,
+                app_order_no: args.app_order_no,
+                page: args.page,
+                page_size: args.page_size,
+            };
+            call(session, &request, ORDER_COLUMNS).await
+        }
         Command::Orders(args) => {
-            call::<t::OrdersRequest>(session, wire(&args)?, ORDERS_COLUMNS).await
+            let request = t::OrdersRequest {
+                page: args.page,
+                page_size: args.page_size,
+                start_time: args.start_time,
+                end_time: args.end_time,
+            };
+            call(session, &request, ORDERS_COLUMNS).await
         }
         Command::Instances(args) => {
-            call::<t::InstancesRequest>(session, wire(&args)?, INSTANCES_COLUMNS).await
+            call(
+                session,
+                &t::InstancesRequest::new(args.instances),
+                INSTANCES_COLUMNS,
+            )
+            .await
         }
         Command::InstanceList(args) => {
-            call::<t::InstanceListRequest>(session, wire(&args)?, INSTANCES_COLUMNS).await
+            let request = t::InstanceListRequest {
+                page: args.page,
+                page_size: args.page_size,
+                start_time: args.start_time,
+                end_time: args.end_time,
+            };
+            call(session, &request, INSTANCES_COLUMNS).await
         }
         Command::UpsertUser(args) => {
-            call::<t::UpsertUserRequest>(session, wire(&args)?, NONE).await
+            let request = t::UpsertUserRequest {
+                app_username: args.app_username,
+                password: args.password,
+                phone: args.phone,
+                email: args.email,
+                auth_type: args.auth_type,
+                auth_name: args.auth_name,
+                no: args.no,
+                vsp: args.vsp,
+                status: args.status,
+            };
+            call(session, &request, NONE).await
         }
         Command::SyncUserAuth(args) => {
-            call::<t::SyncUserAuthRequest>(session, wire(&args)?, NONE).await
+            let request = t::SyncUserAuthRequest {
+                username: args.username,
+                app_username: args.app_username,
+                auth_type: args.auth_type,
+                auth_name: args.auth_name,
+                no: args.no,
+                vsp: args.vsp,
+            };
+            call(session, &request, NONE).await
         }
         Command::UpsertProxyUser(args) => {
-            call::<t::UpsertProxyUserRequest>(session, wire(&args)?, NONE).await
+            let request = t::UpsertProxyUserRequest {
+                app_username: args.app_username,
+                password: args.password,
+                limit_flow: args.limit_flow,
+                main_username: args.main_username,
+                app_main_username: args.app_main_username,
+                remark: args.remark,
+                status: args.status,
+            };
+            call(session, &request, NONE).await
         }
-        Command::ProxyUser(args) => call::<t::ProxyUserRequest>(session, wire(&args)?, NONE).await,
+        Command::ProxyUser(args) => {
+            let request = t::ProxyUserRequest {
+                product_no: args.product_no,
+                app_username: args.app_username,
+            };
+            call(session, &request, NONE).await
+        }
         Command::SetFlowLimit(args) => {
-            let value = send::<t::SetProxyUserFlowLimitRequest>(session, wire(&args)?).await?;
+            let request = t::SetProxyUserFlowLimitRequest {
+                product_no: args.product_no,
+                app_username: args.app_username,
+                limit_flow: args.limit_flow,
+                remark: args.remark,
+            };
+            let value = send(session, &request).await?;
             if session.json() {
                 print_value(true, &value, NONE)
             } else {
@@ -263,21 +316,79 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
             }
         }
         Command::ProxyBalance(args) => {
-            call::<t::ProxyBalanceRequest>(session, wire(&args)?, BALANCE_COLUMNS).await
+            let request = t::ProxyBalanceRequest {
+                username: args.username,
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, BALANCE_COLUMNS).await
         }
         Command::DrawPwd(args) => {
-            call::<t::DrawWithPasswordRequest>(session, wire(&args)?, NONE).await
+            let request = t::DrawWithPasswordRequest {
+                app_username: args.app_username,
+                address_code: args.address_code,
+                sess_time: args.sess_time,
+                num: args.num,
+                proxy_type: args.proxy_type,
+                max_flow_limit: args.max_flow_limit,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
-        Command::DrawApi(args) => call::<t::DrawApiUrlRequest>(session, wire(&args)?, NONE).await,
-        Command::FlowLog(args) => call::<t::FlowUsageLogRequest>(session, wire(&args)?, NONE).await,
+        Command::DrawApi(args) => {
+            let request = t::DrawApiUrlRequest {
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                num: args.num,
+                address_code: args.address_code,
+                protocol: args.protocol,
+                return_type: args.return_type,
+                delimiter: args.delimiter,
+                max_flow_limit: args.max_flow_limit,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
+        }
+        Command::FlowLog(args) => {
+            let request = t::FlowUsageLogRequest {
+                app_username: args.app_username,
+                start_time: args.start_time,
+                end_time: args.end_time,
+                product_no: args.product_no,
+                page: args.page,
+                page_size: args.page_size,
+            };
+            call(session, &request, NONE).await
+        }
         Command::WhitelistAdd(args) => {
-            call::<t::AddIpWhitelistRequest>(session, wire(&args)?, NONE).await
+            let request = t::AddIpWhitelistRequest {
+                app_username: args.app_username,
+                ip: args.ip,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
         Command::WhitelistRemove(args) => {
-            call::<t::RemoveIpWhitelistRequest>(session, wire(&args)?, NONE).await
+            let request = t::RemoveIpWhitelistRequest {
+                app_username: args.app_username,
+                ip: args.ip,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
         Command::ReturnProxy(args) => {
-            call::<t::ReturnDynamicProxyRequest>(session, wire(&args)?, NONE).await
+            let request = t::ReturnDynamicProxyRequest {
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+                ip_num: args.ip_num,
+                flow_num: args.flow_num,
+                remark: args.remark,
+            };
+            call(session, &request, NONE).await
         }
         Command::Raw(args) => raw(session, &args.path, args.json.as_deref()).await,
         Command::Emulator(_)
@@ -293,6 +404,25 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
 fn announce_generated(field: &str, given: Option<&str>, value: &str) {
     if given.is_none() {
         eprintln!("{field}: {value} (generated; pass it again to repeat this call safely)");
+    }
+}
+
+/// The `product/query` request; without `--proxy-type`, every documented type.
+pub(crate) fn products_request(args: &ProductsArgs) -> t::ProductsRequest {
+    t::ProductsRequest {
+        proxy_type: if args.proxy_type.is_empty() {
+            ALL_PROXY_TYPES.to_vec()
+        } else {
+            args.proxy_type.clone()
+        },
+        product_no: args.product_no.clone(),
+        country_code: args.country_code.clone(),
+        city_code: args.city_code.clone(),
+        supplier_code: args.supplier_code.clone(),
+        unit: args.unit,
+        isp_type: args.isp_type,
+        net_type: args.net_type,
+        duration: args.duration,
     }
 }
 
@@ -478,8 +608,16 @@ mod tests {
             panic!("not products")
         };
         assert_eq!(
-            wire(&args).unwrap(),
+            serde_json::to_value(products_request(&args)).unwrap(),
             json!({"proxyType": [103, 101], "countryCode": "USA"})
+        );
+        let Command::Products(none) = parse(&["products"]) else {
+            panic!("not products")
+        };
+        assert_eq!(
+            serde_json::to_value(products_request(&none)).unwrap(),
+            json!({"proxyType": [101, 102, 103, 104, 105, 201]}),
+            "every documented type by default"
         );
     }
 
@@ -532,9 +670,9 @@ mod tests {
         else {
             panic!("not products")
         };
-        assert_eq!(wire(&by_name).unwrap(), wire(&by_number).unwrap());
+        assert_eq!(products_request(&by_name), products_request(&by_number));
         assert_eq!(
-            wire(&by_name).unwrap(),
+            serde_json::to_value(products_request(&by_name)).unwrap(),
             json!({"proxyType": [104], "unit": 3})
         );
         let err = Cli::try_parse_from(["ipv", "products", "--proxy-type", "residential"])
@@ -584,13 +722,31 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_value_names_its_field() {
-        let err = typed::<t::OpenInstancesRequest>(
-            json!({"appOrderNo": "A", "params": [{"count": -1, "cycleTimes": 1}]}),
-        )
-        .unwrap_err();
-        assert_eq!(err.kind, crate::failure::FailureKind::Usage);
-        assert!(err.message.contains("params[0].count"), "{}", err.message);
+    fn bad_numbers_and_times_are_refused_by_the_parser() {
+        for args in [
+            &["ipv", "open", "--product", "P", "--count", "-1"][..],
+            &["ipv", "orders", "--start-time", "yesterday"],
+            &[
+                "ipv",
+                "upsert-user",
+                "--phone",
+                "1",
+                "--email",
+                "e",
+                "--vsp",
+                "300",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+        let Command::Orders(args) = parse(&["orders", "--start-time", "2026-11-01 00:00:00"])
+        else {
+            panic!("not orders")
+        };
+        assert_eq!(
+            args.start_time.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-01 00:00:00")
+        );
     }
 
     #[test]

@@ -26,21 +26,13 @@ use crate::session::{Session, api_failure};
 pub(crate) const MAX_EXPIRING: usize = 10_000;
 
 /// The `instance/list` request for a filter, from page 1.
-fn list_request(filter: &InstanceFilter) -> CmdResult<t::InstanceListRequest> {
-    let time = |flag: &str, text: &Option<String>| -> CmdResult<Option<t::QueryTime>> {
-        text.as_deref()
-            .map(|s| {
-                s.parse::<t::QueryTime>()
-                    .map_err(|err| Failure::usage(format!("{flag}: {err}")))
-            })
-            .transpose()
-    };
-    Ok(t::InstanceListRequest {
+fn list_request(filter: &InstanceFilter) -> t::InstanceListRequest {
+    t::InstanceListRequest {
         page: Some(1),
         page_size: Some(filter.page_size),
-        start_time: time("--opened-from", &filter.opened_from)?,
-        end_time: time("--opened-until", &filter.opened_until)?,
-    })
+        start_time: filter.opened_from,
+        end_time: filter.opened_until,
+    }
 }
 
 /// Calls `each` with every instance of every page, showing progress on stderr.
@@ -49,7 +41,7 @@ async fn for_each_instance(
     filter: &InstanceFilter,
     mut each: impl FnMut(t::Instance) -> CmdResult,
 ) -> CmdResult<u64> {
-    let request = list_request(filter)?;
+    let request = list_request(filter);
     let bar = crate::progress::spinner("listing instances");
     let stream = session.client().instance_list_stream(request);
     let mut stream = std::pin::pin!(stream);
