@@ -592,22 +592,14 @@ fn progress_is_silent_off_a_terminal_and_shown_on_one() {
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 
     // On a pseudo-terminal (util-linux `script`), the spinner shows the order's status.
-    let Ok(script) = which("script") else {
-        eprintln!("skipping the terminal half: no `script` on this machine");
+    let Some(out) = on_terminal(
+        &emu,
+        &format!("open --product {DAILY} --wait --app-order-no loud1 >/dev/null"),
+        "",
+    ) else {
+        eprintln!("skipped the terminal half: no `script` on this machine");
         return;
     };
-    let ipv_bin = assert_cmd::cargo::cargo_bin("ipv");
-    let command = format!(
-        "{} --endpoint {} --app-key {APP_KEY} open --product {DAILY} --wait --app-order-no loud1 >/dev/null",
-        ipv_bin.display(),
-        emu.url
-    );
-    let out = std::process::Command::new(script)
-        .args(["-qefc", &command, "/dev/null"])
-        .env("IPV_APP_SECRET", SECRET)
-        .env_remove("IPV_ENDPOINT")
-        .output()
-        .unwrap();
     let shown = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(
@@ -622,4 +614,58 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
         .ok_or(())
+}
+
+/// Runs `ipv ARGS` against `emu` on a pseudo-terminal (util-linux `script`) with `input`
+/// typed on it; `None` when there is no `script` on this machine.
+fn on_terminal(emu: &Emu, args: &str, input: &str) -> Option<Output> {
+    let script = which("script").ok()?;
+    let ipv_bin = assert_cmd::cargo::cargo_bin("ipv");
+    let command = format!(
+        "{} --endpoint {} --app-key {APP_KEY} {args}",
+        ipv_bin.display(),
+        emu.url
+    );
+    let mut child = std::process::Command::new(script)
+        .args(["-qefc", &command, "/dev/null"])
+        .env("IPV_APP_SECRET", SECRET)
+        .env_remove("IPV_ENDPOINT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn renew_expiring_asks_on_a_terminal() {
+    let emu = Emu::start();
+    emu.open(DAILY, 2);
+    let charges = emu.charges();
+    let Some(out) = on_terminal(&emu, "renew --expiring-within 36h", "n\n") else {
+        eprintln!("skipped: no `script` on this machine");
+        return;
+    };
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("renew 2 instance(s), estimated 1.60? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing renewed"), "{shown}");
+    assert_eq!(emu.charges(), charges);
+
+    let out = on_terminal(&emu, "renew --expiring-within 36h", "y\n").unwrap();
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("charged 1.60 (estimated 1.60)"), "{shown}");
+    assert_eq!(emu.charges(), charges + 2);
 }
