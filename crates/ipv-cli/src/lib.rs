@@ -1,8 +1,8 @@
 //! The `ipv` command line for the ipipv open API v2.
 //!
 //! The binary is a thin `main` over [`run`]; the command tree is in [`cli`], where each
-//! endpoint's argument struct serialises to its request's wire JSON (the purchase
-//! commands build their typed requests directly). With nothing configured, or with
+//! endpoint's argument struct holds its request's fields with the request's own types,
+//! and the typed request is built from it directly. With nothing configured, or with
 //! `--emulator`, commands run against an emulator started inside the process.
 //!
 //! Exit codes: 0 success, 1 the API answered with an error code, 2 usage (including
