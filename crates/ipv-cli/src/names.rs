@@ -194,6 +194,8 @@ pub(crate) fn for_field(key: &str, n: i64) -> Option<String> {
         "status:instance" => display(t::InstanceStatus::from_i64(n)),
         "status:account" => display(t::AccountStatus::from_i64(n)),
         "status:listing" => display(t::ListingStatus::from_i64(n)),
+        "status:app" => display(t::AppStatus::from_i64(n)),
+        "useBridge:app" => display(t::AppBridge::from_i64(n)),
         _ => return None,
     })
 }
@@ -279,5 +281,7 @@ mod tests {
         );
         assert_eq!(for_field("status:instance", 3).as_deref(), Some("running"));
         assert_eq!(for_field("status", 3), None);
+        assert_eq!(for_field("status:app", -1).as_deref(), Some("disabled"));
+        assert_eq!(for_field("status:account", 2).as_deref(), Some("disabled"));
     }
 }

@@ -217,6 +217,17 @@ fn dictionary_flags_take_names_and_tables_print_names() {
     let instances = emu.open(DAILY, 1);
     let table = text(&emu.ok(&["instances", &instances[0]]).stdout);
     assert!(table.contains("running"), "status by name: {table}");
+    let order = text(&emu.ok(&["orders"]).stdout);
+    assert!(
+        order.contains("succeeded") && order.contains("new"),
+        "{order}"
+    );
+    let app = text(&emu.ok(&["app-info"]).stdout);
+    assert!(
+        app.lines()
+            .any(|l| l.starts_with("status") && l.ends_with("normal")),
+        "{app}"
+    );
 
     let out = emu.run(&["products", "--proxy-type", "residential"]);
     assert_eq!(out.status.code(), Some(2));

@@ -86,6 +86,8 @@ const BALANCE_COLUMNS: Columns = &[(
     ],
 )];
 const NONE: Columns = &[];
+const APP_COLUMNS: Columns = &[("", &["status:app", "useBridge:app"])];
+const ACCOUNT_COLUMNS: Columns = &[("", &["status:account"])];
 
 /// What `products` searches without `--proxy-type`: every documented type.
 const ALL_PROXY_TYPES: &[t::ProxyType] = t::ProxyType::ALL;
@@ -125,7 +127,7 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
     match command {
         Command::AppInfo => {
             let info = session.send(&t::AppInfoRequest).await?;
-            print_value(session.json(), &to_wire_value(&info)?, NONE)
+            print_value(session.json(), &to_wire_value(&info)?, APP_COLUMNS)
         }
         Command::Areas(args) => {
             let request = t::AreasRequest {
@@ -269,7 +271,7 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
                 vsp: args.vsp,
                 status: args.status,
             };
-            call(session, &request, NONE).await
+            call(session, &request, ACCOUNT_COLUMNS).await
         }
         Command::SyncUserAuth(args) => {
             let request = t::SyncUserAuthRequest {
@@ -292,14 +294,14 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
                 remark: args.remark,
                 status: args.status,
             };
-            call(session, &request, NONE).await
+            call(session, &request, ACCOUNT_COLUMNS).await
         }
         Command::ProxyUser(args) => {
             let request = t::ProxyUserRequest {
                 product_no: args.product_no,
                 app_username: args.app_username,
             };
-            call(session, &request, NONE).await
+            call(session, &request, ACCOUNT_COLUMNS).await
         }
         Command::SetFlowLimit(args) => {
             let request = t::SetProxyUserFlowLimitRequest {
