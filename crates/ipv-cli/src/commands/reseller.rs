@@ -447,7 +447,8 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
     let Some(window) = args.expiring_within else {
         return Err(Failure::other("internal: renew_expiring without a window"));
     };
-    let cycles = args.cycle_times.unwrap_or(1);
+    // `--duration` is the older spelling of the periods to add: priced the same way.
+    let cycles = args.cycle_times.or(args.duration).unwrap_or(1);
     let period = match (args.cycle_times, args.duration) {
         (None, Some(duration)) => format!("d{duration}"),
         _ => format!("c{cycles}"),
