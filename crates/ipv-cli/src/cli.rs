@@ -1,8 +1,9 @@
 //! The command tree: global flags, one subcommand per endpoint, and the tools.
 //!
-//! The doc comments here are the `--help` text. Endpoint argument structs serialise
-//! (serde, camelCase) to exactly the wire JSON of their request, so each flag's wire
-//! name is its field name; fields that only steer the command (`--wait`) are skipped.
+//! The doc comments here are the `--help` text. Each endpoint's argument struct holds
+//! its request's fields with the request's own types (dictionary values, `u32` counts,
+//! `QueryTime`s), named after the wire field; `commands::endpoints` builds the typed
+//! request from it directly.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,14 +11,24 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
-use serde::Serialize;
+use ipv_types as t;
+
+use crate::names::DictParser;
 
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
-/// Without `--endpoint` (or `IPV_ENDPOINT`, `--sandbox`, `--production`), commands run
-/// against an emulator started inside the process, with its demo app's credentials.
+/// Say where to send requests with `--endpoint` (or `IPV_ENDPOINT`), `--sandbox` or
+/// `--production`. With no credentials configured at all, or with `--emulator`,
+/// commands run against an emulator started inside the process instead; credentials
+/// without a target are refused, so nothing that spends money guesses where it goes.
 #[derive(Parser)]
-#[command(name = "ipv", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ipv",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = crate::failure::EXIT_CODES_HELP
+)]
 pub struct Cli {
     /// Flags every subcommand accepts, before or after its name.
     #[command(flatten)]
@@ -55,6 +66,10 @@ pub struct GlobalArgs {
     /// Use the production platform, `https://api.ipipv.com`.
     #[arg(long, global = true)]
     pub production: bool,
+    /// Use an emulator started inside this process (with the configured app key and
+    /// secret, or the demo app's), even when credentials are configured.
+    #[arg(long, global = true, conflicts_with_all = ["sandbox", "production"])]
+    pub emulator: bool,
     /// How to print results: a readable table or summary, or one JSON document with the
     /// wire's field names.
     #[arg(
@@ -86,6 +101,7 @@ impl std::fmt::Debug for GlobalArgs {
             .field("app_secret_file", &self.app_secret_file)
             .field("sandbox", &self.sandbox)
             .field("production", &self.production)
+            .field("emulator", &self.emulator)
             .field("output", &self.output)
             .field("timeout", &self.timeout)
             .field("verbose", &self.verbose)
@@ -129,6 +145,42 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("a timeout must be longer than zero".to_owned());
     }
     Ok(Duration::from_millis(ms))
+}
+
+/// Parses a request time, `YYYY-MM-DD hh:mm:ss`.
+///
+/// # Errors
+/// A message naming the layout when the text is not in it.
+pub fn parse_query_time(text: &str) -> Result<t::QueryTime, String> {
+    text.parse::<t::QueryTime>().map_err(|err| err.to_string())
+}
+
+/// Parses a window such as `3d`, `12h`, `90m`, `2w` or `3600s` (a bare number is days).
+///
+/// # Errors
+/// A message naming the accepted forms when the text is none of them.
+pub fn parse_window(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds: u64 = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" | "" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("`{text}` is not a window like 3d, 12h, 90m or 2w")),
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a window like 3d, 12h, 90m or 2w"))?;
+    value
+        .checked_mul(seconds)
+        .filter(|s| *s <= 100 * 366 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long a window"))
 }
 
 /// Every subcommand.
@@ -194,6 +246,12 @@ pub enum Command {
     WhitelistRemove(WhitelistRemoveArgs),
     /// Return unused dynamic flow or IPs for a refund (endpoint `proxy/return`).
     ReturnProxy(ReturnProxyArgs),
+    /// Every instance over every page, as `ip:port:user:pass`, proxy URLs, CSV or JSON
+    /// lines (endpoint `instance/list`, all pages).
+    Export(ExportArgs),
+    /// Instances that run out within a window, when, and what renewing each for one
+    /// more period would cost (a local estimate from its product's prices).
+    Expiring(ExpiringArgs),
     /// Send any JSON to any path: for endpoints newer than this tool.
     Raw(RawArgs),
     /// Run the local emulator of the platform.
@@ -212,8 +270,7 @@ pub enum Command {
 }
 
 /// An optional list of codes to filter by.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct CodesArgs {
     /// Only these codes (repeatable; default: all).
     #[arg(long = "code", value_name = "CODE")]
@@ -221,14 +278,11 @@ pub struct CodesArgs {
 }
 
 /// Product search filters; `--product-no` alone is the precise lookup.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductsArgs {
-    /// Proxy type (repeatable): 101 static cloud, 102 static residential CN, 103 static
-    /// residential abroad, 104 dynamic abroad, 105 dynamic CN, 201 whatsapp
-    /// (default: all of them).
-    #[arg(long = "proxy-type", value_name = "N")]
-    pub proxy_type: Vec<i64>,
+    /// Proxy type (repeatable), by name or number (default: all of them).
+    #[arg(long = "proxy-type", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Vec<t::ProxyType>,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: Option<String>,
@@ -241,23 +295,22 @@ pub struct ProductsArgs {
     /// Supplier code.
     #[arg(long, value_name = "CODE")]
     pub supplier_code: Option<String>,
-    /// Time unit: 1 day, 2 week, 3 month, 4 year, 10 unlimited.
-    #[arg(long, value_name = "N")]
-    pub unit: Option<i64>,
-    /// ISP type: 1 single, 2 dual, 3 native, 4 datacenter.
-    #[arg(long, value_name = "N")]
-    pub isp_type: Option<i64>,
-    /// Network type: 1 native, 2 broadcast.
-    #[arg(long, value_name = "N")]
-    pub net_type: Option<i64>,
+    /// Time unit, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
+    pub unit: Option<t::Unit>,
+    /// ISP type, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
+    pub isp_type: Option<t::IspType>,
+    /// Network type, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::NetType>::new())]
+    pub net_type: Option<t::NetType>,
     /// Duration in units.
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
 }
 
 /// One product.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductArgs {
     /// Product number.
     #[arg(value_name = "PRODUCT_NO")]
@@ -265,15 +318,14 @@ pub struct ProductArgs {
 }
 
 /// A product's areas.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProductAreasArgs {
     /// Product number.
     #[arg(value_name = "PRODUCT_NO")]
     pub product_no: String,
     /// The product's proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
 }
 
 /// How to follow an order that was just placed.
@@ -282,8 +334,8 @@ pub struct WaitArgs {
     /// Wait until the order finishes, showing progress on stderr.
     #[arg(long)]
     pub wait: bool,
-    /// Give up waiting after this long (default 2m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    /// Wait, and give up waiting after this long (default 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait_timeout: Option<Duration>,
 }
 
@@ -295,16 +347,16 @@ pub struct OpenArgs {
     pub product_no: Option<String>,
     /// How many instances (static products: 1..20).
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub count: i64,
+    pub count: u32,
     /// How many purchase cycles (a cycle is the product's duration x unit).
     #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: i64,
+    pub cycle_times: u32,
     /// Your order number: the platform de-duplicates on it (generated when absent).
     #[arg(long, value_name = "X")]
     pub app_order_no: Option<String>,
     /// Proxy type filter (used without `--product`).
-    #[arg(long, value_name = "N")]
-    pub proxy_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Option<t::ProxyType>,
     /// Country filter.
     #[arg(long, value_name = "CODE")]
     pub country_code: Option<String>,
@@ -315,29 +367,29 @@ pub struct OpenArgs {
     #[arg(long, value_name = "CODE")]
     pub supplier_code: Option<String>,
     /// Unit filter.
-    #[arg(long, value_name = "N")]
-    pub unit: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
+    pub unit: Option<t::Unit>,
     /// ISP type filter.
-    #[arg(long, value_name = "N")]
-    pub isp_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
+    pub isp_type: Option<t::IspType>,
     /// Duration filter.
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
     /// Renew automatically.
     #[arg(long)]
     pub renew: bool,
     /// Extra bandwidth in Mbps.
     #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<i64>,
+    pub ext_band_width: Option<u32>,
     /// Main user the flow goes to (dynamic products).
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
     /// Flow in MB (dynamic products).
     #[arg(long, value_name = "MB")]
-    pub flow: Option<i64>,
-    /// Bridge: 0 follow the app, 1 no, 2 yes.
-    #[arg(long, value_name = "N")]
-    pub use_bridge: Option<i64>,
+    pub flow: Option<u64>,
+    /// Bridge, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
+    pub use_bridge: Option<t::BridgeChoice>,
     /// Project id.
     #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
@@ -350,12 +402,12 @@ pub struct OpenArgs {
 }
 
 /// A `--cidr CIDR:COUNT` value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CidrArg {
     /// The block, e.g. `10.1.0.0/24`.
     pub cidr: String,
     /// How many instances from it.
-    pub count: i64,
+    pub count: u32,
 }
 
 fn parse_cidr(text: &str) -> Result<CidrArg, String> {
@@ -372,8 +424,7 @@ fn parse_cidr(text: &str) -> Result<CidrArg, String> {
 }
 
 /// `instance/open/assign/ip`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct OpenAssignedIpArgs {
     /// Product number.
     #[arg(long = "product", value_name = "P")]
@@ -383,7 +434,7 @@ pub struct OpenAssignedIpArgs {
     pub assign_ip: String,
     /// How many purchase cycles.
     #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: i64,
+    pub cycle_times: u32,
     /// Your order number (generated when absent).
     #[arg(long, value_name = "X")]
     pub app_order_no: Option<String>,
@@ -392,19 +443,17 @@ pub struct OpenAssignedIpArgs {
     pub renew: bool,
     /// Extra bandwidth in Mbps.
     #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<i64>,
-    /// Bridge: 0 follow the app, 1 no, 2 yes.
-    #[arg(long, value_name = "N")]
-    pub use_bridge: Option<i64>,
+    pub ext_band_width: Option<u32>,
+    /// Bridge, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
+    pub use_bridge: Option<t::BridgeChoice>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// `assign/ip/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct AssignedIpInfoArgs {
     /// The IP to ask about.
     #[arg(value_name = "IP")]
@@ -414,46 +463,59 @@ pub struct AssignedIpInfoArgs {
 /// `instance/renew`: every instance gets the same cycles (and duration, if given).
 #[derive(Args)]
 pub struct RenewArgs {
-    /// Your order number for the renewal (generated when absent).
-    #[arg(long, value_name = "X")]
+    /// Your order number for the renewal (generated when absent; with
+    /// `--expiring-within`, derived from each instance and its expiry instead).
+    #[arg(long, value_name = "X", conflicts_with = "expiring_within")]
     pub app_order_no: Option<String>,
     /// Instances to renew.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
+    #[arg(
+        value_name = "INSTANCE_NO",
+        required_unless_present = "expiring_within"
+    )]
     pub instances: Vec<String>,
+    /// Renew every running instance that expires within this window (`3d`, `12h`,
+    /// `2w`): shows them and the estimated total, asks before spending (`--yes` for
+    /// scripts), renews each with an order number derived from the instance and its
+    /// current expiry (a rerun renews nothing twice), waits for the orders, and
+    /// reports the charged total against the estimate.
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window, conflicts_with = "instances")]
+    pub expiring_within: Option<Duration>,
+    /// Renew without asking (for scripts).
+    #[arg(long, short = 'y', requires = "expiring_within")]
+    pub yes: bool,
     /// Cycles to add to each instance.
     #[arg(long = "cycles", value_name = "C")]
-    pub cycle_times: Option<i64>,
+    pub cycle_times: Option<u32>,
     /// Duration to add to each instance (the older field; `--cycles` supersedes it).
     #[arg(long, value_name = "N")]
-    pub duration: Option<i64>,
+    pub duration: Option<u32>,
     /// Waiting for the order.
     #[command(flatten)]
     pub wait: WaitArgs,
 }
 
 /// `instance/release`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ReleaseArgs {
-    /// Your order number for the release.
+    /// Your order number for the release: the platform de-duplicates on it, so
+    /// repeating a call with the same number is safe (generated and printed when absent).
     #[arg(long, value_name = "X")]
-    pub order_no: String,
+    pub order_no: Option<String>,
     /// Instances to release.
     #[arg(value_name = "INSTANCE_NO", required = true)]
     pub instances: Vec<String>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// `instance/aftersale`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct AfterSaleArgs {
-    /// Your order number for the release.
+    /// Your order number for the release: the platform de-duplicates on it, so
+    /// repeating a call with the same number is safe (generated and printed when absent).
     #[arg(long, value_name = "X")]
-    pub order_no: String,
+    pub order_no: Option<String>,
     /// Instances to release.
     #[arg(value_name = "INSTANCE_NO", required = true)]
     pub instances: Vec<String>,
@@ -468,12 +530,11 @@ pub struct AfterSaleArgs {
     pub ding_talk_user_list: Vec<DingTalkArg>,
     /// Waiting for the order.
     #[command(flatten)]
-    #[serde(skip)]
     pub wait: WaitArgs,
 }
 
 /// A `--dingtalk-user UID:PHONE` value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DingTalkArg {
     /// DingTalk user id.
     pub uid: String,
@@ -492,12 +553,10 @@ fn parse_dingtalk(text: &str) -> Result<DingTalkArg, String> {
 }
 
 /// `instance/reset/password`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ResetPasswordsArgs {
     /// Instances whose passwords to reset.
     #[arg(value_name = "INSTANCE_NO", required = true)]
-    #[serde(rename = "instanceNoList")]
     pub instances: Vec<String>,
     /// Idempotency key, up to 32 of A-Z a-z 0-9 _ (generated when absent).
     #[arg(long, value_name = "ID")]
@@ -505,8 +564,7 @@ pub struct ResetPasswordsArgs {
 }
 
 /// `order`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct OrderArgs {
     /// The platform's order number.
     #[arg(value_name = "ORDER_NO")]
@@ -516,33 +574,31 @@ pub struct OrderArgs {
     pub app_order_no: Option<String>,
     /// Page of the order's instances.
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub page: i64,
+    pub page: u32,
     /// Instances per page (max 100).
     #[arg(long, default_value_t = 10, value_name = "N")]
-    pub page_size: i64,
+    pub page_size: u32,
 }
 
 /// A page over a time window (`2006-01-02 15:04:05` times).
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct TimePageArgs {
     /// Page number, from 1.
     #[arg(long, value_name = "N")]
-    pub page: Option<i64>,
+    pub page: Option<u32>,
     /// Items per page (max 100).
     #[arg(long, value_name = "N")]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u32>,
     /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub start_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub start_time: Option<t::QueryTime>,
     /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub end_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub end_time: Option<t::QueryTime>,
 }
 
 /// `instance`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct InstancesArgs {
     /// Instance numbers.
     #[arg(value_name = "INSTANCE_NO", required = true)]
@@ -550,8 +606,7 @@ pub struct InstancesArgs {
 }
 
 /// `user`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct UpsertUserArgs {
     /// Your name for the user (omit to let the platform choose).
     #[arg(long, value_name = "NAME")]
@@ -565,9 +620,9 @@ pub struct UpsertUserArgs {
     /// Email address.
     #[arg(long)]
     pub email: String,
-    /// Authentication: 1 none, 2 person, 3 company.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub auth_type: i64,
+    /// Real-name authentication, by name or number.
+    #[arg(long, default_value = "none", value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
+    pub auth_type: t::AuthType,
     /// Authenticated name.
     #[arg(long)]
     pub auth_name: Option<String>,
@@ -575,16 +630,15 @@ pub struct UpsertUserArgs {
     #[arg(long, default_value = "")]
     pub no: String,
     /// VSP.
-    #[arg(long)]
-    pub vsp: Option<String>,
-    /// Status: 1 normal, 2 disabled.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub status: i64,
+    #[arg(long, value_name = "N")]
+    pub vsp: Option<u8>,
+    /// Status, by name or number.
+    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
+    pub status: t::AccountStatus,
 }
 
 /// `userAuth`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct SyncUserAuthArgs {
     /// The platform's user name.
     #[arg(long, required_unless_present = "app_username")]
@@ -592,9 +646,9 @@ pub struct SyncUserAuthArgs {
     /// Your user name.
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
-    /// Authentication: 1 none, 2 person, 3 company.
-    #[arg(long, value_name = "N")]
-    pub auth_type: i64,
+    /// Real-name authentication, by name or number.
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
+    pub auth_type: t::AuthType,
     /// Authenticated name.
     #[arg(long)]
     pub auth_name: Option<String>,
@@ -607,8 +661,7 @@ pub struct SyncUserAuthArgs {
 }
 
 /// `proxy/user`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct UpsertProxyUserArgs {
     /// Your name for the proxy user.
     #[arg(long, value_name = "NAME")]
@@ -632,14 +685,13 @@ pub struct UpsertProxyUserArgs {
     /// Remark.
     #[arg(long)]
     pub remark: Option<String>,
-    /// Status: 1 normal, 2 disabled.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub status: i64,
+    /// Status, by name or number.
+    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
+    pub status: t::AccountStatus,
 }
 
 /// `proxy/user/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProxyUserArgs {
     /// Product number.
     #[arg(long, value_name = "P")]
@@ -650,8 +702,7 @@ pub struct ProxyUserArgs {
 }
 
 /// `proxy/user/flow/limit`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct SetFlowLimitArgs {
     /// Product number.
     #[arg(long, value_name = "P")]
@@ -668,8 +719,7 @@ pub struct SetFlowLimitArgs {
 }
 
 /// `proxy/info`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ProxyBalanceArgs {
     /// The platform's user name.
     #[arg(long, required_unless_present = "app_username")]
@@ -677,17 +727,16 @@ pub struct ProxyBalanceArgs {
     /// Your user name.
     #[arg(long, value_name = "NAME")]
     pub app_username: Option<String>,
-    /// Proxy type (104 or 105 for dynamic).
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    /// Proxy type, by name or number (dynamic ones here).
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
 }
 
 /// `proxy/draw/pwd`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct DrawPwdArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -700,34 +749,33 @@ pub struct DrawPwdArgs {
     pub address_code: Option<String>,
     /// Sticky session minutes, 1..120 (default 5).
     #[arg(long, value_name = "MIN")]
-    pub sess_time: Option<i64>,
+    pub sess_time: Option<u32>,
     /// How many proxies.
     #[arg(long, value_name = "N")]
-    pub num: Option<i64>,
+    pub num: Option<u32>,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: Option<i64>,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: Option<t::ProxyType>,
     /// Flow cap per proxy.
     #[arg(long, value_name = "N")]
     pub max_flow_limit: Option<i64>,
 }
 
 /// `proxy/draw/api`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct DrawApiArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
     pub app_username: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
     /// How many proxies per call.
     #[arg(long, value_name = "N")]
-    pub num: Option<i64>,
+    pub num: Option<u32>,
     /// Region code to draw from.
     #[arg(long, value_name = "CODE")]
     pub address_code: Option<String>,
@@ -739,15 +787,14 @@ pub struct DrawApiArgs {
     pub return_type: Option<String>,
     /// Line delimiter for txt, 1..5.
     #[arg(long, value_name = "N")]
-    pub delimiter: Option<i64>,
+    pub delimiter: Option<u8>,
     /// Flow cap per proxy.
     #[arg(long, value_name = "N")]
     pub max_flow_limit: Option<i64>,
 }
 
 /// `proxy/flow/use/log`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct FlowLogArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -756,22 +803,21 @@ pub struct FlowLogArgs {
     #[arg(long, value_name = "P")]
     pub product_no: String,
     /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub start_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub start_time: Option<t::QueryTime>,
     /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME")]
-    pub end_time: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub end_time: Option<t::QueryTime>,
     /// Page number, from 1.
     #[arg(long, value_name = "N")]
-    pub page: Option<i64>,
+    pub page: Option<u32>,
     /// Items per page (max 100).
     #[arg(long, value_name = "N")]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u32>,
 }
 
 /// `proxy/addIpWhiteList`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct WhitelistArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -780,16 +826,15 @@ pub struct WhitelistArgs {
     #[arg(long)]
     pub ip: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
 }
 
 /// `proxy/delIpWhiteList`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct WhitelistRemoveArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
@@ -798,35 +843,93 @@ pub struct WhitelistRemoveArgs {
     #[arg(long)]
     pub ip: String,
     /// Proxy type.
-    #[arg(long, default_value_t = 104, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, default_value = "dynamic-abroad", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
 }
 
 /// `proxy/return`.
-#[derive(Args, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Args)]
 pub struct ReturnProxyArgs {
     /// Your name for the (proxy) user.
     #[arg(long, value_name = "NAME")]
     pub app_username: String,
     /// Proxy type.
-    #[arg(long, value_name = "N")]
-    pub proxy_type: i64,
+    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
+    pub proxy_type: t::ProxyType,
     /// Product number.
     #[arg(long, value_name = "P")]
     pub product_no: String,
     /// IPs to return.
     #[arg(long, value_name = "N")]
-    pub ip_num: Option<i64>,
+    pub ip_num: Option<u64>,
     /// Flow to return, in MB.
     #[arg(long, value_name = "MB")]
-    pub flow_num: Option<i64>,
+    pub flow_num: Option<u64>,
     /// Remark (up to 250 characters).
     #[arg(long)]
     pub remark: Option<String>,
+}
+
+/// The instance window and filters shared by `export` and `expiring`.
+#[derive(Args, Clone, Debug)]
+pub struct InstanceFilter {
+    /// Only instances opened from this time, `YYYY-MM-DD hh:mm:ss` (UTC+8, the
+    /// platform's zone; default: the platform's own window, a year back).
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub opened_from: Option<t::QueryTime>,
+    /// Only instances opened until this time, `YYYY-MM-DD hh:mm:ss` (default: now).
+    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
+    pub opened_until: Option<t::QueryTime>,
+    /// Instances fetched a page, 1..100.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub page_size: u32,
+}
+
+/// How `export` writes instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ExportFormat {
+    /// `ip:port:user:pass`, one a line.
+    #[default]
+    Plain,
+    /// `socks5://user:pass@ip:port` or `http://...` by the instance's protocol, with
+    /// the user and password percent-encoded.
+    Url,
+    /// CSV with a header: instance, status, protocol, address, credentials, expiry.
+    Csv,
+    /// One JSON object a line, with the wire's field names.
+    Json,
+}
+
+/// `export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The output form.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Plain)]
+    pub format: ExportFormat,
+    /// Only instances in this status (repeatable), by name or number.
+    #[arg(long, value_name = "STATUS", value_parser = DictParser::<t::InstanceStatus>::new())]
+    pub status: Vec<t::InstanceStatus>,
+    /// Only instances that expire within this window from now (`3d`, `12h`).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
+    pub expiring_within: Option<Duration>,
+    /// Which instances to list.
+    #[command(flatten)]
+    pub filter: InstanceFilter,
+}
+
+/// `expiring`.
+#[derive(Args)]
+pub struct ExpiringArgs {
+    /// The window from now (`3d`, `12h`, `2w`).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_window, default_value = "3d")]
+    pub within: Duration,
+    /// Which instances to list.
+    #[command(flatten)]
+    pub filter: InstanceFilter,
 }
 
 /// `raw`.

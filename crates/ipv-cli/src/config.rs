@@ -1,8 +1,10 @@
 //! Resolving the global flags, the environment and the secret file into settings.
 //!
 //! Precedence, highest first:
-//! * endpoint: `--endpoint` > `--sandbox` / `--production` > `IPV_ENDPOINT` > the
-//!   embedded emulator;
+//! * endpoint: `--endpoint` / `--emulator` > `--sandbox` / `--production` >
+//!   `IPV_ENDPOINT` > the embedded emulator, but only when no app key or secret is
+//!   configured at all: credentials without a target are a usage error at the first
+//!   request (a command that spends money never guesses where it goes);
 //! * secret: `--app-secret` > `--app-secret-file` > `IPV_APP_SECRET` > `IPV_APP_SECRET_FILE`;
 //! * app key: `--app-key` > `IPV_APP_KEY`.
 //!
@@ -71,9 +73,20 @@ impl fmt::Display for SecretSource {
 pub(crate) enum Target {
     /// A remote (or separately started) platform at this base URL.
     Remote(String),
-    /// No endpoint configured: an emulator inside this process.
-    Embedded,
+    /// An emulator inside this process: asked for with `--emulator` (`true`), or no
+    /// credentials and no endpoint configured at all (`false`).
+    Embedded {
+        /// Whether `--emulator` asked for it.
+        asked: bool,
+    },
+    /// Credentials are configured but no endpoint: refused when a request is made.
+    Missing,
 }
+
+/// What to tell someone who configured credentials but no target.
+pub(crate) const NO_TARGET: &str = "an app key or secret is configured (IPV_APP_KEY, IPV_APP_SECRET, --app-key, --app-secret) but no endpoint: \
+say where to send requests with --endpoint URL (or IPV_ENDPOINT=URL), --sandbox or --production; \
+or pass --emulator to run against an emulator inside this process";
 
 /// Everything the commands need from the global flags.
 #[derive(Debug, Clone)]
@@ -101,7 +114,17 @@ impl Settings {
                 "--endpoint cannot be combined with --sandbox or --production",
             ));
         }
-        let target = if endpoint_flag {
+        if endpoint_flag && args.emulator {
+            return Err(Failure::usage(
+                "--endpoint cannot be combined with --emulator",
+            ));
+        }
+        let credentials = args.app_key.as_deref().is_some_and(|k| !k.is_empty())
+            || args.app_secret.as_deref().is_some_and(|s| !s.is_empty())
+            || args.app_secret_file.is_some();
+        let target = if args.emulator {
+            Target::Embedded { asked: true }
+        } else if endpoint_flag {
             Target::Remote(non_empty_url(args.endpoint.as_deref())?)
         } else if args.sandbox {
             Target::Remote(SANDBOX_URL.to_owned())
@@ -110,7 +133,8 @@ impl Settings {
         } else {
             match args.endpoint.as_deref() {
                 Some(url) if !url.trim().is_empty() => Target::Remote(non_empty_url(Some(url))?),
-                _ => Target::Embedded,
+                _ if credentials => Target::Missing,
+                _ => Target::Embedded { asked: false },
             }
         };
 

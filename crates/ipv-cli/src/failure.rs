@@ -12,6 +12,11 @@ pub(crate) enum FailureKind {
     Usage,
     /// The request did not complete, or anything else went wrong (exit 3).
     Other,
+    /// An order was placed and followed to its end, and it finished failed or only
+    /// partly done (exit 4).
+    OrderFailed,
+    /// `ipv demo` ran, and one of its checks did not hold (exit 5).
+    DemoFailed,
     /// Whoever read stdout stopped reading (`ipv ... | head`): not an error (exit 0).
     ReaderGone,
 }
@@ -23,6 +28,8 @@ impl FailureKind {
             Self::Api => 1,
             Self::Usage => 2,
             Self::Other => 3,
+            Self::OrderFailed => 4,
+            Self::DemoFailed => 5,
             Self::ReaderGone => 0,
         }
     }
@@ -60,10 +67,25 @@ impl Failure {
         }
     }
 
-    /// Prints the message to stderr and returns the exit code.
+    pub(crate) fn order_failed(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::OrderFailed,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn demo_failed(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::DemoFailed,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message to stderr, with control characters neutralised (it may hold
+    /// text from the server), and returns the exit code.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind != FailureKind::ReaderGone {
-            eprintln!("error: {}", self.message);
+            eprintln!("error: {}", crate::output::neutralise(&self.message));
         }
         ExitCode::from(self.kind.exit_code())
     }
@@ -87,6 +109,17 @@ impl From<std::io::Error> for Failure {
         Self::other(format!("i/o: {err}"))
     }
 }
+
+/// The exit codes, for `--help` and the docs (kept next to [`FailureKind::exit_code`]).
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the API answered with an error code
+  2  usage: a wrong flag or value, missing or conflicting configuration
+  3  transport or any other failure (no answer, a bad answer, i/o)
+  4  an order was followed to its end (--wait, renew --expiring-within) and it failed
+     or was only partly done
+  5  `ipv demo`: a check did not hold";
 
 /// The result of a command.
 pub(crate) type CmdResult<T = ()> = Result<T, Failure>;

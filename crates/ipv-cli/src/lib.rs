@@ -1,11 +1,13 @@
 //! The `ipv` command line for the ipipv open API v2.
 //!
 //! The binary is a thin `main` over [`run`]; the command tree is in [`cli`], where each
-//! endpoint's argument struct serialises to its request's wire JSON. Without a
-//! configured endpoint, commands run against an emulator started inside the process.
+//! endpoint's argument struct holds its request's fields with the request's own types,
+//! and the typed request is built from it directly. With nothing configured, or with
+//! `--emulator`, commands run against an emulator started inside the process.
 //!
 //! Exit codes: 0 success, 1 the API answered with an error code, 2 usage (including
-//! every clap error), 3 transport or any other failure.
+//! every clap error), 3 transport or any other failure, 4 an order followed to its end
+//! did not succeed, 5 a demo check did not hold.
 //!
 //! ```
 //! use clap::Parser;
@@ -32,7 +34,9 @@ mod commands;
 mod config;
 mod failure;
 mod ids;
+mod names;
 mod output;
+mod progress;
 mod session;
 mod wait;
 
@@ -41,7 +45,8 @@ use config::Settings;
 use failure::{CmdResult, Failure};
 
 /// Parses `args` (the first is the program name), runs the command and returns the
-/// exit code: 0 ok, 1 API error, 2 usage, 3 transport or other failure.
+/// exit code: 0 ok, 1 API error, 2 usage, 3 transport or other failure, 4 an order
+/// that finished failed, 5 a failed demo check.
 pub fn run<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

@@ -2,6 +2,10 @@
 //!
 //! Both forms start from the response serialised with the wire's field names, so the
 //! table shows exactly what the JSON holds, picked and laid out.
+//!
+//! Every string that reaches the terminal from the network goes through [`neutralise`]
+//! on the way: a table cell, a key, an error message. JSON output is escaped by
+//! serde_json and needs nothing more.
 
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
@@ -9,6 +13,31 @@ use std::io::Write as _;
 use serde_json::{Map, Value};
 
 use crate::failure::{CmdResult, Failure};
+
+/// `text` with every character that could steer a terminal replaced by its visible
+/// escape (`\n`, `\u{1b}`): C0 controls (including newline, carriage return, tab and
+/// ESC, so no forged line, OSC or clear-screen sequence passes), DEL, C1 controls
+/// (U+0080..U+009F, CSI among them) and the bidirectional overrides and isolates
+/// (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C), which reorder what is shown.
+pub(crate) fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    fn steers(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+    }
+    if !text.chars().any(steers) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if steers(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// A plain text table: a header row, a rule, and left-aligned columns.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -29,9 +58,14 @@ impl Table {
         }
     }
 
-    /// Adds a row; missing cells print empty, extra cells are dropped.
+    /// Adds a row, neutralised (a cell never breaks the table's lines); missing cells
+    /// print empty, extra cells are dropped.
     pub(crate) fn push(&mut self, row: Vec<String>) {
-        self.rows.push(row);
+        self.rows.push(
+            row.into_iter()
+                .map(|c| neutralise(&c).into_owned())
+                .collect(),
+        );
     }
 
     fn widths(&self) -> Vec<usize> {
@@ -105,6 +139,13 @@ fn render_into(out: &mut String, value: &Value, key: &str, columns: Columns, dep
 
 fn render_object(out: &mut String, map: &Map<String, Value>, columns: Columns, depth: usize) {
     let indent = "  ".repeat(depth);
+    // At the top, the `""` hint may name the dictionaries of the object's own fields.
+    let top_hint = if depth == 0 { hint(columns, "") } else { None };
+    let spec = |key: &str| -> String {
+        top_hint
+            .and_then(|cols| cols.iter().find(|c| field_of(c) == key && c.contains(':')))
+            .map_or_else(|| key.to_owned(), |c| (*c).to_owned())
+    };
     let scalars: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| is_inline(v)).collect();
     let width = scalars
         .iter()
@@ -112,16 +153,23 @@ fn render_object(out: &mut String, map: &Map<String, Value>, columns: Columns, d
         .max()
         .unwrap_or(0);
     for (key, value) in &scalars {
-        let _ = writeln!(out, "{indent}{key:<width$}  {}", cell(key, value));
+        let shown = neutralise(key);
+        let pad = width.saturating_sub(shown.chars().count());
+        let _ = writeln!(
+            out,
+            "{indent}{shown}{:pad$}  {}",
+            "",
+            cell(&spec(key), value)
+        );
     }
     for (key, value) in map.iter().filter(|(_, v)| !is_inline(v)) {
         let count = value.as_array().map(Vec::len);
         match count {
             Some(n) => {
-                let _ = writeln!(out, "{indent}{key} ({n}):");
+                let _ = writeln!(out, "{indent}{} ({n}):", neutralise(key));
             }
             None => {
-                let _ = writeln!(out, "{indent}{key}:");
+                let _ = writeln!(out, "{indent}{}:", neutralise(key));
             }
         }
         render_into(out, value, key, columns, depth + 1);
@@ -147,10 +195,11 @@ fn hint(columns: Columns, key: &str) -> Option<&'static [&'static str]> {
 }
 
 fn list_table(items: &[Value], wanted: Option<&[&str]>) -> Table {
+    // A wanted column may name its dictionary after a colon (`status:instance`).
     let headers: Vec<String> = match wanted {
         Some(cols) => cols
             .iter()
-            .filter(|c| items.iter().any(|i| i.get(**c).is_some()))
+            .filter(|c| items.iter().any(|i| i.get(field_of(c)).is_some()))
             .map(|c| (*c).to_owned())
             .collect(),
         None => items
@@ -164,22 +213,50 @@ fn list_table(items: &[Value], wanted: Option<&[&str]>) -> Table {
             })
             .unwrap_or_default(),
     };
-    let mut table = Table::new(headers.clone());
+    let mut table = Table::new(headers.iter().map(|h| neutralise(field_of(h)).into_owned()));
     for item in items {
         let row = headers
             .iter()
-            .map(|h| item.get(h).map_or_else(String::new, |v| cell(h, v)))
+            .map(|h| {
+                item.get(field_of(h))
+                    .map_or_else(String::new, |v| cell(h, v))
+            })
             .collect();
         table.push(row);
     }
     table
 }
 
-/// One value as table text: strings bare, lists joined with commas, unix times (the
-/// wire's `userExpired`) followed by their UTC date.
+/// The wire field of a column spec (`status:instance` -> `status`).
+fn field_of(column: &str) -> &str {
+    column.split_once(':').map_or(column, |(field, _)| field)
+}
+
+/// One value as table text, neutralised: strings bare, dictionary codes by name (see
+/// [`crate::names::for_field`]; `key` may name the dictionary, `status:order`), lists
+/// joined with commas, unix times (the wire's `userExpired`) followed by their UTC date.
 pub(crate) fn cell(key: &str, value: &Value) -> String {
+    neutralise(&raw_cell(key, value)).into_owned()
+}
+
+fn raw_cell(key: &str, value: &Value) -> String {
+    let dict_name = |n: i64| crate::names::for_field(key, n);
     match value {
         Value::Null => String::new(),
+        Value::Number(n) if n.as_i64().and_then(dict_name).is_some() => {
+            n.as_i64().and_then(dict_name).unwrap_or_default()
+        }
+        // Lists of codes travel as text, `"1,2"`.
+        Value::String(s)
+            if !s.is_empty()
+                && crate::names::for_field(key, 0).is_some()
+                && s.split(',').all(|p| p.trim().parse::<i64>().is_ok()) =>
+        {
+            s.split(',')
+                .filter_map(|p| p.trim().parse::<i64>().ok().and_then(dict_name))
+                .collect::<Vec<_>>()
+                .join(",")
+        }
         Value::String(s) => s.clone(),
         Value::Number(n) if key == "userExpired" => match n.as_i64() {
             Some(secs) => format!("{secs} ({})", unix_to_text(secs)),
@@ -187,7 +264,7 @@ pub(crate) fn cell(key: &str, value: &Value) -> String {
         },
         Value::Array(items) => items
             .iter()
-            .map(|v| cell("", v))
+            .map(|v| raw_cell(key, v))
             .collect::<Vec<_>>()
             .join(","),
         Value::Object(map) => format!("{{{} fields}}", map.len()),

@@ -43,14 +43,20 @@ impl Session {
                     embedded: None,
                 })
             }
-            Target::Embedded => {
+            Target::Missing => Err(Failure::usage(crate::config::NO_TARGET)),
+            Target::Embedded { asked } => {
                 let app = embedded_app(settings);
                 let config = EmulatorConfig::default().with_apps(vec![app.clone()]);
                 let handle = start_emulator(config, EMBEDDED_ADDR).await?;
                 let url = handle.base_url();
+                let why = if *asked {
+                    "--emulator"
+                } else {
+                    "no credentials and no endpoint configured"
+                };
                 eprintln!(
-                    "note: no endpoint configured; using an emulator embedded in this process at {url} (app {})",
-                    app.app_key
+                    "note: {why}: using an emulator embedded in this process at {url} (app {}); nothing is bought for real",
+                    crate::output::neutralise(&app.app_key)
                 );
                 let secret = Secret::new(app.secret.clone().into_bytes());
                 let client = build_client(settings, &url, &app.app_key, &secret)?;
@@ -61,6 +67,11 @@ impl Session {
                 })
             }
         }
+    }
+
+    /// The client, for streams over paged lists.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Whether output is JSON.

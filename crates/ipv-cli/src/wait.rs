@@ -1,9 +1,7 @@
 //! `--wait`: following an order until it is final with `Client::wait_for_order`,
-//! printing each status change on stderr.
+//! showing its status in a spinner on stderr (nothing when stderr is not a terminal).
 
-use std::io::Write as _;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ipv_api::WaitOptions;
 use ipv_types::{Order, OrderReceipt, OrderStatus};
@@ -22,28 +20,23 @@ pub(crate) async fn follow_order(
     receipt: &OrderReceipt,
     limit: Option<Duration>,
 ) -> CmdResult<Order> {
-    let started = Instant::now();
-    let last: Arc<Mutex<Option<OrderStatus>>> = Arc::new(Mutex::new(None));
+    let order_no = crate::output::neutralise(&receipt.order_no).into_owned();
+    let bar = crate::progress::spinner(format!("order {order_no}: placed"));
+    let shown = bar.clone();
     let options = WaitOptions::default()
         .with_deadline(limit.unwrap_or(DEFAULT_WAIT))
         .with_intervals(Duration::from_millis(25), Duration::from_secs(2))
         .on_progress(move |order: &Order| {
-            let mut last = last
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if *last != Some(order.status) {
-                *last = Some(order.status);
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "… order {}: {} ({:.2}s)",
-                    order.order_no,
-                    order.status,
-                    started.elapsed().as_secs_f64()
-                );
-            }
+            let status: OrderStatus = order.status;
+            shown.set_message(format!(
+                "order {order_no}: {}",
+                crate::names::display(status)
+            ));
         });
-    session
+    let result = session
         .wait_for_order(&receipt.order_no, options)
         .await
-        .map_err(api_failure)
+        .map_err(api_failure);
+    bar.finish_and_clear();
+    result
 }

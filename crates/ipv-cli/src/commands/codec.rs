@@ -131,7 +131,10 @@ fn open_envelope(key: &Key, input: &[u8], args: &CodecOpenArgs) -> CmdResult {
         wrapper.insert("payload".to_owned(), payload);
         print_json(&Value::Object(wrapper))
     } else {
-        eprintln!("envelope: {fields}");
+        eprintln!(
+            "envelope: {}",
+            crate::output::neutralise(&fields.to_string())
+        );
         print_json(&payload)
     }
 }

@@ -171,7 +171,7 @@ pub(crate) async fn run(settings: &Settings, args: &DemoArgs) -> CmdResult {
     }
     match failed {
         None => Ok(()),
-        Some((number, name, why)) => Err(Failure::api(format!(
+        Some((number, name, why)) => Err(Failure::demo_failed(format!(
             "demo step {number} ({name}) did not check out: {why}"
         ))),
     }

@@ -1,18 +1,14 @@
-//! The 30 endpoint subcommands: flags -> the request's wire JSON -> the typed request
-//! -> `Client::send` -> the typed response -> printed.
-//!
-//! Going through the wire JSON keeps the flag structs independent of the request types'
-//! Rust field types, while the typed request still validates every value (a bad value
-//! is a usage error naming the field) before anything is sent.
+//! The 30 endpoint subcommands: typed flags -> the typed request, built field by field
+//! -> `Client::send` (which validates it before sending; a bad value is a usage error)
+//! -> the typed response -> printed from its wire JSON.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use ipv_api::endpoint::Endpoint;
 use ipv_types as t;
 
-use crate::cli::{Command, OpenArgs, RenewArgs, WaitArgs};
+use crate::cli::{AfterSaleArgs, Command, OpenArgs, ProductsArgs, RenewArgs, WaitArgs};
 use crate::failure::{CmdResult, Failure};
 use crate::ids;
 use crate::output::{Columns, print_value};
@@ -22,7 +18,7 @@ use crate::wait;
 /// Columns for instance lists (the wire's names).
 pub(crate) const INSTANCE_COLUMNS: &[&str] = &[
     "instanceNo",
-    "status",
+    "status:instance",
     "proxyType",
     "protocol",
     "ip",
@@ -56,17 +52,20 @@ const CITY_COLUMNS: Columns = &[(
         "countryCode",
         "countryName",
         "areaName",
-        "status",
+        "status:listing",
     ],
 )];
-const ORDER_COLUMNS: Columns = &[("instances", INSTANCE_COLUMNS)];
+const ORDER_COLUMNS: Columns = &[
+    ("", &["status:order", "type:order"]),
+    ("instances", INSTANCE_COLUMNS),
+];
 const ORDERS_COLUMNS: Columns = &[(
     "list",
     &[
         "orderNo",
         "appOrderNo",
-        "type",
-        "status",
+        "type:order",
+        "status:order",
         "count",
         "successCount",
         "amount",
@@ -87,40 +86,11 @@ const BALANCE_COLUMNS: Columns = &[(
     ],
 )];
 const NONE: Columns = &[];
+const APP_COLUMNS: Columns = &[("", &["status:app", "useBridge:app"])];
+const ACCOUNT_COLUMNS: Columns = &[("", &["status:account"])];
 
 /// What `products` searches without `--proxy-type`: every documented type.
-const ALL_PROXY_TYPES: &[i64] = &[101, 102, 103, 104, 105, 201];
-
-/// Serialises a flag struct to its wire JSON, dropping absent (`None`) fields.
-pub(crate) fn wire<T: Serialize>(args: &T) -> CmdResult<Value> {
-    let mut value = serde_json::to_value(args)
-        .map_err(|err| Failure::other(format!("cannot build the request: {err}")))?;
-    drop_nulls(&mut value);
-    Ok(value)
-}
-
-fn drop_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
-}
-
-/// The typed request for `E` from its wire JSON; a mismatch is a usage error naming
-/// the field.
-pub(crate) fn typed<E: DeserializeOwned>(params: Value) -> CmdResult<E> {
-    serde_path_to_error::deserialize(params).map_err(|err| {
-        Failure::usage(format!(
-            "invalid request field `{}`: {}",
-            err.path(),
-            err.inner()
-        ))
-    })
-}
+const ALL_PROXY_TYPES: &[t::ProxyType] = t::ProxyType::ALL;
 
 /// Serialises a response with the wire's field names.
 pub(crate) fn to_wire_value<T: Serialize>(value: &T) -> CmdResult<Value> {
@@ -128,25 +98,28 @@ pub(crate) fn to_wire_value<T: Serialize>(value: &T) -> CmdResult<Value> {
         .map_err(|err| Failure::other(format!("cannot serialise the response: {err}")))
 }
 
-/// Builds `E` from `params`, sends it and returns the response as wire JSON.
-async fn send<E>(session: &Session, params: Value) -> CmdResult<Value>
+/// Sends a typed request and returns the response as wire JSON.
+async fn send<E>(session: &Session, request: &E) -> CmdResult<Value>
 where
-    E: Endpoint + DeserializeOwned,
+    E: Endpoint,
     E::Response: Serialize,
 {
-    let request: E = typed(params)?;
-    let response = session.send(&request).await?;
+    let response = session.send(request).await?;
     to_wire_value(&response)
 }
 
 /// Sends and prints.
-async fn call<E>(session: &Session, params: Value, columns: Columns) -> CmdResult
+async fn call<E>(session: &Session, request: &E, columns: Columns) -> CmdResult
 where
-    E: Endpoint + DeserializeOwned,
+    E: Endpoint,
     E::Response: Serialize,
 {
-    let value = send::<E>(session, params).await?;
+    let value = send(session, request).await?;
     print_value(session.json(), &value, columns)
+}
+
+fn codes(codes: &[String]) -> Option<Vec<String>> {
+    (!codes.is_empty()).then(|| codes.to_vec())
 }
 
 /// Runs one of the endpoint subcommands.
@@ -154,10 +127,13 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
     match command {
         Command::AppInfo => {
             let info = session.send(&t::AppInfoRequest).await?;
-            print_value(session.json(), &to_wire_value(&info)?, NONE)
+            print_value(session.json(), &to_wire_value(&info)?, APP_COLUMNS)
         }
         Command::Areas(args) => {
-            let value = send::<t::AreasRequest>(session, wire(&args)?).await?;
+            let request = t::AreasRequest {
+                codes: codes(&args.codes),
+            };
+            let value = send(session, &request).await?;
             if session.json() {
                 print_value(true, &value, NONE)
             } else {
@@ -165,74 +141,176 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
             }
         }
         Command::Cities(args) => {
-            call::<t::CitiesRequest>(session, wire(&args)?, CITY_COLUMNS).await
+            let request = t::CitiesRequest {
+                codes: codes(&args.codes),
+            };
+            call(session, &request, CITY_COLUMNS).await
         }
-        Command::Products(mut args) => {
-            if args.proxy_type.is_empty() {
-                args.proxy_type = ALL_PROXY_TYPES.to_vec();
-            }
-            call::<t::ProductsRequest>(session, wire(&args)?, PRODUCT_COLUMNS).await
+        Command::Products(args) => call(session, &products_request(&args), PRODUCT_COLUMNS).await,
+        Command::Product(args) => {
+            call(session, &t::ProductRequest::new(args.product_no), NONE).await
         }
-        Command::Product(args) => call::<t::ProductRequest>(session, wire(&args)?, NONE).await,
         Command::ProductAreas(args) => {
-            call::<t::ProductAreasRequest>(session, wire(&args)?, NONE).await
+            let request = t::ProductAreasRequest {
+                product_no: args.product_no,
+                proxy_type: args.proxy_type,
+            };
+            call(session, &request, NONE).await
         }
-        Command::Projects(args) => call::<t::ProjectsRequest>(session, wire(&args)?, NONE).await,
+        Command::Projects(args) => {
+            let request = t::ProjectsRequest {
+                codes: codes(&args.codes),
+            };
+            call(session, &request, NONE).await
+        }
         Command::Open(args) => {
-            let (params, app_order_no) = open_params(&args);
-            announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            purchase::<t::OpenInstancesRequest>(session, params, args.wait).await
+            let request = open_request(&args);
+            announce_generated(
+                "appOrderNo",
+                args.app_order_no.as_deref(),
+                &request.app_order_no,
+            );
+            purchase(session, &request, args.wait).await
         }
         Command::OpenAssignedIp(args) => {
             let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
             announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            let mut params = wire(&args)?;
-            params["appOrderNo"] = json!(app_order_no);
-            purchase::<t::OpenAssignedIpRequest>(session, params, args.wait).await
+            let request = t::OpenAssignedIpRequest {
+                app_order_no,
+                product_no: args.product_no,
+                cycle_times: args.cycle_times,
+                renew: Some(args.renew),
+                ext_band_width: args.ext_band_width,
+                use_bridge: args.use_bridge,
+                assign_ip: args.assign_ip,
+            };
+            purchase(session, &request, args.wait).await
         }
         Command::AssignedIpInfo(args) => {
-            call::<t::AssignedIpInfoRequest>(session, wire(&args)?, NONE).await
+            call(session, &t::AssignedIpInfoRequest { ip: args.ip }, NONE).await
+        }
+        Command::Renew(args) if args.expiring_within.is_some() => {
+            crate::commands::reseller::renew_expiring(session, &args).await
         }
         Command::Renew(args) => {
-            let (params, app_order_no) = renew_params(&args);
-            announce_generated("appOrderNo", args.app_order_no.as_deref(), &app_order_no);
-            purchase::<t::RenewInstancesRequest>(session, params, args.wait).await
+            let request = renew_request(&args);
+            announce_generated(
+                "appOrderNo",
+                args.app_order_no.as_deref(),
+                &request.app_order_no,
+            );
+            purchase(session, &request, args.wait).await
         }
         Command::Release(args) => {
-            purchase::<t::ReleaseInstancesRequest>(session, wire(&args)?, args.wait).await
+            let order_no = args.order_no.clone().unwrap_or_else(ids::app_order_no);
+            announce_generated("orderNo", args.order_no.as_deref(), &order_no);
+            let request = t::ReleaseInstancesRequest::new(order_no, args.instances.iter());
+            purchase(session, &request, args.wait).await
         }
         Command::AfterSale(args) => {
-            purchase::<t::AfterSaleReleaseRequest>(session, wire(&args)?, args.wait).await
+            let order_no = args.order_no.clone().unwrap_or_else(ids::app_order_no);
+            announce_generated("orderNo", args.order_no.as_deref(), &order_no);
+            let request = after_sale_request(&args, order_no);
+            purchase(session, &request, args.wait).await
         }
+        Command::Export(args) => crate::commands::reseller::export(session, &args).await,
+        Command::Expiring(args) => crate::commands::reseller::expiring(session, &args).await,
         Command::ResetPasswords(args) => {
             let reset_no = args.reset_no.clone().unwrap_or_else(ids::reset_no);
             announce_generated("resetNo", args.reset_no.as_deref(), &reset_no);
-            let mut params = wire(&args)?;
-            params["resetNo"] = json!(reset_no);
-            call::<t::ResetPasswordsRequest>(session, params, NONE).await
+            let request = t::ResetPasswordsRequest {
+                instance_no_list: args.instances,
+                reset_no,
+            };
+            call(session, &request, NONE).await
         }
-        Command::Order(args) => call::<t::OrderRequest>(session, wire(&args)?, ORDER_COLUMNS).await,
+        Command::Order(args) => {
+            let request = t::OrderRequest {
+                order_no: args.order_no,
+                app_order_no: args.app_order_no,
+                page: args.page,
+                page_size: args.page_size,
+            };
+            call(session, &request, ORDER_COLUMNS).await
+        }
         Command::Orders(args) => {
-            call::<t::OrdersRequest>(session, wire(&args)?, ORDERS_COLUMNS).await
+            let request = t::OrdersRequest {
+                page: args.page,
+                page_size: args.page_size,
+                start_time: args.start_time,
+                end_time: args.end_time,
+            };
+            call(session, &request, ORDERS_COLUMNS).await
         }
         Command::Instances(args) => {
-            call::<t::InstancesRequest>(session, wire(&args)?, INSTANCES_COLUMNS).await
+            call(
+                session,
+                &t::InstancesRequest::new(args.instances),
+                INSTANCES_COLUMNS,
+            )
+            .await
         }
         Command::InstanceList(args) => {
-            call::<t::InstanceListRequest>(session, wire(&args)?, INSTANCES_COLUMNS).await
+            let request = t::InstanceListRequest {
+                page: args.page,
+                page_size: args.page_size,
+                start_time: args.start_time,
+                end_time: args.end_time,
+            };
+            call(session, &request, INSTANCES_COLUMNS).await
         }
         Command::UpsertUser(args) => {
-            call::<t::UpsertUserRequest>(session, wire(&args)?, NONE).await
+            let request = t::UpsertUserRequest {
+                app_username: args.app_username,
+                password: args.password,
+                phone: args.phone,
+                email: args.email,
+                auth_type: args.auth_type,
+                auth_name: args.auth_name,
+                no: args.no,
+                vsp: args.vsp,
+                status: args.status,
+            };
+            call(session, &request, ACCOUNT_COLUMNS).await
         }
         Command::SyncUserAuth(args) => {
-            call::<t::SyncUserAuthRequest>(session, wire(&args)?, NONE).await
+            let request = t::SyncUserAuthRequest {
+                username: args.username,
+                app_username: args.app_username,
+                auth_type: args.auth_type,
+                auth_name: args.auth_name,
+                no: args.no,
+                vsp: args.vsp,
+            };
+            call(session, &request, NONE).await
         }
         Command::UpsertProxyUser(args) => {
-            call::<t::UpsertProxyUserRequest>(session, wire(&args)?, NONE).await
+            let request = t::UpsertProxyUserRequest {
+                app_username: args.app_username,
+                password: args.password,
+                limit_flow: args.limit_flow,
+                main_username: args.main_username,
+                app_main_username: args.app_main_username,
+                remark: args.remark,
+                status: args.status,
+            };
+            call(session, &request, ACCOUNT_COLUMNS).await
         }
-        Command::ProxyUser(args) => call::<t::ProxyUserRequest>(session, wire(&args)?, NONE).await,
+        Command::ProxyUser(args) => {
+            let request = t::ProxyUserRequest {
+                product_no: args.product_no,
+                app_username: args.app_username,
+            };
+            call(session, &request, ACCOUNT_COLUMNS).await
+        }
         Command::SetFlowLimit(args) => {
-            let value = send::<t::SetProxyUserFlowLimitRequest>(session, wire(&args)?).await?;
+            let request = t::SetProxyUserFlowLimitRequest {
+                product_no: args.product_no,
+                app_username: args.app_username,
+                limit_flow: args.limit_flow,
+                remark: args.remark,
+            };
+            let value = send(session, &request).await?;
             if session.json() {
                 print_value(true, &value, NONE)
             } else {
@@ -240,21 +318,79 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
             }
         }
         Command::ProxyBalance(args) => {
-            call::<t::ProxyBalanceRequest>(session, wire(&args)?, BALANCE_COLUMNS).await
+            let request = t::ProxyBalanceRequest {
+                username: args.username,
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, BALANCE_COLUMNS).await
         }
         Command::DrawPwd(args) => {
-            call::<t::DrawWithPasswordRequest>(session, wire(&args)?, NONE).await
+            let request = t::DrawWithPasswordRequest {
+                app_username: args.app_username,
+                address_code: args.address_code,
+                sess_time: args.sess_time,
+                num: args.num,
+                proxy_type: args.proxy_type,
+                max_flow_limit: args.max_flow_limit,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
-        Command::DrawApi(args) => call::<t::DrawApiUrlRequest>(session, wire(&args)?, NONE).await,
-        Command::FlowLog(args) => call::<t::FlowUsageLogRequest>(session, wire(&args)?, NONE).await,
+        Command::DrawApi(args) => {
+            let request = t::DrawApiUrlRequest {
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                num: args.num,
+                address_code: args.address_code,
+                protocol: args.protocol,
+                return_type: args.return_type,
+                delimiter: args.delimiter,
+                max_flow_limit: args.max_flow_limit,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
+        }
+        Command::FlowLog(args) => {
+            let request = t::FlowUsageLogRequest {
+                app_username: args.app_username,
+                start_time: args.start_time,
+                end_time: args.end_time,
+                product_no: args.product_no,
+                page: args.page,
+                page_size: args.page_size,
+            };
+            call(session, &request, NONE).await
+        }
         Command::WhitelistAdd(args) => {
-            call::<t::AddIpWhitelistRequest>(session, wire(&args)?, NONE).await
+            let request = t::AddIpWhitelistRequest {
+                app_username: args.app_username,
+                ip: args.ip,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
         Command::WhitelistRemove(args) => {
-            call::<t::RemoveIpWhitelistRequest>(session, wire(&args)?, NONE).await
+            let request = t::RemoveIpWhitelistRequest {
+                app_username: args.app_username,
+                ip: args.ip,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+            };
+            call(session, &request, NONE).await
         }
         Command::ReturnProxy(args) => {
-            call::<t::ReturnDynamicProxyRequest>(session, wire(&args)?, NONE).await
+            let request = t::ReturnDynamicProxyRequest {
+                app_username: args.app_username,
+                proxy_type: args.proxy_type,
+                product_no: args.product_no,
+                ip_num: args.ip_num,
+                flow_num: args.flow_num,
+                remark: args.remark,
+            };
+            call(session, &request, NONE).await
         }
         Command::Raw(args) => raw(session, &args.path, args.json.as_deref()).await,
         Command::Emulator(_)
@@ -265,78 +401,112 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
     }
 }
 
-/// Tells stderr about an identifier this tool made up, so the user can find the order.
+/// Tells stderr about an identifier this tool made up, so the user can find the order
+/// and repeat the call safely with it.
 fn announce_generated(field: &str, given: Option<&str>, value: &str) {
     if given.is_none() {
-        eprintln!("{field}: {value} (generated)");
+        eprintln!("{field}: {value} (generated; pass it again to repeat this call safely)");
     }
 }
 
-/// The wire JSON of `instance/open` with one parameter line, and its appOrderNo.
-pub(crate) fn open_params(args: &OpenArgs) -> (Value, String) {
+/// The `product/query` request; without `--proxy-type`, every documented type.
+pub(crate) fn products_request(args: &ProductsArgs) -> t::ProductsRequest {
+    t::ProductsRequest {
+        proxy_type: if args.proxy_type.is_empty() {
+            ALL_PROXY_TYPES.to_vec()
+        } else {
+            args.proxy_type.clone()
+        },
+        product_no: args.product_no.clone(),
+        country_code: args.country_code.clone(),
+        city_code: args.city_code.clone(),
+        supplier_code: args.supplier_code.clone(),
+        unit: args.unit,
+        isp_type: args.isp_type,
+        net_type: args.net_type,
+        duration: args.duration,
+    }
+}
+
+/// The `instance/open` request with one parameter line, built from the typed flags
+/// (generating the appOrderNo when none was given).
+pub(crate) fn open_request(args: &OpenArgs) -> t::OpenInstancesRequest {
     let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
-    let mut param = Map::new();
-    let mut put = |key: &str, value: Value| {
-        if !value.is_null() {
-            param.insert(key.to_owned(), value);
-        }
+    let param = t::OpenParam {
+        product_no: args.product_no.clone(),
+        proxy_type: args.proxy_type,
+        country_code: args.country_code.clone(),
+        city_code: args.city_code.clone(),
+        supplier_code: args.supplier_code.clone(),
+        unit: args.unit,
+        isp_type: args.isp_type,
+        duration: args.duration,
+        count: args.count,
+        cycle_times: args.cycle_times,
+        renew: Some(args.renew),
+        ext_band_width: args.ext_band_width,
+        app_username: args.app_username.clone(),
+        flow: args.flow,
+        use_bridge: args.use_bridge,
+        project_id: args.project_id.clone(),
+        cidr_blocks: (!args.cidr_blocks.is_empty()).then(|| {
+            args.cidr_blocks
+                .iter()
+                .map(|c| t::CidrSelection {
+                    cidr: c.cidr.clone(),
+                    count: c.count,
+                    ..t::CidrSelection::default()
+                })
+                .collect()
+        }),
     };
-    put("productNo", json!(args.product_no));
-    put("proxyType", json!(args.proxy_type));
-    put("countryCode", json!(args.country_code));
-    put("cityCode", json!(args.city_code));
-    put("supplierCode", json!(args.supplier_code));
-    put("unit", json!(args.unit));
-    put("ispType", json!(args.isp_type));
-    put("duration", json!(args.duration));
-    put("count", json!(args.count));
-    put("cycleTimes", json!(args.cycle_times));
-    put("renew", json!(args.renew));
-    put("extBandWidth", json!(args.ext_band_width));
-    put("appUsername", json!(args.app_username));
-    put("flow", json!(args.flow));
-    put("useBridge", json!(args.use_bridge));
-    put("projectId", json!(args.project_id));
-    if !args.cidr_blocks.is_empty() {
-        put("cidrBlocks", json!(args.cidr_blocks));
-    }
-    let params = json!({ "appOrderNo": app_order_no, "params": [Value::Object(param)] });
-    (params, app_order_no)
+    t::OpenInstancesRequest::new(app_order_no, vec![param])
 }
 
-/// The wire JSON of `instance/renew`, every instance renewed alike, and its appOrderNo.
-pub(crate) fn renew_params(args: &RenewArgs) -> (Value, String) {
+/// The `instance/renew` request, every instance renewed alike (generating the
+/// appOrderNo when none was given).
+pub(crate) fn renew_request(args: &RenewArgs) -> t::RenewInstancesRequest {
     let app_order_no = args.app_order_no.clone().unwrap_or_else(ids::app_order_no);
-    let items: Vec<Value> = args
+    let items = args
         .instances
         .iter()
-        .map(|no| {
-            let mut item = json!({ "instanceNo": no });
-            if let Some(cycles) = args.cycle_times {
-                item["cycleTimes"] = json!(cycles);
-            }
-            if let Some(duration) = args.duration {
-                item["duration"] = json!(duration);
-            }
-            item
+        .map(|no| t::RenewItem {
+            instance_no: no.clone(),
+            duration: args.duration,
+            cycle_times: args.cycle_times,
         })
         .collect();
-    (
-        json!({ "appOrderNo": app_order_no, "instances": items }),
-        app_order_no,
-    )
+    t::RenewInstancesRequest::new(app_order_no, items)
+}
+
+/// The `instance/aftersale` request.
+fn after_sale_request(args: &AfterSaleArgs, order_no: String) -> t::AfterSaleReleaseRequest {
+    t::AfterSaleReleaseRequest {
+        order_no,
+        instances: args.instances.clone(),
+        remark: args.remark.clone(),
+        reason: args.reason.clone(),
+        ding_talk_users: args
+            .ding_talk_user_list
+            .iter()
+            .map(|u| t::DingTalkUser {
+                uid: u.uid.clone(),
+                phone: u.phone.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Places an order (open, renew, release, after-sale); with `--wait`, follows it to the
 /// end and prints `{"receipt": ..., "order": ...}`, else prints the receipt.
-async fn purchase<E>(session: &Session, params: Value, wait_args: WaitArgs) -> CmdResult
+async fn purchase<E>(session: &Session, request: &E, wait_args: WaitArgs) -> CmdResult
 where
-    E: Endpoint<Response = t::OrderReceipt> + DeserializeOwned,
+    E: Endpoint<Response = t::OrderReceipt>,
 {
-    let request: E = typed(params)?;
-    let receipt = session.send(&request).await?;
+    let receipt = session.send(request).await?;
     let receipt_value = to_wire_value(&receipt)?;
-    if !wait_args.wait {
+    // A wait timeout implies waiting.
+    if !wait_args.wait && wait_args.wait_timeout.is_none() {
         return print_value(session.json(), &receipt_value, NONE);
     }
     if !session.json() {
@@ -358,7 +528,7 @@ where
     if finished_well {
         Ok(())
     } else {
-        Err(Failure::api(format!(
+        Err(Failure::order_failed(format!(
             "order {} finished as {}, not succeeded",
             receipt.order_no, order.status
         )))
@@ -440,13 +610,21 @@ mod tests {
             panic!("not products")
         };
         assert_eq!(
-            wire(&args).unwrap(),
+            serde_json::to_value(products_request(&args)).unwrap(),
             json!({"proxyType": [103, 101], "countryCode": "USA"})
+        );
+        let Command::Products(none) = parse(&["products"]) else {
+            panic!("not products")
+        };
+        assert_eq!(
+            serde_json::to_value(products_request(&none)).unwrap(),
+            json!({"proxyType": [101, 102, 103, 104, 105, 201]}),
+            "every documented type by default"
         );
     }
 
     #[test]
-    fn open_builds_one_param_line() {
+    fn open_builds_one_typed_param_line_from_names() {
         let Command::Open(args) = parse(&[
             "open",
             "--product",
@@ -459,17 +637,52 @@ mod tests {
             "A1",
             "--cidr",
             "10.0.0.0/24:2",
+            "--use-bridge",
+            "no",
+            "--proxy-type",
+            "static-residential-abroad",
         ]) else {
             panic!("not open")
         };
-        let (params, no) = open_params(&args);
-        assert_eq!(no, "A1");
+        let request = open_request(&args);
+        assert_eq!(request.app_order_no, "A1");
         assert_eq!(
-            params,
+            serde_json::to_value(&request).unwrap(),
             json!({"appOrderNo": "A1", "params": [{
-                "productNo": "P1", "count": 3, "cycleTimes": 2, "renew": false,
+                "productNo": "P1", "proxyType": 103, "count": 3, "cycleTimes": 2,
+                "renew": false, "useBridge": 1,
                 "cidrBlocks": [{"cidr": "10.0.0.0/24", "count": 2}]
             }]})
+        );
+    }
+
+    #[test]
+    fn dictionary_flags_take_names_and_numbers() {
+        let Command::Products(by_name) = parse(&[
+            "products",
+            "--proxy-type",
+            "dynamic-abroad",
+            "--unit",
+            "month",
+        ]) else {
+            panic!("not products")
+        };
+        let Command::Products(by_number) =
+            parse(&["products", "--proxy-type", "104", "--unit", "3"])
+        else {
+            panic!("not products")
+        };
+        assert_eq!(products_request(&by_name), products_request(&by_number));
+        assert_eq!(
+            serde_json::to_value(products_request(&by_name)).unwrap(),
+            json!({"proxyType": [104], "unit": 3})
+        );
+        let err = Cli::try_parse_from(["ipv", "products", "--proxy-type", "residential"])
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("static-residential-abroad"),
+            "{err}"
         );
     }
 
@@ -480,9 +693,8 @@ mod tests {
         else {
             panic!("not renew")
         };
-        let (params, _) = renew_params(&args);
         assert_eq!(
-            params,
+            serde_json::to_value(renew_request(&args)).unwrap(),
             json!({"appOrderNo": "R1", "instances": [
                 {"instanceNo": "I1", "cycleTimes": 2},
                 {"instanceNo": "I2", "cycleTimes": 2}
@@ -491,37 +703,52 @@ mod tests {
     }
 
     #[test]
-    fn typed_requests_accept_the_wire_json_of_every_flag_struct() {
-        let Command::Release(args) = parse(&["release", "--order-no", "X", "I1"]) else {
-            panic!("not release")
-        };
-        let request: t::ReleaseInstancesRequest = typed(wire(&args).unwrap()).unwrap();
-        assert_eq!(request.order_no, "X");
-        assert_eq!(request.instances, vec!["I1".to_owned()]);
-
+    fn after_sale_builds_its_request() {
         let Command::AfterSale(args) = parse(&[
             "after-sale",
-            "--order-no",
-            "X",
             "I1",
             "--dingtalk-user",
             "u1:123",
+            "--reason",
+            "broken",
         ]) else {
             panic!("not after-sale")
         };
-        let request: t::AfterSaleReleaseRequest = typed(wire(&args).unwrap()).unwrap();
+        assert_eq!(args.order_no, None);
+        let request = after_sale_request(&args, "X".to_owned());
+        assert_eq!(request.order_no, "X");
+        assert_eq!(request.instances, vec!["I1".to_owned()]);
+        assert_eq!(request.reason, "broken");
         assert_eq!(request.ding_talk_users.len(), 1);
         assert_eq!(request.ding_talk_users[0].phone, "123");
     }
 
     #[test]
-    fn a_bad_value_names_its_field() {
-        let err = typed::<t::OpenInstancesRequest>(
-            json!({"appOrderNo": "A", "params": [{"count": -1, "cycleTimes": 1}]}),
-        )
-        .unwrap_err();
-        assert_eq!(err.kind, crate::failure::FailureKind::Usage);
-        assert!(err.message.contains("params[0].count"), "{}", err.message);
+    fn bad_numbers_and_times_are_refused_by_the_parser() {
+        for args in [
+            &["ipv", "open", "--product", "P", "--count", "-1"][..],
+            &["ipv", "orders", "--start-time", "yesterday"],
+            &[
+                "ipv",
+                "upsert-user",
+                "--phone",
+                "1",
+                "--email",
+                "e",
+                "--vsp",
+                "300",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+        let Command::Orders(args) = parse(&["orders", "--start-time", "2026-11-01 00:00:00"])
+        else {
+            panic!("not orders")
+        };
+        assert_eq!(
+            args.start_time.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-01 00:00:00")
+        );
     }
 
     #[test]

@@ -6,3 +6,4 @@ pub(crate) mod completions;
 pub(crate) mod demo;
 pub(crate) mod emulator;
 pub(crate) mod endpoints;
+pub(crate) mod reseller;
