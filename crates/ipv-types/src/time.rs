@@ -18,8 +18,8 @@
 //! wall-clock times in China Standard Time, UTC+8 (the platform's zone, which has no
 //! daylight saving time); the text carries no zone. A date alone, `2024-01-01`, means
 //! midnight at the start of that day, China time (`2024-01-01 00:00:00`). Both bounds are
-//! inclusive. The document gives only the layout (`格式 2021-01-01 00:00:00`) and a
-//! platform run from China; this crate sends China time and the emulator reads it so.
+//! inclusive. The document gives only the layout (`格式 2021-01-01 00:00:00`); the platform
+//! runs in China. `ipv-types` sends China time and the emulator reads it so.
 //!
 //! This module shares its name with the `time` crate: after `use ipv_types::*;` name the
 //! crate `::time` (or use the re-export [`crate::time_crate`]).
