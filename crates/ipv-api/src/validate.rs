@@ -28,6 +28,10 @@ type Checked = Result<(), InvalidInput>;
 /// Longest `appOrderNo` of a purchase (document, `instance/open` and
 /// `instance/open/assign/ip`: `appOrderNo string(32)`) and longest `resetNo`.
 pub const MAX_ORDER_NO_LEN: usize = 32;
+/// Most flow one `instance/open` item may buy, in MB. The document is silent; the
+/// vendor's Go SDK documents its `OpenParam.Flow` as `动态流量 最大102400MB` (dynamic flow,
+/// at most 102400 MB), the one limit this module takes from outside the document.
+pub const MAX_FLOW_MB: u64 = 102_400;
 /// Longest proxy-user `appUsername` (document, `proxy/user`: `appUsername string(32)`).
 pub const MAX_APP_USERNAME_LEN: usize = 32;
 /// Most instances one static `params` entry may open.
@@ -179,6 +183,12 @@ fn open_param(field: &str, param: &OpenParam) -> Checked {
             return fail(
                 format!("{field}.flow"),
                 "is required (in MB, above 0) for dynamic products",
+            );
+        }
+        if let Some(flow) = param.flow.filter(|f| *f > MAX_FLOW_MB) {
+            return fail(
+                format!("{field}.flow"),
+                format!("is {flow} MB; at most {MAX_FLOW_MB} MB per item"),
             );
         }
     } else if param.count == 0 || param.count > MAX_STATIC_COUNT {

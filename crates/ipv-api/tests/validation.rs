@@ -81,6 +81,21 @@ fn bad_requests_name_their_field() {
             )),
             Some("params[0].cycleTimes"),
         ),
+        // Flow: at most 102,400 MB per item.
+        (
+            field_of(&OpenInstancesRequest::new(
+                "A",
+                vec![OpenParam::dynamic_flow("d", "u", 102_400)],
+            )),
+            None,
+        ),
+        (
+            field_of(&OpenInstancesRequest::new(
+                "A",
+                vec![OpenParam::dynamic_flow("d", "u", 102_401)],
+            )),
+            Some("params[0].flow"),
+        ),
         (
             field_of(&OpenInstancesRequest::new(
                 "",
