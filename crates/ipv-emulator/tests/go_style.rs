@@ -896,6 +896,42 @@ async fn numeric_request_fields_at_their_limits_are_answered_with_documented_cod
         assert_eq!(answer.code, 200, "{}: {}", row.middle, answer.msg);
         (row.after)(&mut side, &answer);
     }
+    // Numeric fields the rows leave null or send as text: CIDR block counts (with the Go
+    // SDK's projectList), sessTime as a number.
+    let extra = [
+        (
+            "instance/open",
+            json!({"appOrderNo": "EXTRA-1", "params": [{"productNo": STATIC_NYC, "count": 1,
+                "cycleTimes": 1, "cidrBlocks": [{"cidr": "198.18.32.0/24", "count": 1,
+                "projectList": [{"code": "tiktok", "inventory": 1}]}]}]}),
+        ),
+        (
+            "proxy/draw/pwd",
+            json!({"appUsername": "shop_sub1", "sessTime": 5, "productNo": FLOW}),
+        ),
+    ];
+    for (middle, request) in extra {
+        let mut pointers = Vec::new();
+        numbers(&request, String::new(), &mut pointers);
+        for pointer in pointers {
+            fields.insert(format!("{middle} {pointer}"));
+            for extreme in &extremes {
+                let mut probe = request.clone();
+                *probe.pointer_mut(&pointer).expect("pointer") = extreme.clone();
+                if probe.get("appOrderNo").is_some() {
+                    probe["appOrderNo"] = json!(format!("PROBE{probed}"));
+                }
+                let answer = side.call(middle, Some(&probe));
+                assert!(
+                    DOCUMENTED.contains(&answer.code),
+                    "{middle} {pointer} = {extreme}: code {} ({})",
+                    answer.code,
+                    answer.msg
+                );
+                probed += 1;
+            }
+        }
+    }
     assert!(fields.len() >= 40, "{} numeric fields", fields.len());
     assert!(probed >= 400, "{probed}");
     side.emu
