@@ -591,8 +591,49 @@ fn decode_json_tracked<T: DeserializeOwned>(json: &[u8]) -> Result<T, DecodeErro
     Ok(value)
 }
 
-/// Deserialises `T` from JSON `null`, for an empty `params` or `data`.
+/// What an absent payload (empty text, or JSON `null`) is to a type: `null` to every
+/// type except a list, to which it is an empty list. A Go server sends `null` for an
+/// empty slice, so a whole-list answer (`area`, `city/list`, `product/query`,
+/// `product/area`, `project/list`, `instance`) may be `null`.
+struct Absent;
+
+impl<'de> Deserializer<'de> for Absent {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_none()
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_seq(serde::de::value::SeqDeserializer::<
+            std::iter::Empty<()>,
+            Self::Error,
+        >::new(std::iter::empty()))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Whether a decrypted payload is the JSON `null` (with surrounding whitespace).
+fn is_json_null(json: &[u8]) -> bool {
+    json.trim_ascii() == b"null"
+}
+
+/// Deserialises `T` from an absent payload (empty text or JSON `null`): lists decode as
+/// empty, every other type as from `null`.
 fn decode_absent<T: DeserializeOwned>() -> Result<T, DecodeError> {
+    if let Ok(value) = T::deserialize(Absent) {
+        return Ok(value);
+    }
+    // The same error as reading `null` itself, with its field path.
     decode_json(b"null").map_err(|err| {
         DecodeError::new(
             err.stage,
@@ -616,7 +657,11 @@ pub fn open_payload<T: DeserializeOwned>(key: &Key, sealed: &[u8]) -> Result<T, 
     }
     let mut plain = Vec::new();
     decrypt_into(key, sealed, &mut plain)?;
-    let result = decode_json(&plain);
+    let result = if is_json_null(&plain) {
+        decode_absent()
+    } else {
+        decode_json(&plain)
+    };
     // The plaintext may hold passwords; do not leave it in freed memory.
     plain.zeroize();
     result
@@ -732,6 +777,41 @@ mod tests {
         let body = seal_request::<()>(&key(), "ak", "r", None).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["params"], "");
+    }
+
+    #[test]
+    fn null_is_an_empty_list_and_null_otherwise() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Item {
+            count: u32,
+        }
+        let k = key();
+        let sealed_null = k.seal(b"null");
+        let sealed_spaced = k.seal(b" null\n");
+        for sealed in [
+            sealed_null.as_bytes(),
+            sealed_spaced.as_bytes(),
+            b"".as_slice(),
+        ] {
+            assert_eq!(open_payload::<Vec<Item>>(&k, sealed).unwrap(), Vec::new());
+            assert_eq!(open_payload::<Option<Item>>(&k, sealed).unwrap(), None);
+            assert_eq!(
+                open_payload::<serde_json::Value>(&k, sealed).unwrap(),
+                serde_json::Value::Null
+            );
+            open_payload::<()>(&k, sealed).unwrap();
+            let err = open_payload::<Item>(&k, sealed).unwrap_err();
+            assert!(
+                matches!(err.stage, DecodeStage::PayloadJson { .. }),
+                "{err}"
+            );
+        }
+        // A list that is there still decodes as itself.
+        let sealed = k.seal(br#"[{"count":2}]"#);
+        assert_eq!(
+            open_payload::<Vec<Item>>(&k, sealed.as_bytes()).unwrap(),
+            vec![Item { count: 2 }]
+        );
     }
 
     #[test]

@@ -3,6 +3,12 @@
 //! One function per endpoint, named after its [`Client`](crate::Client) method; the
 //! endpoint table calls them from [`Endpoint::validate`](crate::Endpoint::validate).
 //! Field names in errors are the wire's (`appOrderNo`, `params[1].count`).
+//!
+//! The rules are exactly as strict as the vendor's document
+//! (`ipipv-open-api-v2.txt`), no stricter: each length or value limit below cites the
+//! line of the document it comes from. Where the document gives no limit (renew's
+//! `appOrderNo`, the release and after-sale `orderNo`, the after-sale and flow-limit
+//! `remark`), none is applied.
 
 use ipv_types::{
     AddIpWhitelistRequest, AfterSaleReleaseRequest, AppInfoRequest, AreasRequest,
@@ -19,16 +25,30 @@ use crate::error::InvalidInput;
 
 type Checked = Result<(), InvalidInput>;
 
-/// Longest caller order number (`appOrderNo`, the caller's `orderNo`) and `resetNo`.
+/// Longest `appOrderNo` of a purchase (document, `instance/open` and
+/// `instance/open/assign/ip`: `appOrderNo string(32)`) and longest `resetNo`.
 pub const MAX_ORDER_NO_LEN: usize = 32;
+/// Most flow one `instance/open` item may buy, in MB. The document is silent; the
+/// vendor's Go SDK documents its `OpenParam.Flow` as `动态流量 最大102400MB` (dynamic flow,
+/// at most 102400 MB), the one limit this module takes from outside the document.
+pub const MAX_FLOW_MB: u64 = 102_400;
+/// Longest proxy-user `appUsername` (document, `proxy/user`: `appUsername string(32)`).
+pub const MAX_APP_USERNAME_LEN: usize = 32;
 /// Most instances one static `params` entry may open.
 pub const MAX_STATIC_COUNT: u32 = 20;
 /// Largest `pageSize` the platform serves.
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// `sessTime` bounds, in minutes.
 pub const SESS_TIME_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
-/// Longest `remark`, in characters.
+/// Longest `proxy/return` `remark`, in characters (document: `remark string 否 备注
+/// 最多250个字符`).
 pub const MAX_REMARK_CHARS: usize = 250;
+/// Longest `proxy/user` `remark`, in characters (document: `remark string(255)`).
+pub const MAX_PROXY_USER_REMARK_CHARS: usize = 255;
+/// What `proxy/draw/api` `protocol` may be (document: `取值 socks5 http 之一`).
+pub const DRAW_PROTOCOLS: [&str; 2] = ["socks5", "http"];
+/// What `proxy/draw/api` `returnType` may be (document: `取值 txt json 之一`).
+pub const DRAW_RETURN_TYPES: [&str; 2] = ["txt", "json"];
 
 fn fail(field: impl Into<String>, reason: impl Into<String>) -> Checked {
     Err(InvalidInput::new(field, reason))
@@ -90,30 +110,39 @@ fn page(field: &str, value: Option<u32>) -> Checked {
     }
 }
 
-fn remark(field: &str, value: Option<&str>) -> Checked {
+/// A text of at most `max` characters (`None` passes).
+fn max_chars(field: &str, value: Option<&str>, max: usize) -> Checked {
     let len = value.map_or(0, |v| v.chars().count());
-    if len > MAX_REMARK_CHARS {
+    if len > max {
         return fail(
             field,
-            format!("is {len} characters long; at most {MAX_REMARK_CHARS} are allowed"),
+            format!("is {len} characters long; at most {max} are allowed"),
         );
     }
     Ok(())
 }
 
-/// Exactly one of two alternative names must be given (and not be empty).
+/// At least one of two alternative names must be given (and not be empty). The
+/// document: `平台主账号和渠道商主账号两个必填一个` (one of the two is required); giving
+/// both is allowed (a Go client always sends both keys).
 fn one_of(a: (&str, Option<&str>), b: (&str, Option<&str>)) -> Checked {
     let given = |v: Option<&str>| v.is_some_and(|s| !s.trim().is_empty());
-    match (given(a.1), given(b.1)) {
-        (true, false) | (false, true) => Ok(()),
-        (false, false) => fail(
-            format!("{}|{}", a.0, b.0),
-            format!("one of `{}` or `{}` is required", a.0, b.0),
-        ),
-        (true, true) => fail(
-            format!("{}|{}", a.0, b.0),
-            format!("give only one of `{}` and `{}`", a.0, b.0),
-        ),
+    if given(a.1) || given(b.1) {
+        return Ok(());
+    }
+    fail(
+        format!("{}|{}", a.0, b.0),
+        format!("one of `{}` or `{}` is required", a.0, b.0),
+    )
+}
+
+/// An optional choice among `allowed`; `None` and `""` (Go's "not given") pass.
+fn one_of_values(field: &str, value: Option<&str>, allowed: &[&str]) -> Checked {
+    match value {
+        Some(v) if !v.is_empty() && !allowed.contains(&v) => {
+            fail(field, format!("must be one of {}", allowed.join(", ")))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -134,14 +163,11 @@ pub fn is_dynamic_param(param: &OpenParam) -> bool {
     param.proxy_type.is_some_and(|t| t.is_dynamic()) || param.flow.is_some_and(|f| f > 0)
 }
 
+/// An `instance/open` item. Buying by filters needs no product and no proxy type (the
+/// document: `按产品筛选条件（proxyType,countryCode,...）购买`, every filter optional): with
+/// none, the platform picks any product on sale.
 fn open_param(field: &str, param: &OpenParam) -> Checked {
     optional_non_empty(&format!("{field}.productNo"), param.product_no.as_deref())?;
-    if param.product_no.is_none() && param.proxy_type.is_none() {
-        return fail(
-            format!("{field}.productNo"),
-            "name a product (recommended) or at least a proxyType",
-        );
-    }
     cycle_times(&format!("{field}.cycleTimes"), param.cycle_times)?;
     if is_dynamic_param(param) {
         match param.app_username.as_deref() {
@@ -157,6 +183,12 @@ fn open_param(field: &str, param: &OpenParam) -> Checked {
             return fail(
                 format!("{field}.flow"),
                 "is required (in MB, above 0) for dynamic products",
+            );
+        }
+        if let Some(flow) = param.flow.filter(|f| *f > MAX_FLOW_MB) {
+            return fail(
+                format!("{field}.flow"),
+                format!("is {flow} MB; at most {MAX_FLOW_MB} MB per item"),
             );
         }
     } else if param.count == 0 || param.count > MAX_STATIC_COUNT {
@@ -230,7 +262,8 @@ pub(crate) fn assigned_ip_info(r: &AssignedIpInfoRequest) -> Checked {
 }
 
 pub(crate) fn renew_instances(r: &RenewInstancesRequest) -> Checked {
-    order_no("appOrderNo", &r.app_order_no)?;
+    // The document types renew's appOrderNo as `string`, with no length.
+    required("appOrderNo", &r.app_order_no)?;
     list("instances", &r.instances, |f, item| {
         required(&format!("{f}.instanceNo"), &item.instance_no)?;
         match item.cycle_times {
@@ -241,14 +274,15 @@ pub(crate) fn renew_instances(r: &RenewInstancesRequest) -> Checked {
 }
 
 pub(crate) fn release_instances(r: &ReleaseInstancesRequest) -> Checked {
-    order_no("orderNo", &r.order_no)?;
+    // The document types release's orderNo as `string`, with no length.
+    required("orderNo", &r.order_no)?;
     numbers("instances", &r.instances)
 }
 
 pub(crate) fn after_sale_release(r: &AfterSaleReleaseRequest) -> Checked {
-    order_no("orderNo", &r.order_no)?;
-    numbers("instances", &r.instances)?;
-    remark("remark", Some(&r.remark))
+    // A Go SDK endpoint: the document gives no length for orderNo or remark.
+    required("orderNo", &r.order_no)?;
+    numbers("instances", &r.instances)
 }
 
 pub(crate) fn reset_passwords(r: &ResetPasswordsRequest) -> Checked {
@@ -289,7 +323,11 @@ pub(crate) fn instance_list(r: &InstanceListRequest) -> Checked {
 }
 
 pub(crate) fn upsert_user(r: &UpsertUserRequest) -> Checked {
-    optional_non_empty("appUsername", r.app_username.as_deref())
+    optional_non_empty("appUsername", r.app_username.as_deref())?;
+    // The document, `user`: `phone string 是`, `email string 是`, `no string 是`.
+    required("phone", &r.phone)?;
+    required("email", &r.email)?;
+    required("no", &r.no)
 }
 
 pub(crate) fn sync_user_auth(r: &SyncUserAuthRequest) -> Checked {
@@ -301,11 +339,18 @@ pub(crate) fn sync_user_auth(r: &SyncUserAuthRequest) -> Checked {
 
 pub(crate) fn upsert_proxy_user(r: &UpsertProxyUserRequest) -> Checked {
     optional_non_empty("appUsername", r.app_username.as_deref())?;
+    // The document, `proxy/user`: `appUsername string(32)`.
+    max_chars(
+        "appUsername",
+        r.app_username.as_deref(),
+        MAX_APP_USERNAME_LEN,
+    )?;
     one_of(
         ("mainUsername", r.main_username.as_deref()),
         ("appMainUsername", r.app_main_username.as_deref()),
     )?;
-    remark("remark", r.remark.as_deref())
+    // The document, `proxy/user`: `remark string(255)`.
+    max_chars("remark", r.remark.as_deref(), MAX_PROXY_USER_REMARK_CHARS)
 }
 
 pub(crate) fn proxy_user(r: &ProxyUserRequest) -> Checked {
@@ -319,7 +364,8 @@ pub(crate) fn set_proxy_user_flow_limit(r: &SetProxyUserFlowLimitRequest) -> Che
     if r.limit_flow < -1 {
         return fail("limitFlow", "is in bytes, or -1 for no limit");
     }
-    remark("remark", r.remark.as_deref())
+    // A Go SDK endpoint: the document gives no length for remark.
+    Ok(())
 }
 
 pub(crate) fn proxy_balance(r: &ProxyBalanceRequest) -> Checked {
@@ -358,7 +404,10 @@ pub(crate) fn draw_api_url(r: &DrawApiUrlRequest) -> Checked {
     {
         return fail("delimiter", format!("is {d}; it must be 1..=5"));
     }
-    Ok(())
+    // The document, `proxy/draw/api`: protocol `取值 socks5 http 之一`, returnType
+    // `取值 txt json 之一` (both optional).
+    one_of_values("protocol", r.protocol.as_deref(), &DRAW_PROTOCOLS)?;
+    one_of_values("returnType", r.return_type.as_deref(), &DRAW_RETURN_TYPES)
 }
 
 pub(crate) fn flow_usage_log(r: &FlowUsageLogRequest) -> Checked {
@@ -383,5 +432,6 @@ pub(crate) fn remove_ip_whitelist(r: &RemoveIpWhitelistRequest) -> Checked {
 pub(crate) fn return_dynamic_proxy(r: &ReturnDynamicProxyRequest) -> Checked {
     required("appUsername", &r.app_username)?;
     required("productNo", &r.product_no)?;
-    remark("remark", r.remark.as_deref())
+    // The document, `proxy/return`: `remark ... 最多250个字符`.
+    max_chars("remark", r.remark.as_deref(), MAX_REMARK_CHARS)
 }

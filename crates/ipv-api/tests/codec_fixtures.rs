@@ -197,7 +197,10 @@ fn empty_data_on_200_decodes_from_null() {
     ] {
         let opened = codec::open_response::<Option<u32>>(&key, body).unwrap();
         assert_eq!(opened.data, Some(None));
-        let err = codec::open_response::<Vec<u32>>(&key, body).unwrap_err();
+        // A list reads an absent payload as empty (a Go server's nil slice).
+        let opened = codec::open_response::<Vec<u32>>(&key, body).unwrap();
+        assert_eq!(opened.data, Some(Vec::new()));
+        let err = codec::open_response::<u32>(&key, body).unwrap_err();
         assert!(matches!(err.stage, DecodeStage::PayloadJson { .. }));
         assert!(err.to_string().contains("payload is empty"), "{err}");
     }

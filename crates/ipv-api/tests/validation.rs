@@ -6,7 +6,7 @@ use ipv_types::{
     InstanceListRequest, InstancesRequest, OpenAssignedIpRequest, OpenInstancesRequest, OpenParam,
     OrderRequest, OrdersRequest, ProductRequest, ProductsRequest, ProxyType,
     ReleaseInstancesRequest, RenewInstancesRequest, RenewItem, ReturnDynamicProxyRequest,
-    SetProxyUserFlowLimitRequest, SyncUserAuthRequest, UpsertProxyUserRequest,
+    SetProxyUserFlowLimitRequest, SyncUserAuthRequest, UpsertProxyUserRequest, UpsertUserRequest,
 };
 
 fn field_of<E: Endpoint>(request: &E) -> Option<String> {
@@ -14,6 +14,18 @@ fn field_of<E: Endpoint>(request: &E) -> Option<String> {
         assert!(!e.reason.is_empty());
         e.field
     })
+}
+
+/// A main account as the document requires it (phone, email, no, authType, status).
+fn user() -> UpsertUserRequest {
+    UpsertUserRequest {
+        phone: "13800000000".into(),
+        email: "a@example.invalid".into(),
+        auth_type: ipv_types::AuthType::Person,
+        no: "110101199001011234".into(),
+        status: ipv_types::AccountStatus::Normal,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -69,6 +81,21 @@ fn bad_requests_name_their_field() {
             )),
             Some("params[0].cycleTimes"),
         ),
+        // Flow: at most 102,400 MB per item.
+        (
+            field_of(&OpenInstancesRequest::new(
+                "A",
+                vec![OpenParam::dynamic_flow("d", "u", 102_400)],
+            )),
+            None,
+        ),
+        (
+            field_of(&OpenInstancesRequest::new(
+                "A",
+                vec![OpenParam::dynamic_flow("d", "u", 102_401)],
+            )),
+            Some("params[0].flow"),
+        ),
         (
             field_of(&OpenInstancesRequest::new(
                 "",
@@ -83,9 +110,45 @@ fn bad_requests_name_their_field() {
             )),
             None,
         ),
+        // Buying by filters needs neither a product nor a proxy type.
         (
             field_of(&OpenInstancesRequest::new("A", vec![OpenParam::default()])),
-            Some("params[0].productNo"),
+            None,
+        ),
+        (
+            field_of(&OpenInstancesRequest::new(
+                "A",
+                vec![OpenParam {
+                    country_code: Some("USA".into()),
+                    ..OpenParam::default()
+                }],
+            )),
+            None,
+        ),
+        // string(32): the purchase's appOrderNo.
+        (
+            field_of(&OpenInstancesRequest::new(
+                "x".repeat(33),
+                vec![OpenParam::by_product("p", 1, 1)],
+            )),
+            Some("appOrderNo"),
+        ),
+        (
+            field_of(&OpenAssignedIpRequest::new(
+                "x".repeat(33),
+                "p",
+                "1.2.3.4",
+                1,
+            )),
+            Some("appOrderNo"),
+        ),
+        // No length for renew's appOrderNo.
+        (
+            field_of(&RenewInstancesRequest::new(
+                "x".repeat(64),
+                vec![RenewItem::new("i", 1)],
+            )),
+            None,
         ),
         (
             field_of(&OpenAssignedIpRequest::new("A", "p", "", 1)),
@@ -102,27 +165,31 @@ fn bad_requests_name_their_field() {
             field_of(&RenewInstancesRequest::new("A", vec![])),
             Some("instances"),
         ),
+        // No length for the release / after-sale orderNo, nor the after-sale remark.
         (
-            field_of(&ReleaseInstancesRequest::new("x".repeat(33), ["i"])),
+            field_of(&ReleaseInstancesRequest::new("x".repeat(64), ["i"])),
+            None,
+        ),
+        (
+            field_of(&ReleaseInstancesRequest::new(" ", ["i"])),
             Some("orderNo"),
         ),
         (
             field_of(&AfterSaleReleaseRequest {
-                order_no: "A".into(),
+                order_no: "x".repeat(64),
                 instances: vec!["i".into()],
-                remark: long_remark.clone(),
-                ..Default::default()
-            }),
-            Some("remark"),
-        ),
-        (
-            field_of(&AfterSaleReleaseRequest {
-                order_no: "A".into(),
-                instances: vec!["i".into()],
-                remark: ok_remark,
+                remark: "字".repeat(1000),
                 ..Default::default()
             }),
             None,
+        ),
+        (
+            field_of(&AfterSaleReleaseRequest {
+                order_no: "".into(),
+                instances: vec!["i".into()],
+                ..Default::default()
+            }),
+            Some("orderNo"),
         ),
         (
             field_of(&OrderRequest {
@@ -170,6 +237,72 @@ fn bad_requests_name_their_field() {
             field_of(&SyncUserAuthRequest::default()),
             Some("username|appUsername"),
         ),
+        // Both names given (a Go client always sends both keys).
+        (
+            field_of(&SyncUserAuthRequest {
+                username: Some("ipvm1".into()),
+                app_username: Some("m1".into()),
+                ..Default::default()
+            }),
+            None,
+        ),
+        (
+            field_of(&ipv_types::ProxyBalanceRequest {
+                username: Some("ipvm1".into()),
+                app_username: Some("m1".into()),
+                product_no: "d".into(),
+                ..Default::default()
+            }),
+            None,
+        ),
+        (
+            field_of(&UpsertProxyUserRequest {
+                main_username: Some("ipvm1".into()),
+                app_main_username: Some("m1".into()),
+                ..Default::default()
+            }),
+            None,
+        ),
+        // user: phone, email and no are required.
+        (field_of(&user()), None),
+        (
+            field_of(&UpsertUserRequest {
+                phone: " ".into(),
+                ..user()
+            }),
+            Some("phone"),
+        ),
+        (
+            field_of(&UpsertUserRequest {
+                email: String::new(),
+                ..user()
+            }),
+            Some("email"),
+        ),
+        (
+            field_of(&UpsertUserRequest {
+                no: String::new(),
+                ..user()
+            }),
+            Some("no"),
+        ),
+        // proxy/user: appUsername string(32).
+        (
+            field_of(&UpsertProxyUserRequest {
+                app_username: Some("a".repeat(32)),
+                app_main_username: Some("m".into()),
+                ..Default::default()
+            }),
+            None,
+        ),
+        (
+            field_of(&UpsertProxyUserRequest {
+                app_username: Some("a".repeat(33)),
+                app_main_username: Some("m".into()),
+                ..Default::default()
+            }),
+            Some("appUsername"),
+        ),
         (
             field_of(&UpsertProxyUserRequest {
                 main_username: Some("m".into()),
@@ -181,13 +314,30 @@ fn bad_requests_name_their_field() {
             field_of(&UpsertProxyUserRequest::default()),
             Some("mainUsername|appMainUsername"),
         ),
+        // proxy/user: remark string(255).
         (
             field_of(&UpsertProxyUserRequest {
                 app_main_username: Some("m".into()),
-                remark: Some(long_remark.clone()),
+                remark: Some("字".repeat(255)),
+                ..Default::default()
+            }),
+            None,
+        ),
+        (
+            field_of(&UpsertProxyUserRequest {
+                app_main_username: Some("m".into()),
+                remark: Some("字".repeat(256)),
                 ..Default::default()
             }),
             Some("remark"),
+        ),
+        // flow/limit: no remark cap in the document.
+        (
+            field_of(&SetProxyUserFlowLimitRequest {
+                remark: Some("字".repeat(1000)),
+                ..SetProxyUserFlowLimitRequest::new("d", "u", -1)
+            }),
+            None,
         ),
         (
             field_of(&SetProxyUserFlowLimitRequest::new("d", "u", -2)),
@@ -203,6 +353,37 @@ fn bad_requests_name_their_field() {
                 ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
             }),
             Some("delimiter"),
+        ),
+        // protocol socks5/http, returnType txt/json; "" is Go's "not given".
+        (
+            field_of(&DrawApiUrlRequest {
+                protocol: Some("http".into()),
+                return_type: Some("json".into()),
+                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            }),
+            None,
+        ),
+        (
+            field_of(&DrawApiUrlRequest {
+                protocol: Some(String::new()),
+                return_type: Some(String::new()),
+                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            }),
+            None,
+        ),
+        (
+            field_of(&DrawApiUrlRequest {
+                protocol: Some("https".into()),
+                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            }),
+            Some("protocol"),
+        ),
+        (
+            field_of(&DrawApiUrlRequest {
+                return_type: Some("xml".into()),
+                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            }),
+            Some("returnType"),
         ),
         (
             field_of(&FlowUsageLogRequest {
@@ -228,6 +409,15 @@ fn bad_requests_name_their_field() {
                 ..Default::default()
             }),
             Some("remark"),
+        ),
+        (
+            field_of(&ReturnDynamicProxyRequest {
+                app_username: "u".into(),
+                product_no: "d".into(),
+                remark: Some(ok_remark),
+                ..Default::default()
+            }),
+            None,
         ),
     ];
     for (i, (got, want)) in cases.into_iter().enumerate() {

@@ -626,8 +626,8 @@ pub struct UpsertUserArgs {
     /// Authenticated name.
     #[arg(long)]
     pub auth_name: Option<String>,
-    /// Identity document number.
-    #[arg(long, default_value = "")]
+    /// Identity document (or business licence) number; required by the document.
+    #[arg(long)]
     pub no: String,
     /// VSP.
     #[arg(long, value_name = "N")]

@@ -435,6 +435,8 @@ fn every_endpoint_command_reaches_the_emulator() {
         "13800000000",
         "--email",
         "m@example.com",
+        "--no",
+        "ID-1",
     ]);
     assert_eq!(main["appUsername"], "climain1");
     ok(&[

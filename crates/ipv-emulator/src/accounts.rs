@@ -186,10 +186,11 @@ pub(crate) fn sync_user_auth(
         .get_mut(&key)
         .ok_or_else(|| ApiFailure::new(ApiCode::UserNotFound, "no such user"))?;
     account.auth_type = req.auth_type;
-    if let Some(name) = req.auth_name {
+    // "" is a Go client's unset field: it leaves the value as it was.
+    if let Some(name) = req.auth_name.filter(|s| !s.is_empty()) {
         account.auth_name = name;
     }
-    if let Some(no) = req.no {
+    if let Some(no) = req.no.filter(|s| !s.is_empty()) {
         account.no = no;
     }
     Ok(UserAuthStatus {
@@ -292,7 +293,7 @@ pub(crate) fn upsert_proxy_user(
         user.password = p;
     }
     user.limit_flow_mb = req.limit_flow;
-    if let Some(r) = req.remark {
+    if let Some(r) = req.remark.filter(|s| !s.is_empty()) {
         user.remark = r;
     }
     user.status = req.status;
@@ -386,7 +387,7 @@ pub(crate) fn set_proxy_user_flow_limit(
     let app = state.app_mut(app_key)?;
     if let Some(user) = app.proxy_users.get_mut(&req.app_username) {
         user.product_limits.insert(req.product_no, req.limit_flow);
-        if let Some(r) = req.remark {
+        if let Some(r) = req.remark.filter(|s| !s.is_empty()) {
             user.remark = r;
         }
     }
@@ -526,7 +527,8 @@ pub(crate) fn draw_api_url(
     if !matches!(return_type, "txt" | "json") {
         return Err(ApiFailure::invalid("returnType", "must be txt or json"));
     }
-    let delimiter = req.delimiter.unwrap_or(1);
+    // The document: "默认1"; 0 is a Go client's unset field.
+    let delimiter = req.delimiter.filter(|d| *d != 0).unwrap_or(1);
     if !(1..=5).contains(&delimiter) {
         return Err(ApiFailure::invalid("delimiter", "must be 1 to 5"));
     }
@@ -583,8 +585,7 @@ pub(crate) fn flow_usage_log(
         .filter(|u| {
             u.app_username == req.app_username
                 && u.product_no == req.product_no
-                && req.start_time.is_none_or(|s| u.at >= s.get().assume_utc())
-                && req.end_time.is_none_or(|e| u.at <= e.get().assume_utc())
+                && crate::queries::in_range(u.at, req.start_time, req.end_time)
         })
         .collect();
     let total = records.len() as i64;
@@ -763,7 +764,7 @@ pub(crate) fn return_dynamic_proxy(
         .unit_price
         .checked_mul(rust_decimal::Decimal::from(amount))
         .unwrap_or(Money::ZERO)
-        .round_to(2);
+        .with_scale(crate::records::MONEY_SCALE);
     let reference = format!("return:{}:{}", req.app_username, req.product_no);
     app.refund(refund, &reference, now);
     Ok(ReturnedProxy {

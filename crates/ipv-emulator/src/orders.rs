@@ -19,7 +19,9 @@ pub(crate) const BRIDGE_FEE: &str = "0.50";
 /// The gateway address handed out with dynamic draws and bridges.
 pub(crate) const GATEWAY_HOST: &str = "gate.emulator.invalid";
 
-/// The longest appOrderNo / orderNo the platform takes.
+/// The longest appOrderNo of a purchase: the document types it `string(32)` on
+/// `instance/open` and `instance/open/assign/ip` only (renew's appOrderNo and the
+/// release / after-sale orderNo are plain `string`, with no length).
 const MAX_APP_ORDER_NO: usize = 32;
 
 pub(crate) fn bridge_fee() -> Money {
@@ -49,11 +51,11 @@ pub(crate) fn expiry_of(
     expiry::expires_at(start, unit, duration, cycles).map_err(|e| ApiFailure::invalid(field, e))
 }
 
-fn check_app_order_no(field: &str, value: &str) -> Result<(), ApiFailure> {
+fn check_app_order_no(field: &str, value: &str, order_type: OrderType) -> Result<(), ApiFailure> {
     if value.trim().is_empty() {
         return Err(ApiFailure::invalid(field, "is required"));
     }
-    if value.len() > MAX_APP_ORDER_NO {
+    if order_type == OrderType::New && value.chars().count() > MAX_APP_ORDER_NO {
         return Err(ApiFailure::invalid(field, "must be at most 32 characters"));
     }
     Ok(())
@@ -70,7 +72,7 @@ fn earlier_receipt(
     after_sale: bool,
     field: &str,
 ) -> Result<Option<OrderReceipt>, ApiFailure> {
-    check_app_order_no(field, app_order_no)?;
+    check_app_order_no(field, app_order_no, order_type)?;
     let app = state.app(app_key)?;
     let Some(order_no) = app.app_orders.get(app_order_no) else {
         return Ok(None);
@@ -91,7 +93,7 @@ fn receipt(order: &OrderRecord) -> OrderReceipt {
     OrderReceipt {
         order_no: order.order_no.clone(),
         app_order_no: order.app_order_no.clone(),
-        amount: order.amount,
+        amount: crate::records::shown(order.amount),
     }
 }
 
@@ -141,6 +143,18 @@ fn resolve_product<'a>(
         .ok_or_else(|| ApiFailure::invalid(field, "no product on sale matches the filters"))
 }
 
+/// `useBridge` is `uint8` 1 (no) or 2 (yes) in the document, and not given (0, a Go
+/// client's unset field) follows the app: any other number is a bad parameter.
+fn check_use_bridge(field: &str, choice: Option<BridgeChoice>) -> Result<(), ApiFailure> {
+    match choice.map(BridgeChoice::as_i64) {
+        None | Some(0..=2) => Ok(()),
+        Some(_) => Err(ApiFailure::invalid(
+            field,
+            "must be 1 (no bridge) or 2 (bridge), or left out",
+        )),
+    }
+}
+
 fn duration_u32(product: &Product) -> u32 {
     u32::try_from(product.duration.max(0)).unwrap_or(u32::MAX)
 }
@@ -186,18 +200,19 @@ pub(crate) fn open_instances(
     let mut wanted_stock: Vec<(String, i64)> = Vec::new();
     for (i, raw) in req.params.iter().enumerate() {
         let field = format!("params[{i}]");
-        let product = resolve_product(state, raw, &field)?;
+        // A Go client sends every field; its zero values (`""`, `0`, `false`, `null`)
+        // mean "not given", and count / cycleTimes of 0 their documented default of 1.
+        let raw = raw.clone().without_go_zero_values();
+        let product = resolve_product(state, &raw, &field)?;
         if !product.enable.is_yes() {
             return Err(ApiFailure::invalid(
                 format!("{field}.productNo"),
                 "product is not for sale",
             ));
         }
-        let mut param = raw.clone();
+        check_use_bridge(&format!("{field}.useBridge"), raw.use_bridge)?;
+        let mut param = raw;
         param.product_no = Some(product.product_no.clone());
-        if param.cycle_times == 0 {
-            param.cycle_times = 1;
-        }
         if param.cycle_times > 120 {
             return Err(ApiFailure::invalid(
                 format!("{field}.cycleTimes"),
@@ -393,6 +408,7 @@ pub(crate) fn open_assigned_ip(
     if cycle_times > 120 {
         return Err(ApiFailure::invalid("cycleTimes", "must be 1 to 120"));
     }
+    check_use_bridge("useBridge", req.use_bridge)?;
     if let Some(bw) = req.ext_band_width
         && i64::from(bw) > product.max_band_width
     {
@@ -489,7 +505,13 @@ pub(crate) fn renew_instances(
                 "the instance has no time limit to extend",
             ));
         }
-        let cycles = item.cycle_times.or(item.duration).unwrap_or(1).max(1);
+        // cycleTimes supersedes the old duration; 0 (a Go client's unset field) is not
+        // given, and with neither the document's default is 1.
+        let cycles = item
+            .cycle_times
+            .filter(|n| *n != 0)
+            .or(item.duration.filter(|n| *n != 0))
+            .unwrap_or(1);
         if cycles > 120 {
             return Err(ApiFailure::invalid(
                 format!("{field}.cycleTimes"),

@@ -18,14 +18,16 @@ pub(crate) fn app_info(state: &State, app_key: &str) -> Result<AppInfo, ApiFailu
     let app = state.app(app_key)?;
     Ok(AppInfo {
         app_name: app.config.name.clone(),
-        coin: app.balance,
+        coin: crate::records::shown(app.balance),
         use_bridge: if app.config.use_bridge {
             AppBridge::Yes
         } else {
             AppBridge::No
         },
         callback_url: app.config.callback_url.clone().unwrap_or_default(),
-        credit: Some(app.config.credit.parse().unwrap_or(Money::ZERO)),
+        credit: Some(crate::records::shown(
+            app.config.credit.parse().unwrap_or(Money::ZERO),
+        )),
         status: if app.config.enabled {
             AppStatus::Normal
         } else {
@@ -294,7 +296,7 @@ pub(crate) fn order(state: &State, app_key: &str, req: OrderRequest) -> Result<O
         order_type: order.order_type,
         status: order.status,
         count: i64::from(order.count),
-        amount: order.amount,
+        amount: crate::records::shown(order.amount),
         refund: i64::from(!order.refunded.is_zero()),
         page: i64::from(page),
         page_size: i64::from(size),
@@ -304,13 +306,15 @@ pub(crate) fn order(state: &State, app_key: &str, req: OrderRequest) -> Result<O
     })
 }
 
-fn in_range(
+/// Whether `at` is inside a `startTime` / `endTime` filter, both bounds inclusive. The
+/// filter's wall-clock times are China Standard Time (UTC+8): the rule written once in
+/// `ipv_types::time` and in `docs/emulator.md`.
+pub(crate) fn in_range(
     at: OffsetDateTime,
     start: Option<ipv_types::time::QueryTime>,
     end: Option<ipv_types::time::QueryTime>,
 ) -> bool {
-    start.is_none_or(|s| at >= s.get().assume_utc())
-        && end.is_none_or(|e| at <= e.get().assume_utc())
+    start.is_none_or(|s| at >= s.instant()) && end.is_none_or(|e| at <= e.instant())
 }
 
 fn paging(
@@ -386,12 +390,18 @@ pub(crate) fn orders(
                 order_no: o.order_no.clone(),
                 app_order_no: o.app_order_no.clone(),
                 city_code: city,
-                instance_no: o.instances.join(","),
+                // The instance renewed or released; empty for purchases (the Go
+                // SDK's OrderItem: a new order's instances are read with `order`).
+                instance_no: if o.order_type == ipv_types::OrderType::New {
+                    String::new()
+                } else {
+                    o.instances.join(",")
+                },
                 order_type: o.order_type,
                 status: o.status,
                 count: i64::from(o.count),
                 success_count: i64::from(o.success_count),
-                amount: o.amount,
+                amount: crate::records::shown(o.amount),
                 ext_band_width: ext,
                 flow,
                 created_at: Some(o.created_at),

@@ -10,6 +10,17 @@ use ipv_types::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// Decimal places of every amount of money in an answer (`coin`, `credit`, `amount`,
+/// `returnAmount`): the platform's yuan with fen, `"10000.00"`. Charges may carry more
+/// places internally (a per-MB price of `0.0040`); answers round them half away from
+/// zero and pad, so one call never says `"10000.00"` and the next `"9984.7000"`.
+pub(crate) const MONEY_SCALE: u32 = 2;
+
+/// An amount as an answer shows it: [`MONEY_SCALE`] decimal places.
+pub(crate) fn shown(amount: Money) -> Money {
+    amount.with_scale(MONEY_SCALE)
+}
+
 /// One order, of any type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -313,6 +313,12 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
                     "api request"
                 );
                 let sealed = match &outcome {
+                    // A code-only answer (`proxy/user/flow/limit`): the document says
+                    // "如果返回数据只有状态码，没有data数据，就不需要做加密返回", so
+                    // `data` is "" rather than a sealed `null`.
+                    Ok(serde_json::Value::Null) => {
+                        codec::seal_response::<()>(&key, &envelope.req_id, ApiCode::Ok, "ok", None)
+                    }
                     Ok(data) => {
                         codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(data))
                     }

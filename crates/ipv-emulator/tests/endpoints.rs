@@ -262,7 +262,7 @@ async fn static_order_endpoints() {
         })
         .await
         .expect("after sale");
-    assert_eq!(after_sale.amount.to_string(), "0");
+    assert_eq!(after_sale.amount.to_string(), "0.00");
 
     // 16 order/list, newest first
     let orders = api.orders(&OrdersRequest::default()).await.expect("orders");
@@ -361,7 +361,7 @@ async fn dynamic_and_account_endpoints() {
         ))
         .await
         .expect("open flow");
-    assert_eq!(flow.amount.to_string(), "4.0000");
+    assert_eq!(flow.amount.to_string(), "4.00");
 
     // 21 proxy/user
     let sub = api

@@ -325,6 +325,7 @@ async fn refused_requests_change_nothing() {
         phone: "1".into(),
         email: "a@example.com".into(),
         auth_type: AuthType::None,
+        no: "1".into(),
         status: AccountStatus::Normal,
         ..UpsertUserRequest::default()
     })

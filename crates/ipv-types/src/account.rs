@@ -597,7 +597,9 @@ pub struct RemoveIpWhitelistRequest {
     pub app_username: String,
     /// The address.
     pub ip: String,
-    /// The proxy type (104 or 105; the platform assumes 104 when it is 0).
+    /// The proxy type (104 or 105). Optional on the wire (the document: `可选 默认104`):
+    /// missing decodes as 0, and the platform assumes 104 for 0.
+    #[serde(default)]
     pub proxy_type: ProxyType,
     /// The product.
     pub product_no: String,

@@ -9,7 +9,6 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
-use serde::ser::Serializer;
 
 /// An integer type that can be decoded leniently.
 pub(crate) trait LenientInt: Sized + Default {
@@ -291,11 +290,6 @@ pub(crate) fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
         }
     }
     d.deserialize_option(OptFlag)
-}
-
-/// Encodes a flag the way the vendor's document types it: `1` (yes) or `-1` (no).
-pub(crate) fn flag_as_int<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_i64(if *v { 1 } else { -1 })
 }
 
 /// An optional count that travels as a decimal string (`sessTime`), decoded from a string

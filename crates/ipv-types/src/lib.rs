@@ -40,7 +40,8 @@
 //!   has no name.
 //! - Required request fields are plain fields and fail decoding when missing (a server
 //!   answers "bad parameters"); optional ones are `Option`, left out when `None`.
-//! - `canBuyStatus` decodes from a bool or `-1`/`1` and encodes as the document's int.
+//! - `canBuyStatus` decodes from a bool or `-1`/`1` and encodes as a bool (what the Go SDK
+//!   reads).
 //! - Response times are `Option<OffsetDateTime>` via [`time::go_time`]; request times are
 //!   [`QueryTime`].
 //! - Passwords in responses are plain `String`s (the caller needs them) whose `Debug`

@@ -252,6 +252,10 @@ pub struct CidrSelection {
     /// The block's ISP (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isp: Option<String>,
+    /// Projects to take the addresses for, with their stock (the Go SDK's `projectList`,
+    /// the same shape as a product block's; optional, `null` decodes to `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_list: Option<Vec<crate::product::ProjectStock>>,
 }
 
 impl CidrSelection {
@@ -263,6 +267,7 @@ impl CidrSelection {
             count,
             asn: None,
             isp: None,
+            project_list: None,
         }
     }
 }
@@ -335,19 +340,16 @@ impl AssignedIpInfoRequest {
 /// Whether an IP can be bought (endpoint 10).
 ///
 /// `canBuyStatus` is an int in the vendor's document (`1` yes, `-1` no) and a bool in its
-/// Go SDK: both decode (as do `0` and numeric strings). It encodes as the document's int,
-/// `1` or `-1`, which both kinds of client read correctly only if they are tolerant; the
-/// document is the published contract, so the int wins.
+/// Go SDK: both decode (as do `0` and numeric strings). It encodes as a JSON bool: the
+/// vendor's newer client (the Go SDK) is the better witness of what the platform sends,
+/// and a Go client's `bool` field cannot decode an int, while this type reads both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AssignedIpInfo {
     /// The IP.
     pub ip: String,
     /// Whether it can be bought.
-    #[serde(
-        deserialize_with = "crate::de::flag",
-        serialize_with = "crate::de::flag_as_int"
-    )]
+    #[serde(deserialize_with = "crate::de::flag")]
     pub can_buy_status: bool,
 }
 

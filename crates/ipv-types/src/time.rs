@@ -8,9 +8,18 @@
 //!   Fields of this kind are `Option<OffsetDateTime>` with [`go_time`]: the zero time,
 //!   `null`, an empty string and a missing field all decode to `None`, and `None` encodes
 //!   as `0001-01-01T00:00:00Z`, exactly what a Go server sends.
-//! - **Requests** filter by time with `"2006-01-02 15:04:05"` text in the platform's
-//!   local time (no zone). Those fields are `Option<`[`QueryTime`]`>`: a checked value that
-//!   formats to that layout, and is left out of the JSON when `None`.
+//! - **Requests** filter by time with `"2006-01-02 15:04:05"` text (no zone). Those
+//!   fields are `Option<`[`QueryTime`]`>`: a checked value that formats to that layout,
+//!   and is left out of the JSON when `None`.
+//!
+//! # The time-filter rule
+//!
+//! `startTime` and `endTime` (`order/list`, `instance/list`, `proxy/flow/use/log`) are
+//! wall-clock times in China Standard Time, UTC+8 (the platform's zone, which has no
+//! daylight saving time); the text carries no zone. A date alone, `2024-01-01`, means
+//! midnight at the start of that day, China time (`2024-01-01 00:00:00`). Both bounds are
+//! inclusive. The document gives only the layout (`格式 2021-01-01 00:00:00`); the platform
+//! runs in China. `ipv-types` sends China time and the emulator reads it so.
 //!
 //! This module shares its name with the `time` crate: after `use ipv_types::*;` name the
 //! crate `::time` (or use the re-export [`crate::time_crate`]).
@@ -40,6 +49,15 @@ pub const QUERY_TIME_LAYOUT: &str = "2006-01-02 15:04:05";
 
 const QUERY_FORMAT: &[::time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+const DATE_FORMAT: &[::time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]");
+
+/// The platform's zone for request times: China Standard Time, UTC+8.
+pub const PLATFORM_OFFSET: ::time::UtcOffset = match ::time::UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => ::time::UtcOffset::UTC,
+};
 
 /// Serde helpers for `Option<OffsetDateTime>` fields holding Go RFC 3339 times.
 ///
@@ -130,10 +148,11 @@ pub fn is_go_zero(t: OffsetDateTime) -> bool {
 }
 
 /// A request time in the platform's `"2006-01-02 15:04:05"` layout (no zone; the
-/// platform reads it in its own local time, China Standard Time).
+/// platform reads it in China Standard Time, UTC+8: see [the rule](self#the-time-filter-rule)).
 ///
-/// Serialises as that text. Decodes only that layout; on optional request fields an
-/// empty string (what a Go client sends for "unset") decodes to `None`.
+/// Serialises as that text. Decodes that layout or a date alone (`"2024-01-01"`, which is
+/// midnight of that day); on optional request fields an empty string (what a Go client
+/// sends for "unset") decodes to `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QueryTime(PrimitiveDateTime);
 
@@ -150,11 +169,16 @@ impl QueryTime {
         self.0
     }
 
+    /// The instant this wall-clock time names in the platform's zone (UTC+8).
+    #[must_use]
+    pub const fn instant(self) -> OffsetDateTime {
+        self.0.assume_offset(PLATFORM_OFFSET)
+    }
+
     /// The wall-clock time of `t` at UTC+8 (the platform's zone), to the second.
     #[must_use]
     pub fn from_offset_date_time(t: OffsetDateTime) -> Self {
-        let cst = ::time::UtcOffset::from_hms(8, 0, 0).unwrap_or(::time::UtcOffset::UTC);
-        let t = t.to_offset(cst);
+        let t = t.to_offset(PLATFORM_OFFSET);
         let t = t.replace_nanosecond(0).unwrap_or(t);
         QueryTime(PrimitiveDateTime::new(t.date(), t.time()))
     }
@@ -176,7 +200,7 @@ impl fmt::Display for QueryTimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not a time in the layout {QUERY_TIME_LAYOUT:?}",
+            "{:?} is not a time in the layout {QUERY_TIME_LAYOUT:?} (or a date alone)",
             self.text
         )
     }
@@ -187,8 +211,13 @@ impl std::error::Error for QueryTimeError {}
 impl FromStr for QueryTime {
     type Err = QueryTimeError;
 
+    /// Parses `"2006-01-02 15:04:05"`, or a date alone (`"2006-01-02"`, midnight).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PrimitiveDateTime::parse(s.trim(), QUERY_FORMAT)
+        let t = s.trim();
+        PrimitiveDateTime::parse(t, QUERY_FORMAT)
+            .or_else(|_| {
+                ::time::Date::parse(t, DATE_FORMAT).map(|d| d.with_time(::time::Time::MIDNIGHT))
+            })
             .map(QueryTime)
             .map_err(|_| QueryTimeError {
                 text: crate::de::clip(s).to_owned(),

@@ -324,6 +324,10 @@ fn order_types() {
             count: 1,
             asn: Some("AS2".into()),
             isp: Some("ISP2".into()),
+            project_list: Some(vec![ipv_types::product::ProjectStock {
+                code: "proj".into(),
+                inventory: 3,
+            }]),
         }]),
     };
     round_trip(
@@ -333,7 +337,7 @@ fn order_types() {
             "supplierCode":"sup","unit":2,"ispType":3,"duration":2,"count":20,"cycleTimes":4,
             "renew":true,"extBandWidth":5,"appUsername":"bob","flow":10,"useBridge":2,
             "projectId":"proj","cidrBlocks":[{"cidr":"10.1.0.0/24","count":1,"asn":"AS2",
-            "isp":"ISP2"}]}),
+            "isp":"ISP2","projectList":[{"code":"proj","inventory":3}]}]}),
         ),
     );
     round_trip(
@@ -362,14 +366,14 @@ fn order_types() {
             ip: "127.0.0.1".into(),
             can_buy_status: true,
         },
-        Some(json!({"ip":"127.0.0.1","canBuyStatus":1})),
+        Some(json!({"ip":"127.0.0.1","canBuyStatus":true})),
     );
     round_trip(
         &AssignedIpInfo {
             ip: "127.0.0.2".into(),
             can_buy_status: false,
         },
-        Some(json!({"ip":"127.0.0.2","canBuyStatus":-1})),
+        Some(json!({"ip":"127.0.0.2","canBuyStatus":false})),
     );
     round_trip(
         &RenewInstancesRequest::new(

@@ -79,8 +79,9 @@ fn query_times() {
     );
     for bad in [
         "",
-        "2006-01-02",
         "2006-01-02T15:04:05",
+        "2006-01",
+        "2006-02-30",
         "2006-13-02 15:04:05",
         "2006-01-02 25:00:00",
         "02/01/2006 15:04:05",
@@ -91,6 +92,21 @@ fn query_times() {
             "{bad}: {err}"
         );
     }
+    // A date alone (the vendor's own tests send one) is midnight of that day.
+    let d: QueryTime = "2024-01-01".parse().unwrap();
+    assert_eq!(d.get(), datetime!(2024-01-01 00:00:00));
+    assert_eq!(d.to_string(), "2024-01-01 00:00:00");
+    assert_eq!(
+        serde_json::from_value::<QueryTime>(json!(" 2024-01-01 ")).unwrap(),
+        d
+    );
+    // The rule: request times are China Standard Time (UTC+8).
+    assert_eq!(d.instant(), datetime!(2023-12-31 16:00:00 UTC));
+    assert_eq!(
+        QueryTime::from_offset_date_time(d.instant()),
+        d,
+        "instant and from_offset_date_time are inverses"
+    );
     // An instant becomes the platform's wall-clock time (UTC+8).
     let q = QueryTime::from_offset_date_time(datetime!(2024-07-26 01:49:27.9 UTC));
     assert_eq!(q.to_string(), "2024-07-26 09:49:27");

@@ -654,7 +654,8 @@ async fn main_user(day: &mut Day) -> StepResult {
         email: "demo@example.com".to_owned(),
         auth_type: AuthType::None,
         auth_name: None,
-        no: String::new(),
+        // The document requires the identity number even for an unverified user.
+        no: "DEMO-ID-0001".to_owned(),
         vsp: None,
         status: AccountStatus::Normal,
     };
