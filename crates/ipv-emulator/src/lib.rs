@@ -33,7 +33,9 @@
 //! Every request that cannot be parsed, authenticated or decrypted gets one fixed,
 //! byte-identical answer (code 10001), so the emulator is no padding oracle; decrypted
 //! text is never echoed. The control API is unauthenticated: bind the emulator to
-//! loopback. The state file holds the apps' secrets in clear: keep it private.
+//! loopback (`ipv emulator serve` refuses other addresses unless `--allow-remote`). The
+//! state file never holds an app's secret (pass the apps again on start) and is written
+//! with mode 0600 on Unix.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -67,6 +69,7 @@ pub use config::{
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
 pub use faults::FaultConfig;
+pub use persist::StateWriteHold;
 pub use state::FaultStats;
 
 use crate::clock::{Clock, ClockState};
@@ -142,7 +145,7 @@ impl Emulator {
             Some(path) => persist::read_if_present(path)
                 .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))?
                 .map(|bytes| {
-                    serde_json::from_slice::<State>(&bytes)
+                    state::load(&bytes, &config.apps)
                         .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))
                 })
                 .transpose()?,
@@ -166,6 +169,13 @@ impl Emulator {
             .map_err(|e| StartError::Transport(e.to_string()))?;
         let listener = server::bind(addr).await.map_err(StartError::Bind)?;
         let local_addr = listener.local_addr().map_err(StartError::Bind)?;
+        let (persister, writer) = match &config.state_file {
+            Some(path) => {
+                let (persister, task) = persist::Persister::start(path.clone());
+                (Some(persister), Some(task))
+            }
+            None => (None, None),
+        };
         let shared = Arc::new(Shared {
             clock: Mutex::new(Clock::new(state.clock)),
             fault_rng: Mutex::new(FaultRng::new(state.faults.seed)),
@@ -176,6 +186,7 @@ impl Emulator {
             wake_dispatcher: Notify::new(),
             in_flight: Mutex::new(Default::default()),
             transport: Arc::new(transport),
+            persister,
         });
         {
             let mut state = lock(&shared.state);
@@ -198,6 +209,7 @@ impl Emulator {
             shared,
             shutdown: shutdown_tx,
             tasks,
+            writer,
         })
     }
 
@@ -227,6 +239,8 @@ pub struct EmulatorHandle {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The state-file writer task, stopped after the last flush.
+    writer: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -289,14 +303,22 @@ impl EmulatorHandle {
     }
 
     /// Stops accepting, lets open connections finish (up to 5 s), stops the background
-    /// tasks and writes the state file one last time. Undelivered callbacks stay queued
-    /// in the state file and are sent after a restart.
+    /// tasks and writes the state file one last time (waiting up to 30 s for the disk).
+    /// Undelivered callbacks stay queued in the state file and are sent after a restart.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
-        let mut state = lock(&self.shared.state);
-        self.shared.persist(&mut state);
+        {
+            let mut state = lock(&self.shared.state);
+            self.shared.persist(&mut state);
+        }
+        if let Some(persister) = &self.shared.persister {
+            persister.flush().await;
+        }
+        if let Some(writer) = self.writer {
+            writer.abort();
+        }
     }
 }

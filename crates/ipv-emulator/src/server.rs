@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) wake_dispatcher: Notify,
     pub(crate) in_flight: Mutex<HashSet<u64>>,
     pub(crate) transport: SharedTransport,
+    /// The state-file writer, when there is a state file.
+    pub(crate) persister: Option<persist::Persister>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (every state
@@ -79,19 +81,16 @@ impl Shared {
         }
     }
 
-    /// Writes the state file, if there is one. Called with the state locked, so writes
-    /// happen in the order of the changes.
+    /// Snapshots the state for the state-file writer, if there is a state file. Called
+    /// with the state locked, so snapshots follow the order of the changes; the file is
+    /// written by the writer task ([`persist`]), never here.
     pub(crate) fn persist(&self, state: &mut State) {
-        let Some(path) = &self.config.state_file else {
+        let Some(persister) = &self.persister else {
             return;
         };
         state.clock = lock(&self.clock).snapshot();
-        match serde_json::to_vec(&*state) {
-            Ok(bytes) => {
-                if let Err(e) = persist::write_atomically(path, &bytes) {
-                    tracing::error!(error = %e, "could not write the emulator state file");
-                }
-            }
+        match crate::state::persisted_bytes(state) {
+            Ok(bytes) => persister.submit(bytes),
             Err(e) => tracing::error!(error = %e, "could not serialise the emulator state"),
         }
     }

@@ -77,6 +77,8 @@ pub(crate) struct Counters {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppState {
+    /// Persisted without its secret (see [`stored_app`]).
+    #[serde(with = "stored_app")]
     pub(crate) config: AppConfig,
     pub(crate) starting_balance: Money,
     pub(crate) balance: Money,
@@ -425,6 +427,69 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
     Ok(())
 }
 
+/// An app's settings as the state file keeps them: everything but the secret, which the
+/// operator passes again on start. A file without secrets reads back with empty ones
+/// (filled in from the configuration by [`load`]); an older file with secrets still reads.
+mod stored_app {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    use crate::config::AppConfig;
+
+    pub(super) fn serialize<S: Serializer>(config: &AppConfig, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(config).map_err(S::Error::custom)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("secret");
+        }
+        value.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AppConfig, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields
+                .entry("secret")
+                .or_insert_with(|| serde_json::Value::String(String::new()));
+        }
+        serde_json::from_value(value).map_err(D::Error::custom)
+    }
+}
+
+/// The bytes of the state file for `state` (no secrets in them).
+pub(crate) fn persisted_bytes(state: &State) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(state)
+}
+
+/// Reads a state file and gives every app its secret from `configured` (the apps the
+/// operator passed on start; a configured secret replaces one an older file kept).
+///
+/// # Errors
+/// A message for a file that does not parse, or that has an app whose secret is not
+/// configured.
+pub(crate) fn load(bytes: &[u8], configured: &[AppConfig]) -> Result<State, String> {
+    let mut state: State = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    for app in state.apps.values_mut() {
+        if let Some(config) = configured.iter().find(|c| c.app_key == app.config.app_key) {
+            app.config.secret.clone_from(&config.secret);
+        }
+    }
+    let missing: Vec<&str> = state
+        .apps
+        .values()
+        .filter(|app| app.config.secret.is_empty())
+        .map(|app| app.config.app_key.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the state file keeps no app secrets, and none is configured for app(s) {}: \
+             pass each of them (appKey and secret) in the configuration again",
+            missing.join(", ")
+        ));
+    }
+    Ok(state)
+}
+
 fn unknown_app() -> ApiFailure {
     ApiFailure::new(ipv_types::ApiCode::DecryptFailed, "unknown app")
 }
@@ -476,6 +541,53 @@ mod tests {
         let mut negative = s.clone();
         negative.catalogue.products[0].cidr_blocks[0].count = -1;
         assert!(check_invariants(&negative).is_err());
+    }
+
+    #[test]
+    fn the_state_file_keeps_no_secret_and_loading_needs_it_configured() {
+        let s = state();
+        let bytes = persisted_bytes(&s).expect("bytes");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(!text.contains(crate::config::DEFAULT_APP_SECRET));
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let config = &value["apps"][crate::config::DEFAULT_APP_KEY]["config"];
+        assert!(config.get("appKey").is_some() && config.get("secret").is_none());
+
+        let err = load(&bytes, &[]).expect_err("no secret configured");
+        assert!(err.contains(crate::config::DEFAULT_APP_KEY), "{err}");
+        assert!(err.contains("pass each of them"), "{err}");
+
+        let loaded = load(&bytes, &[AppConfig::default_app()]).expect("configured");
+        let app = loaded.app(crate::config::DEFAULT_APP_KEY).expect("app");
+        assert_eq!(app.config.secret, crate::config::DEFAULT_APP_SECRET);
+        assert_eq!(
+            app.balance,
+            s.app(crate::config::DEFAULT_APP_KEY).expect("app").balance
+        );
+
+        // An older file that kept the secret still loads; the configured one wins.
+        let mut old = serde_json::to_value(&s).expect("value");
+        old["apps"][crate::config::DEFAULT_APP_KEY]["config"]["secret"] =
+            serde_json::json!("0123456789abcdef");
+        let old = serde_json::to_vec(&old).expect("bytes");
+        let from_old = load(&old, &[]).expect("an old file with its secret");
+        assert_eq!(
+            from_old
+                .app(crate::config::DEFAULT_APP_KEY)
+                .expect("app")
+                .config
+                .secret,
+            "0123456789abcdef"
+        );
+        let replaced = load(&old, &[AppConfig::default_app()]).expect("configured");
+        assert_eq!(
+            replaced
+                .app(crate::config::DEFAULT_APP_KEY)
+                .expect("app")
+                .config
+                .secret,
+            crate::config::DEFAULT_APP_SECRET
+        );
     }
 
     #[test]
