@@ -62,7 +62,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use callbacks::{CallbackType, DeliveryAttempt};
+pub use callbacks::{CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
     DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
@@ -201,7 +201,7 @@ impl Emulator {
                 shutdown_rx.clone(),
             )),
             tokio::spawn(server::processor(shared.clone(), shutdown_rx.clone())),
-            tokio::spawn(server::dispatcher(shared.clone(), shutdown_rx)),
+            tokio::spawn(callbacks::dispatcher(shared.clone(), shutdown_rx)),
         ];
         tracing::info!(addr = %local_addr, "ipv emulator listening");
         Ok(EmulatorHandle {

@@ -7,7 +7,7 @@ use ipv_types::{ApiCode, Money};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::{CallbackType, DeliveryAttempt, OutgoingCallback};
+use crate::callbacks::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::catalogue::{self, Catalogue};
 use crate::clock::ClockState;
 use crate::config::{AppConfig, parse_amount};
@@ -304,6 +304,26 @@ impl State {
             op: op.to_owned(),
             attempts: 0,
         });
+        // Bounded: beyond the limit the oldest callback (the one retried longest) is
+        // dropped, and the drop is logged where its attempts are.
+        while self.outbox.len() > OUTBOX_LIMIT {
+            let dropped = self.outbox.remove(0);
+            // The emulator time of the last snapshot: the state has no running clock.
+            let at = self
+                .clock
+                .base
+                .checked_add(time::Duration::seconds(self.clock.offset_seconds))
+                .unwrap_or(self.clock.base);
+            crate::callbacks::log_attempt(
+                self,
+                &dropped,
+                dropped.attempts,
+                false,
+                false,
+                "dropped: the outbox is full".to_owned(),
+                at,
+            );
+        }
     }
 
     /// Queues a product callback for every app with a callback URL.
@@ -588,6 +608,26 @@ mod tests {
                 .secret,
             crate::config::DEFAULT_APP_SECRET
         );
+    }
+
+    #[test]
+    fn the_outbox_is_bounded_and_logs_what_it_drops() {
+        let mut s = state();
+        let key = crate::config::DEFAULT_APP_KEY;
+        s.apps.get_mut(key).expect("app").config.callback_url =
+            Some("http://127.0.0.1:9/cb".into());
+        for i in 0..OUTBOX_LIMIT + 3 {
+            s.enqueue_callback(key, CallbackType::Order, &format!("C{i}"), "1");
+        }
+        assert_eq!(s.outbox.len(), OUTBOX_LIMIT);
+        assert_eq!(s.outbox[0].no, "C3", "the oldest went first");
+        let dropped: Vec<&str> = s
+            .deliveries
+            .iter()
+            .filter(|d| d.outcome.contains("outbox is full"))
+            .map(|d| d.no.as_str())
+            .collect();
+        assert_eq!(dropped, ["C0", "C1", "C2"]);
     }
 
     #[test]
