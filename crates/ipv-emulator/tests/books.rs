@@ -141,6 +141,9 @@ struct Case {
     bridge: bool,
     renew_cycles: u32,
     extra_flow: u64,
+    /// A static line that also carries `flow` (meaningless for static products, says
+    /// the document; a client reusing one param struct for both may send it).
+    static_flow: bool,
 }
 
 fn cases() -> impl Strategy<Value = Case> {
@@ -153,9 +156,20 @@ fn cases() -> impl Strategy<Value = Case> {
         any::<bool>(),
         1u32..=24,
         0u64..=5_000,
+        any::<bool>(),
     )
         .prop_map(
-            |(start, product, count, cycles, bandwidth_pct, bridge, renew_cycles, extra_flow)| {
+            |(
+                start,
+                product,
+                count,
+                cycles,
+                bandwidth_pct,
+                bridge,
+                renew_cycles,
+                extra_flow,
+                static_flow,
+            )| {
                 Case {
                     start,
                     product,
@@ -165,6 +179,7 @@ fn cases() -> impl Strategy<Value = Case> {
                     bridge,
                     renew_cycles,
                     extra_flow,
+                    static_flow,
                 }
             },
         )
@@ -214,6 +229,9 @@ fn check_case(emu: &EmulatorHandle, product: &Product, case: &Case) -> Result<()
         } else {
             BridgeChoice::No
         });
+        if case.static_flow {
+            param.flow = Some(100 + case.extra_flow);
+        }
     }
     let before = balance(emu);
     let receipt = call(
@@ -327,6 +345,7 @@ fn every_product_at_month_ends() {
                 bridge: i % 2 == 0,
                 renew_cycles: 1 + u32::try_from(product % 13).expect("small"),
                 extra_flow: 123,
+                static_flow: i % 2 == 1,
             };
             if let Err(e) = run_case(&case) {
                 panic!("{case:?}: {e}");
