@@ -144,7 +144,7 @@ impl Control {
         Ok(())
     }
 
-    /// The whole state as JSON, with app secrets replaced by `"[redacted]"`.
+    /// The whole state as JSON, without the app secrets (as the state file keeps it).
     #[must_use]
     pub fn state_json(&self) -> serde_json::Value {
         let mut state = lock(&self.shared.state).clone();
