@@ -267,9 +267,10 @@ impl Control {
     /// # Errors
     /// Unknown product or negative stock.
     pub fn set_stock(&self, product_no: &str, inventory: i64) -> Result<(), ControlError> {
+        let now = self.shared.now();
         let mut state = lock(&self.shared.state);
         state
-            .set_stock(product_no, inventory)
+            .set_stock(product_no, inventory, now)
             .map_err(ControlError)?;
         self.changed(&mut state);
         Ok(())

@@ -1204,14 +1204,14 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
         app.orders.insert(order_no.clone(), order);
     }
     for instance_no in instance_events {
-        state.enqueue_callback(app_key, CallbackType::Instance, &instance_no, "");
+        state.enqueue_callback(app_key, CallbackType::Instance, &instance_no, "", now);
     }
     product_events.sort();
     product_events.dedup();
     for product_no in product_events {
-        state.enqueue_product_callback(&product_no);
+        state.enqueue_product_callback(&product_no, now);
     }
-    state.enqueue_callback(app_key, CallbackType::Order, &order_no, &op);
+    state.enqueue_callback(app_key, CallbackType::Order, &order_no, &op, now);
 }
 
 /// Stops running instances whose time is up, with an instance callback each.
@@ -1227,6 +1227,6 @@ fn expire_instances(state: &mut State, now: OffsetDateTime) {
         }
     }
     for (app_key, no) in events {
-        state.enqueue_callback(&app_key, CallbackType::Instance, &no, "");
+        state.enqueue_callback(&app_key, CallbackType::Instance, &no, "", now);
     }
 }

@@ -279,13 +279,15 @@ impl State {
         format!("{prefix}{:07}", self.counters.user)
     }
 
-    /// Queues a callback for one app, if it has a callback URL.
+    /// Queues a callback for one app, if it has a callback URL. `now` (emulator time)
+    /// dates the log entry of a callback dropped from a full outbox.
     pub(crate) fn enqueue_callback(
         &mut self,
         app_key: &str,
         kind: CallbackType,
         no: &str,
         op: &str,
+        now: OffsetDateTime,
     ) {
         let Some(url) = self
             .apps
@@ -308,12 +310,6 @@ impl State {
         // dropped, and the drop is logged where its attempts are.
         while self.outbox.len() > OUTBOX_LIMIT {
             let dropped = self.outbox.remove(0);
-            // The emulator time of the last snapshot: the state has no running clock.
-            let at = self
-                .clock
-                .base
-                .checked_add(time::Duration::seconds(self.clock.offset_seconds))
-                .unwrap_or(self.clock.base);
             crate::callbacks::log_attempt(
                 self,
                 &dropped,
@@ -321,16 +317,16 @@ impl State {
                 false,
                 false,
                 "dropped: the outbox is full".to_owned(),
-                at,
+                now,
             );
         }
     }
 
     /// Queues a product callback for every app with a callback URL.
-    pub(crate) fn enqueue_product_callback(&mut self, product_no: &str) {
+    pub(crate) fn enqueue_product_callback(&mut self, product_no: &str, now: OffsetDateTime) {
         let keys: Vec<String> = self.apps.keys().cloned().collect();
         for key in keys {
-            self.enqueue_callback(&key, CallbackType::Product, product_no, "");
+            self.enqueue_callback(&key, CallbackType::Product, product_no, "", now);
         }
     }
 
@@ -344,7 +340,12 @@ impl State {
 
     /// Changes a product's stock (control API): the CIDR blocks are scaled down or the
     /// first block takes the difference, and a product callback is queued.
-    pub(crate) fn set_stock(&mut self, product_no: &str, inventory: i64) -> Result<(), String> {
+    pub(crate) fn set_stock(
+        &mut self,
+        product_no: &str,
+        inventory: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), String> {
         if inventory < 0 {
             return Err("inventory: must not be negative".to_owned());
         }
@@ -364,7 +365,7 @@ impl State {
             }
             product.inventory = product.cidr_blocks.iter().map(|b| b.count).sum();
         }
-        self.enqueue_product_callback(product_no);
+        self.enqueue_product_callback(product_no, now);
         Ok(())
     }
 }
@@ -617,7 +618,13 @@ mod tests {
         s.apps.get_mut(key).expect("app").config.callback_url =
             Some("http://127.0.0.1:9/cb".into());
         for i in 0..OUTBOX_LIMIT + 3 {
-            s.enqueue_callback(key, CallbackType::Order, &format!("C{i}"), "1");
+            s.enqueue_callback(
+                key,
+                CallbackType::Order,
+                &format!("C{i}"),
+                "1",
+                OffsetDateTime::UNIX_EPOCH,
+            );
         }
         assert_eq!(s.outbox.len(), OUTBOX_LIMIT);
         assert_eq!(s.outbox[0].no, "C3", "the oldest went first");
@@ -652,13 +659,14 @@ mod tests {
     #[test]
     fn set_stock_keeps_blocks_and_inventory_in_step() {
         let mut s = state();
-        s.set_stock("ipv_res_us_nyc_m", 300).expect("stock");
+        let now = OffsetDateTime::UNIX_EPOCH;
+        s.set_stock("ipv_res_us_nyc_m", 300, now).expect("stock");
         let p = s.catalogue.product("ipv_res_us_nyc_m").expect("product");
         assert_eq!(p.inventory, 300);
         assert_eq!(p.cidr_blocks[0].count, 254);
         assert_eq!(p.cidr_blocks[1].count, 46);
-        assert!(s.set_stock("nope", 1).is_err());
-        assert!(s.set_stock("ipv_res_us_nyc_m", -1).is_err());
+        assert!(s.set_stock("nope", 1, now).is_err());
+        assert!(s.set_stock("ipv_res_us_nyc_m", -1, now).is_err());
         check_invariants(&s).expect("consistent");
     }
 }
