@@ -4,6 +4,9 @@
 //! Properties: nothing panics; an unknown path is a 404; every 10001 answer is the one
 //! uniform body (no padding oracle, no echo of decrypted text); every answer with code
 //! 200 and data opens under the app's key; the books balance after every input.
+//!
+//! The default app has a main account named [`MAIN_ACCOUNT`] (created at start and after
+//! every reset), so inputs can reach dynamic purchases and flow returns.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
@@ -16,6 +19,9 @@ use ipv_emulator::{
     UNDECRYPTABLE_ANSWER,
 };
 use ipv_types::ApiCode;
+
+/// The main account every input can buy dynamic flow for.
+pub const MAIN_ACCOUNT: &str = "fz-main";
 
 /// How one input was answered (the seed runner checks named seeds against these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +59,42 @@ fn harness() -> &'static Harness {
         let emulator = runtime
             .block_on(Emulator::start(config, addr))
             .expect("the emulator starts");
+        let key = Key::new(DEFAULT_APP_SECRET.as_bytes()).expect("the default secret is a key");
+        create_main_account(&emulator, &key);
         Harness {
             _runtime: runtime,
             emulator,
-            key: Key::new(DEFAULT_APP_SECRET.as_bytes()).expect("the default secret is a key"),
+            key,
             calls: AtomicU64::new(0),
         }
     })
+}
+
+/// Creates (or re-creates after a reset) the main account [`MAIN_ACCOUNT`].
+fn create_main_account(emulator: &EmulatorHandle, key: &Key) {
+    static SETUPS: AtomicU64 = AtomicU64::new(0);
+    let n = SETUPS.fetch_add(1, Ordering::Relaxed);
+    let params = serde_json::json!({
+        "appUsername": MAIN_ACCOUNT,
+        "phone": "13800000000",
+        "email": "fuzz@example.invalid",
+        "authType": 1,
+        "no": "fuzz",
+        "status": 1,
+    });
+    let body = seal_raw_params(
+        key,
+        &format!("fz-setup-{n}"),
+        &serde_json::to_vec(&params).expect("JSON"),
+    );
+    let reply = emulator.answer_api_request("/api/open/app/user/v2", &body);
+    let opened = codec::open_response::<serde_json::Value>(key, &reply.body)
+        .expect("the account answer opens");
+    assert!(
+        opened.code.is_ok(),
+        "the main account is created: {}",
+        opened.msg
+    );
 }
 
 /// Byte 0 picks the path (one of the 30, or an unknown one); byte 1's low bit picks the
@@ -98,6 +133,7 @@ pub fn emulator_request(data: &[u8]) -> Answer {
     }
     if calls.is_multiple_of(5_000) {
         control.reset().expect("reset");
+        create_main_account(&h.emulator, &h.key);
     }
     answer
 }

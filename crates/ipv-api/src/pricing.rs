@@ -77,7 +77,7 @@ pub fn is_flow_product(product: &Product) -> bool {
 /// `bridge_fee` is the per-instance, per-cycle bridge price; it is charged when given,
 /// unless the param explicitly declines the bridge (`useBridge` = 1). Flow products
 /// are charged `costPrice x flow` where `flow` is the param's (or, when the param has
-/// none, the product's package size).
+/// none, the product's package size); a `flow` on a static product's param is ignored.
 ///
 /// # Errors
 /// [`EstimateError`] for a param naming another product, zero count or cycles, a flow
@@ -99,8 +99,9 @@ pub fn estimate_cost(
     if product.cost_price.is_negative() {
         return Err(EstimateError::Negative("costPrice"));
     }
-    let wants_flow = param.flow.is_some_and(|f| f > 0);
-    if is_flow_product(product) || wants_flow {
+    // The product decides: the document gives `flow` no meaning on a static product
+    // ("静态的字段无意义"), so a param's flow never makes a static open a flow purchase.
+    if is_flow_product(product) {
         let flow = match param.flow.filter(|f| *f > 0) {
             Some(mb) => i64::try_from(mb).map_err(|_| EstimateError::Overflow)?,
             None if product.flow > 0 => product.flow,

@@ -100,6 +100,15 @@ fn flow_products_charge_per_megabyte_and_ignore_count() {
 }
 
 #[test]
+fn a_flow_on_a_static_param_is_ignored() {
+    // The document: `flow` means nothing for static products; the static formula applies.
+    let p = product(r#"{"productNo":"s9","proxyType":103,"costPrice":"4.50"}"#);
+    let mut param = OpenParam::by_product("s9", 2, 3);
+    param.flow = Some(100);
+    assert_eq!(estimate_cost(&p, &param, None).unwrap(), money("27.00"));
+}
+
+#[test]
 fn estimate_errors_are_typed() {
     let p = static_product();
     assert!(matches!(

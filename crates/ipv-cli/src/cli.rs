@@ -963,6 +963,11 @@ pub struct EmulatorServeArgs {
     /// Load state from this file at start and save it there on exit.
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
+    /// Allow a non-loopback `--addr`: the emulator's control API is unauthenticated,
+    /// so anyone who can reach the address can reset it, move its clock and read its
+    /// state.
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// `callback ...`.

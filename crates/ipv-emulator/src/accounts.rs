@@ -4,7 +4,7 @@
 use ipv_types::{
     Account, AccountStatus, AddIpWhitelistRequest, ApiCode, DrawApiUrl, DrawApiUrlRequest,
     DrawApiUrls, DrawWithPasswordRequest, DrawnProxies, DrawnProxy, FlowUsage, FlowUsageLogRequest,
-    IpWhitelist, Money, NoData, Page, Product, ProxyBalance, ProxyBalanceItem, ProxyBalanceRequest,
+    IpWhitelist, NoData, Page, Product, ProxyBalance, ProxyBalanceItem, ProxyBalanceRequest,
     ProxyUser, ProxyUserRequest, RemoveIpWhitelistRequest, ReturnDynamicProxyRequest,
     ReturnedProxy, SetProxyUserFlowLimitRequest, SyncUserAuthRequest, UpsertProxyUserRequest,
     UpsertUserRequest, UserAuthStatus,
@@ -755,16 +755,23 @@ pub(crate) fn return_dynamic_proxy(
             format!("flow return failed: balance too low ({available} available)"),
         ));
     }
+    // Priced before anything changes: `amount` is at most what was bought, so the
+    // product fits, but a refund that cannot be computed is refused, not made zero.
+    let refund = allotment
+        .unit_price
+        .checked_mul(rust_decimal::Decimal::from(amount))
+        .ok_or_else(|| {
+            ApiFailure::invalid(
+                if by_ip { "ipNum" } else { "flowNum" },
+                "the refund is too large to compute",
+            )
+        })?
+        .round_to(2);
     if by_ip {
         allotment.ip_returned += amount;
     } else {
         allotment.flow_returned_mb += amount;
     }
-    let refund = allotment
-        .unit_price
-        .checked_mul(rust_decimal::Decimal::from(amount))
-        .unwrap_or(Money::ZERO)
-        .with_scale(crate::records::MONEY_SCALE);
     let reference = format!("return:{}:{}", req.app_username, req.product_no);
     app.refund(refund, &reference, now);
     Ok(ReturnedProxy {

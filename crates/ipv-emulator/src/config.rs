@@ -231,6 +231,10 @@ pub struct EmulatorConfig {
     pub body_limit: usize,
     /// How many answers per app are kept for reqId replay.
     pub reply_cache_per_app: usize,
+    /// How many callback deliveries run at once (at least 1; default
+    /// [`DEFAULT_CALLBACK_CONCURRENCY`](crate::DEFAULT_CALLBACK_CONCURRENCY)). The other
+    /// queued callbacks wait in the outbox.
+    pub callback_concurrency: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -243,6 +247,7 @@ impl Default for EmulatorConfig {
             start_time: None,
             body_limit: DEFAULT_BODY_LIMIT,
             reply_cache_per_app: 10_000,
+            callback_concurrency: crate::callbacks::DEFAULT_CALLBACK_CONCURRENCY,
         }
     }
 }
@@ -266,6 +271,13 @@ impl EmulatorConfig {
     #[must_use]
     pub fn with_callback_policy(mut self, policy: CallbackPolicy) -> Self {
         self.callback_policy = policy;
+        self
+    }
+
+    /// Sets how many callback deliveries run at once (0 counts as 1).
+    #[must_use]
+    pub fn with_callback_concurrency(mut self, deliveries: usize) -> Self {
+        self.callback_concurrency = deliveries;
         self
     }
 

@@ -144,7 +144,7 @@ impl Control {
         Ok(())
     }
 
-    /// The whole state as JSON, with app secrets replaced by `"[redacted]"`.
+    /// The whole state as JSON, without the app secrets (as the state file keeps it).
     #[must_use]
     pub fn state_json(&self) -> serde_json::Value {
         let mut state = lock(&self.shared.state).clone();
@@ -267,9 +267,10 @@ impl Control {
     /// # Errors
     /// Unknown product or negative stock.
     pub fn set_stock(&self, product_no: &str, inventory: i64) -> Result<(), ControlError> {
+        let now = self.shared.now();
         let mut state = lock(&self.shared.state);
         state
-            .set_stock(product_no, inventory)
+            .set_stock(product_no, inventory, now)
             .map_err(ControlError)?;
         self.changed(&mut state);
         Ok(())

@@ -33,7 +33,9 @@
 //! Every request that cannot be parsed, authenticated or decrypted gets one fixed,
 //! byte-identical answer (code 10001), so the emulator is no padding oracle; decrypted
 //! text is never echoed. The control API is unauthenticated: bind the emulator to
-//! loopback. The state file holds the apps' secrets in clear: keep it private.
+//! loopback (`ipv emulator serve` refuses other addresses unless `--allow-remote`). The
+//! state file never holds an app's secret (pass the apps again on start) and is written
+//! with mode 0600 on Unix.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -44,9 +46,11 @@ mod catalogue;
 mod clock;
 mod config;
 mod control;
+mod expiry;
 mod faults;
 mod orders;
 mod persist;
+mod pricing;
 mod queries;
 mod records;
 mod server;
@@ -58,13 +62,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use callbacks::{CallbackType, DeliveryAttempt};
+pub use callbacks::{CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
     DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
 pub use faults::FaultConfig;
+pub use persist::StateWriteHold;
 pub use state::FaultStats;
 
 use crate::clock::{Clock, ClockState};
@@ -140,7 +145,7 @@ impl Emulator {
             Some(path) => persist::read_if_present(path)
                 .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))?
                 .map(|bytes| {
-                    serde_json::from_slice::<State>(&bytes)
+                    state::load(&bytes, &config.apps)
                         .map_err(|e| StartError::StateFile(format!("{}: {e}", path.display())))
                 })
                 .transpose()?,
@@ -164,6 +169,13 @@ impl Emulator {
             .map_err(|e| StartError::Transport(e.to_string()))?;
         let listener = server::bind(addr).await.map_err(StartError::Bind)?;
         let local_addr = listener.local_addr().map_err(StartError::Bind)?;
+        let (persister, writer) = match &config.state_file {
+            Some(path) => {
+                let (persister, task) = persist::Persister::start(path.clone());
+                (Some(persister), Some(task))
+            }
+            None => (None, None),
+        };
         let shared = Arc::new(Shared {
             clock: Mutex::new(Clock::new(state.clock)),
             fault_rng: Mutex::new(FaultRng::new(state.faults.seed)),
@@ -174,6 +186,7 @@ impl Emulator {
             wake_dispatcher: Notify::new(),
             in_flight: Mutex::new(Default::default()),
             transport: Arc::new(transport),
+            persister,
         });
         {
             let mut state = lock(&shared.state);
@@ -188,7 +201,7 @@ impl Emulator {
                 shutdown_rx.clone(),
             )),
             tokio::spawn(server::processor(shared.clone(), shutdown_rx.clone())),
-            tokio::spawn(server::dispatcher(shared.clone(), shutdown_rx)),
+            tokio::spawn(callbacks::dispatcher(shared.clone(), shutdown_rx)),
         ];
         tracing::info!(addr = %local_addr, "ipv emulator listening");
         Ok(EmulatorHandle {
@@ -196,6 +209,7 @@ impl Emulator {
             shared,
             shutdown: shutdown_tx,
             tasks,
+            writer,
         })
     }
 
@@ -225,6 +239,8 @@ pub struct EmulatorHandle {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The state-file writer task, stopped after the last flush.
+    writer: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -287,14 +303,22 @@ impl EmulatorHandle {
     }
 
     /// Stops accepting, lets open connections finish (up to 5 s), stops the background
-    /// tasks and writes the state file one last time. Undelivered callbacks stay queued
-    /// in the state file and are sent after a restart.
+    /// tasks and writes the state file one last time (waiting up to 30 s for the disk).
+    /// Undelivered callbacks stay queued in the state file and are sent after a restart.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
-        let mut state = lock(&self.shared.state);
-        self.shared.persist(&mut state);
+        {
+            let mut state = lock(&self.shared.state);
+            self.shared.persist(&mut state);
+        }
+        if let Some(persister) = &self.shared.persister {
+            persister.flush().await;
+        }
+        if let Some(writer) = self.writer {
+            writer.abort();
+        }
     }
 }

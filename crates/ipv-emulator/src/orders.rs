@@ -1,7 +1,6 @@
 //! Purchases and the order state machine: open, open with an assigned IP, renew,
 //! release, after-sale release; order queries; delivery of due orders; expiry.
 
-use ipv_api::{expiry, pricing};
 use ipv_types::{
     ApiCode, BridgeChoice, InstanceStatus, Money, OpenParam, OrderReceipt, OrderStatus, OrderType,
     Product, Toggle, UseLimit,
@@ -13,6 +12,7 @@ use crate::catalogue;
 use crate::config::OrderSchedule;
 use crate::records::{InstanceRecord, OrderLine, OrderRecord};
 use crate::state::{ApiFailure, State};
+use crate::{expiry, pricing};
 
 /// The bridge fee per instance and cycle, charged when a bridge is used abroad.
 pub(crate) const BRIDGE_FEE: &str = "0.50";
@@ -28,19 +28,35 @@ pub(crate) fn bridge_fee() -> Money {
     BRIDGE_FEE.parse().unwrap_or(Money::ZERO)
 }
 
-/// The cost of one open parameter, by the shared fee formula.
+/// The charge for one open parameter on `product`, by the emulator's own reading of the
+/// document's fee rules ([`pricing`]): a dynamic product is charged per MB (or IP) of
+/// `flow`, a static one per instance and cycle. A charge that does not fit is a 10004
+/// naming `field`.
 pub(crate) fn cost_of(
     product: &Product,
     param: &OpenParam,
     bridge: bool,
     field: &str,
 ) -> Result<Money, ApiFailure> {
-    let fee = bridge_fee();
-    pricing::estimate_cost(product, param, bridge.then_some(&fee))
-        .map_err(|e| ApiFailure::invalid(field, e))
+    let charge = if product.proxy_type.is_dynamic() {
+        pricing::flow_charge(product.cost_price, param.flow.unwrap_or(0))
+    } else {
+        pricing::static_charge(
+            product.cost_price,
+            product.band_width_price,
+            pricing::StaticTerms {
+                count: param.count,
+                cycles: param.cycle_times,
+                extra_mbps: param.ext_band_width.unwrap_or(0),
+                bridge_fee: bridge.then(bridge_fee),
+            },
+        )
+    };
+    charge.map_err(|e| ApiFailure::invalid(field, e))
 }
 
-/// When an instance bought at `start` for `cycles` cycles of its product expires.
+/// When an instance bought at `start` for `cycles` cycles of its product expires, by the
+/// emulator's own calendar ([`expiry`]).
 pub(crate) fn expiry_of(
     start: OffsetDateTime,
     unit: ipv_types::Unit,
@@ -48,7 +64,8 @@ pub(crate) fn expiry_of(
     cycles: u32,
     field: &str,
 ) -> Result<Option<OffsetDateTime>, ApiFailure> {
-    expiry::expires_at(start, unit, duration, cycles).map_err(|e| ApiFailure::invalid(field, e))
+    expiry::end_of_term(start, unit.as_i64(), duration, cycles)
+        .map_err(|e| ApiFailure::invalid(field, e))
 }
 
 fn check_app_order_no(field: &str, value: &str, order_type: OrderType) -> Result<(), ApiFailure> {
@@ -197,7 +214,10 @@ pub(crate) fn open_instances(
     }
     let app_bridge = state.apps.get(app_key).is_some_and(|a| a.config.use_bridge);
     let mut planned = Vec::new();
-    let mut wanted_stock: Vec<(String, i64)> = Vec::new();
+    // Units of stock wanted per line: MB (or IPs) of a dynamic line, instances of a
+    // static one. Kept as u64 (a request's `flow` is a u64) and summed in 128 bits, so
+    // no request can wrap a sum past the stock check.
+    let mut wanted_stock: Vec<(String, u64)> = Vec::new();
     for (i, raw) in req.params.iter().enumerate() {
         let field = format!("params[{i}]");
         // A Go client sends every field; its zero values (`""`, `0`, `false`, `null`)
@@ -248,8 +268,7 @@ pub(crate) fn open_instances(
                     format!("must be at least {minimum}"),
                 ));
             }
-            let flow_i64 = i64::try_from(flow).unwrap_or(i64::MAX);
-            wanted_stock.push((product.product_no.clone(), flow_i64));
+            wanted_stock.push((product.product_no.clone(), flow));
             units = 1;
         } else {
             if param.count == 0 || param.count > 20 {
@@ -291,7 +310,7 @@ pub(crate) fn open_instances(
                     ));
                 }
             }
-            wanted_stock.push((product.product_no.clone(), i64::from(param.count)));
+            wanted_stock.push((product.product_no.clone(), u64::from(param.count)));
             units = param.count;
         }
         let bridge = uses_bridge(param.use_bridge, app_bridge, product);
@@ -305,20 +324,23 @@ pub(crate) fn open_instances(
         });
     }
     // Stock, summed per product over all lines.
-    let mut per_product: std::collections::BTreeMap<&str, i64> = Default::default();
+    let mut per_product: std::collections::BTreeMap<&str, u128> = Default::default();
     for (no, n) in &wanted_stock {
-        *per_product.entry(no.as_str()).or_default() += n;
+        // At most 20 lines of at most u64::MAX each: the sum fits 128 bits.
+        *per_product.entry(no.as_str()).or_default() += u128::from(*n);
     }
     for (no, n) in per_product {
         let available = state.catalogue.product(no).map_or(0, |p| p.inventory);
-        if available < n {
+        if i128::from(available) < i128::try_from(n).unwrap_or(i128::MAX) {
             return Err(ApiFailure::new(
                 ApiCode::OutOfStock,
                 format!("open failed: out of stock: {no} has {available}, {n} wanted"),
             ));
         }
     }
-    let total: Money = planned.iter().map(|l| l.amount).sum();
+    let total = pricing::checked_sum(planned.iter().map(|l| l.amount)).ok_or_else(|| {
+        ApiFailure::invalid("params", "the amounts together are too large to charge")
+    })?;
     let balance = state.apps.get(app_key).map_or(Money::ZERO, |a| a.balance);
     if balance.as_decimal() < total.as_decimal() {
         return Err(ApiFailure::new(
@@ -534,7 +556,9 @@ pub(crate) fn renew_instances(
             ..OpenParam::default()
         };
         let amount = cost_of(product, &param, !instance.bridges.is_empty(), &field)?;
-        total += amount;
+        total = total.checked_add(amount).ok_or_else(|| {
+            ApiFailure::invalid("instances", "the amounts together are too large to charge")
+        })?;
         lines.push(OrderLine::Renew {
             instance_no: item.instance_no.clone(),
             cycle_times: cycles,
@@ -632,7 +656,9 @@ pub(crate) fn release_instances(
             }
             instance.charged
         };
-        total += refund;
+        total = total.checked_add(refund).ok_or_else(|| {
+            ApiFailure::invalid("instances", "the refunds together are too large")
+        })?;
         lines.push(OrderLine::Release {
             instance_no: no.clone(),
             refund,
@@ -868,10 +894,12 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                         continue;
                     };
                     let allotment = account.allotments.entry(product_no.clone()).or_default();
+                    // `flow` was taken from the stock (an i64), so the totals stay far
+                    // below u64::MAX; saturate rather than wrap all the same.
                     if product.ip_count > 0 {
-                        allotment.ip_total += flow;
+                        allotment.ip_total = allotment.ip_total.saturating_add(flow);
                     } else {
-                        allotment.flow_total_mb += flow;
+                        allotment.flow_total_mb = allotment.flow_total_mb.saturating_add(flow);
                     }
                     allotment.unit_price = per_unit;
                     let username = account.username.clone();
@@ -991,8 +1019,14 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                     let refund = if got == 0 {
                         *amount
                     } else {
-                        cost_of(&product, &short, bridge, "params")
-                            .unwrap_or_else(|_| *amount - unit_cost * i64::from(got))
+                        // The short units cost no more than the whole line, which was
+                        // charged: if they cannot be priced, refund the line's share.
+                        cost_of(&product, &short, bridge, "params").unwrap_or_else(|_| {
+                            unit_cost
+                                .checked_mul_int(i64::from(got))
+                                .and_then(|delivered| amount.checked_sub(delivered))
+                                .unwrap_or(*amount)
+                        })
                     };
                     refund_total += refund;
                     notes.push(format!(
@@ -1192,14 +1226,14 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
         app.orders.insert(order_no.clone(), order);
     }
     for instance_no in instance_events {
-        state.enqueue_callback(app_key, CallbackType::Instance, &instance_no, "");
+        state.enqueue_callback(app_key, CallbackType::Instance, &instance_no, "", now);
     }
     product_events.sort();
     product_events.dedup();
     for product_no in product_events {
-        state.enqueue_product_callback(&product_no);
+        state.enqueue_product_callback(&product_no, now);
     }
-    state.enqueue_callback(app_key, CallbackType::Order, &order_no, &op);
+    state.enqueue_callback(app_key, CallbackType::Order, &order_no, &op, now);
 }
 
 /// Stops running instances whose time is up, with an instance callback each.
@@ -1215,6 +1249,6 @@ fn expire_instances(state: &mut State, now: OffsetDateTime) {
         }
     }
     for (app_key, no) in events {
-        state.enqueue_callback(&app_key, CallbackType::Instance, &no, "");
+        state.enqueue_callback(&app_key, CallbackType::Instance, &no, "", now);
     }
 }

@@ -18,7 +18,6 @@ use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 
 use crate::api::{self, Ctx};
-use crate::callbacks::{DeliveryAttempt, OutgoingCallback, is_acknowledged};
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::FaultRng;
@@ -55,6 +54,8 @@ pub(crate) struct Shared {
     pub(crate) wake_dispatcher: Notify,
     pub(crate) in_flight: Mutex<HashSet<u64>>,
     pub(crate) transport: SharedTransport,
+    /// The state-file writer, when there is a state file.
+    pub(crate) persister: Option<persist::Persister>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (every state
@@ -79,19 +80,16 @@ impl Shared {
         }
     }
 
-    /// Writes the state file, if there is one. Called with the state locked, so writes
-    /// happen in the order of the changes.
+    /// Snapshots the state for the state-file writer, if there is a state file. Called
+    /// with the state locked, so snapshots follow the order of the changes; the file is
+    /// written by the writer task ([`persist`]), never here.
     pub(crate) fn persist(&self, state: &mut State) {
-        let Some(path) = &self.config.state_file else {
+        let Some(persister) = &self.persister else {
             return;
         };
         state.clock = lock(&self.clock).snapshot();
-        match serde_json::to_vec(&*state) {
-            Ok(bytes) => {
-                if let Err(e) = persist::write_atomically(path, &bytes) {
-                    tracing::error!(error = %e, "could not write the emulator state file");
-                }
-            }
+        match crate::state::persisted_bytes(state) {
+            Ok(bytes) => persister.submit(bytes),
             Err(e) => tracing::error!(error = %e, "could not serialise the emulator state"),
         }
     }
@@ -433,133 +431,6 @@ pub(crate) async fn processor(shared: Arc<Shared>, mut shutdown: watch::Receiver
             _ = shutdown.changed() => return,
         }
     }
-}
-
-/// Starts a delivery task for every queued callback not already being delivered.
-pub(crate) async fn dispatcher(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let mut deliveries = tokio::task::JoinSet::new();
-    loop {
-        let ready: Vec<u64> = {
-            let state = lock(&shared.state);
-            let mut in_flight = lock(&shared.in_flight);
-            state
-                .outbox
-                .iter()
-                .filter(|cb| in_flight.insert(cb.id))
-                .map(|cb| cb.id)
-                .collect()
-        };
-        for id in ready {
-            deliveries.spawn(deliver_callback(shared.clone(), id));
-        }
-        while deliveries.try_join_next().is_some() {}
-        tokio::select! {
-            () = shared.wake_dispatcher.notified() => {}
-            () = tokio::time::sleep(Duration::from_millis(200)) => {}
-            _ = shutdown.changed() => {
-                deliveries.abort_all();
-                return;
-            }
-        }
-    }
-}
-
-/// Sends one GET; returns (acknowledged, outcome text).
-async fn send_once(shared: &Shared, target: &str) -> (bool, String) {
-    let request = match Request::builder()
-        .method(Method::GET)
-        .uri(target)
-        .header(header::USER_AGENT, "ipv-emulator")
-        .body(Bytes::new())
-    {
-        Ok(r) => r,
-        Err(_) => return (false, "invalid callback URL".to_owned()),
-    };
-    let timeout = shared.config.callback_policy.timeout;
-    match tokio::time::timeout(timeout, shared.transport.send(request)).await {
-        Err(_) => (false, "timeout".to_owned()),
-        Ok(Err(e)) => (false, format!("transport error ({})", e.kind())),
-        Ok(Ok(resp)) if resp.status() != StatusCode::OK => {
-            (false, format!("http {}", resp.status().as_u16()))
-        }
-        Ok(Ok(resp)) => {
-            if is_acknowledged(resp.body()) {
-                (true, "success".to_owned())
-            } else {
-                (false, "unexpected answer".to_owned())
-            }
-        }
-    }
-}
-
-fn log_attempt(
-    state: &mut State,
-    cb: &OutgoingCallback,
-    attempt: u32,
-    duplicate: bool,
-    ack: bool,
-    outcome: String,
-    at: OffsetDateTime,
-) {
-    state.log_delivery(DeliveryAttempt {
-        id: cb.id,
-        app_key: cb.app_key.clone(),
-        kind: cb.kind,
-        no: cb.no.clone(),
-        op: cb.op.clone(),
-        attempt,
-        duplicate,
-        acknowledged: ack,
-        outcome,
-        at,
-    });
-}
-
-/// Delivers one callback, with retries and backoff; removes it from the outbox when it
-/// is acknowledged or out of attempts.
-async fn deliver_callback(shared: Arc<Shared>, id: u64) {
-    let policy = shared.config.callback_policy;
-    let mut backoff = policy.initial_backoff;
-    loop {
-        let Some(cb) = lock(&shared.state)
-            .outbox
-            .iter()
-            .find(|c| c.id == id)
-            .cloned()
-        else {
-            break;
-        };
-        let target = cb.target();
-        let (ack, outcome) = send_once(&shared, &target).await;
-        let attempt = cb.attempts + 1;
-        let give_up = !ack && attempt >= policy.max_attempts.max(1);
-        let duplicate = ack && lock(&shared.state).faults.duplicate_callbacks;
-        {
-            let now = shared.now();
-            let mut state = lock(&shared.state);
-            log_attempt(&mut state, &cb, attempt, false, ack, outcome, now);
-            if ack || give_up {
-                state.outbox.retain(|c| c.id != id);
-            } else if let Some(c) = state.outbox.iter_mut().find(|c| c.id == id) {
-                c.attempts = attempt;
-            }
-            shared.persist(&mut state);
-        }
-        if duplicate {
-            let (dup_ack, dup_outcome) = send_once(&shared, &target).await;
-            let now = shared.now();
-            let mut state = lock(&shared.state);
-            state.fault_stats.duplicate_callbacks += 1;
-            log_attempt(&mut state, &cb, attempt, true, dup_ack, dup_outcome, now);
-            shared.persist(&mut state);
-        }
-        if ack || give_up {
-            break;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(policy.max_backoff);
-    }
-    lock(&shared.in_flight).remove(&id);
 }
 
 /// Binds `addr`.

@@ -7,7 +7,7 @@ use ipv_types::{ApiCode, Money};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::{CallbackType, DeliveryAttempt, OutgoingCallback};
+use crate::callbacks::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::catalogue::{self, Catalogue};
 use crate::clock::ClockState;
 use crate::config::{AppConfig, parse_amount};
@@ -77,6 +77,8 @@ pub(crate) struct Counters {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppState {
+    /// Persisted without its secret (see [`stored_app`]).
+    #[serde(with = "stored_app")]
     pub(crate) config: AppConfig,
     pub(crate) starting_balance: Money,
     pub(crate) balance: Money,
@@ -277,13 +279,15 @@ impl State {
         format!("{prefix}{:07}", self.counters.user)
     }
 
-    /// Queues a callback for one app, if it has a callback URL.
+    /// Queues a callback for one app, if it has a callback URL. `now` (emulator time)
+    /// dates the log entry of a callback dropped from a full outbox.
     pub(crate) fn enqueue_callback(
         &mut self,
         app_key: &str,
         kind: CallbackType,
         no: &str,
         op: &str,
+        now: OffsetDateTime,
     ) {
         let Some(url) = self
             .apps
@@ -302,13 +306,27 @@ impl State {
             op: op.to_owned(),
             attempts: 0,
         });
+        // Bounded: beyond the limit the oldest callback (the one retried longest) is
+        // dropped, and the drop is logged where its attempts are.
+        while self.outbox.len() > OUTBOX_LIMIT {
+            let dropped = self.outbox.remove(0);
+            crate::callbacks::log_attempt(
+                self,
+                &dropped,
+                dropped.attempts,
+                false,
+                false,
+                "dropped: the outbox is full".to_owned(),
+                now,
+            );
+        }
     }
 
     /// Queues a product callback for every app with a callback URL.
-    pub(crate) fn enqueue_product_callback(&mut self, product_no: &str) {
+    pub(crate) fn enqueue_product_callback(&mut self, product_no: &str, now: OffsetDateTime) {
         let keys: Vec<String> = self.apps.keys().cloned().collect();
         for key in keys {
-            self.enqueue_callback(&key, CallbackType::Product, product_no, "");
+            self.enqueue_callback(&key, CallbackType::Product, product_no, "", now);
         }
     }
 
@@ -322,7 +340,12 @@ impl State {
 
     /// Changes a product's stock (control API): the CIDR blocks are scaled down or the
     /// first block takes the difference, and a product callback is queued.
-    pub(crate) fn set_stock(&mut self, product_no: &str, inventory: i64) -> Result<(), String> {
+    pub(crate) fn set_stock(
+        &mut self,
+        product_no: &str,
+        inventory: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), String> {
         if inventory < 0 {
             return Err("inventory: must not be negative".to_owned());
         }
@@ -342,7 +365,7 @@ impl State {
             }
             product.inventory = product.cidr_blocks.iter().map(|b| b.count).sum();
         }
-        self.enqueue_product_callback(product_no);
+        self.enqueue_product_callback(product_no, now);
         Ok(())
     }
 }
@@ -425,6 +448,69 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
     Ok(())
 }
 
+/// An app's settings as the state file keeps them: everything but the secret, which the
+/// operator passes again on start. A file without secrets reads back with empty ones
+/// (filled in from the configuration by [`load`]); an older file with secrets still reads.
+mod stored_app {
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+
+    use crate::config::AppConfig;
+
+    pub(super) fn serialize<S: Serializer>(config: &AppConfig, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(config).map_err(S::Error::custom)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("secret");
+        }
+        value.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AppConfig, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields
+                .entry("secret")
+                .or_insert_with(|| serde_json::Value::String(String::new()));
+        }
+        serde_json::from_value(value).map_err(D::Error::custom)
+    }
+}
+
+/// The bytes of the state file for `state` (no secrets in them).
+pub(crate) fn persisted_bytes(state: &State) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(state)
+}
+
+/// Reads a state file and gives every app its secret from `configured` (the apps the
+/// operator passed on start; a configured secret replaces one an older file kept).
+///
+/// # Errors
+/// A message for a file that does not parse, or that has an app whose secret is not
+/// configured.
+pub(crate) fn load(bytes: &[u8], configured: &[AppConfig]) -> Result<State, String> {
+    let mut state: State = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    for app in state.apps.values_mut() {
+        if let Some(config) = configured.iter().find(|c| c.app_key == app.config.app_key) {
+            app.config.secret.clone_from(&config.secret);
+        }
+    }
+    let missing: Vec<&str> = state
+        .apps
+        .values()
+        .filter(|app| app.config.secret.is_empty())
+        .map(|app| app.config.app_key.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the state file keeps no app secrets, and none is configured for app(s) {}: \
+             pass each of them (appKey and secret) in the configuration again",
+            missing.join(", ")
+        ));
+    }
+    Ok(state)
+}
+
 fn unknown_app() -> ApiFailure {
     ApiFailure::new(ipv_types::ApiCode::DecryptFailed, "unknown app")
 }
@@ -479,6 +565,79 @@ mod tests {
     }
 
     #[test]
+    fn the_state_file_keeps_no_secret_and_loading_needs_it_configured() {
+        let s = state();
+        let bytes = persisted_bytes(&s).expect("bytes");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(!text.contains(crate::config::DEFAULT_APP_SECRET));
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let config = &value["apps"][crate::config::DEFAULT_APP_KEY]["config"];
+        assert!(config.get("appKey").is_some() && config.get("secret").is_none());
+
+        let err = load(&bytes, &[]).expect_err("no secret configured");
+        assert!(err.contains(crate::config::DEFAULT_APP_KEY), "{err}");
+        assert!(err.contains("pass each of them"), "{err}");
+
+        let loaded = load(&bytes, &[AppConfig::default_app()]).expect("configured");
+        let app = loaded.app(crate::config::DEFAULT_APP_KEY).expect("app");
+        assert_eq!(app.config.secret, crate::config::DEFAULT_APP_SECRET);
+        assert_eq!(
+            app.balance,
+            s.app(crate::config::DEFAULT_APP_KEY).expect("app").balance
+        );
+
+        // An older file that kept the secret still loads; the configured one wins.
+        let mut old = serde_json::to_value(&s).expect("value");
+        old["apps"][crate::config::DEFAULT_APP_KEY]["config"]["secret"] =
+            serde_json::json!("0123456789abcdef");
+        let old = serde_json::to_vec(&old).expect("bytes");
+        let from_old = load(&old, &[]).expect("an old file with its secret");
+        assert_eq!(
+            from_old
+                .app(crate::config::DEFAULT_APP_KEY)
+                .expect("app")
+                .config
+                .secret,
+            "0123456789abcdef"
+        );
+        let replaced = load(&old, &[AppConfig::default_app()]).expect("configured");
+        assert_eq!(
+            replaced
+                .app(crate::config::DEFAULT_APP_KEY)
+                .expect("app")
+                .config
+                .secret,
+            crate::config::DEFAULT_APP_SECRET
+        );
+    }
+
+    #[test]
+    fn the_outbox_is_bounded_and_logs_what_it_drops() {
+        let mut s = state();
+        let key = crate::config::DEFAULT_APP_KEY;
+        s.apps.get_mut(key).expect("app").config.callback_url =
+            Some("http://127.0.0.1:9/cb".into());
+        for i in 0..OUTBOX_LIMIT + 3 {
+            s.enqueue_callback(
+                key,
+                CallbackType::Order,
+                &format!("C{i}"),
+                "1",
+                OffsetDateTime::UNIX_EPOCH,
+            );
+        }
+        assert_eq!(s.outbox.len(), OUTBOX_LIMIT);
+        assert_eq!(s.outbox[0].no, "C3", "the oldest went first");
+        let dropped: Vec<&str> = s
+            .deliveries
+            .iter()
+            .filter(|d| d.outcome.contains("outbox is full"))
+            .map(|d| d.no.as_str())
+            .collect();
+        assert_eq!(dropped, ["C0", "C1", "C2"]);
+    }
+
+    #[test]
     fn reply_cache_is_bounded() {
         let mut s = state();
         let app = s.apps.get_mut(crate::config::DEFAULT_APP_KEY).expect("app");
@@ -500,13 +659,14 @@ mod tests {
     #[test]
     fn set_stock_keeps_blocks_and_inventory_in_step() {
         let mut s = state();
-        s.set_stock("ipv_res_us_nyc_m", 300).expect("stock");
+        let now = OffsetDateTime::UNIX_EPOCH;
+        s.set_stock("ipv_res_us_nyc_m", 300, now).expect("stock");
         let p = s.catalogue.product("ipv_res_us_nyc_m").expect("product");
         assert_eq!(p.inventory, 300);
         assert_eq!(p.cidr_blocks[0].count, 254);
         assert_eq!(p.cidr_blocks[1].count, 46);
-        assert!(s.set_stock("nope", 1).is_err());
-        assert!(s.set_stock("ipv_res_us_nyc_m", -1).is_err());
+        assert!(s.set_stock("nope", 1, now).is_err());
+        assert!(s.set_stock("ipv_res_us_nyc_m", -1, now).is_err());
         check_invariants(&s).expect("consistent");
     }
 }

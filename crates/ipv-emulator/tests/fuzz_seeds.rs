@@ -30,6 +30,15 @@ fn emulator_request_seeds() {
         ("raw-empty-envelope", Answer::Undecryptable),
         ("raw-bad-base64", Answer::Undecryptable),
         ("unknown-path", Answer::NotFound),
+        // Dynamic purchases for the harness's main account, and their arithmetic.
+        ("open-dynamic-sealed", Answer::Code(200)),
+        ("open-dynamic-flows-past-i64", Answer::Code(10003)),
+        ("open-dynamic-flow-u64-max", Answer::Code(10003)),
+        ("open-dynamic-flow-past-u64", Answer::Code(10004)),
+        ("open-dynamic-balance-too-low", Answer::Code(10002)),
+        ("open-dynamic-no-account", Answer::Code(10071)),
+        ("open-cycles-u32-max", Answer::Code(10004)),
+        ("return-flow-u64-max", Answer::Code(10081)),
     ];
     let mut seen = 0;
     for (name, bytes) in &seeds {

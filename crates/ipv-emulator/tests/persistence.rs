@@ -176,3 +176,127 @@ async fn queued_callbacks_survive_a_restart() {
     second.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_state_file_is_private_and_keeps_no_secret() {
+    use ipv_emulator::{AppConfig, StartError};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let secret = "PeRsIsTsEcReT-0123456789abcdefgh";
+    let app = AppConfig::new("AK_PERSIST_SECRET", secret, "persisted", "100.00");
+    let cfg = || config().with_apps(vec![app.clone()]).with_state_file(&path);
+
+    let first = start(cfg()).await;
+    let api = common::client_for(
+        &first,
+        "AK_PERSIST_SECRET",
+        secret,
+        ipv_api::RetryPolicy::none(),
+    );
+    api.open_instances(&OpenInstancesRequest::new(
+        "SECRET-1",
+        vec![OpenParam::by_product("ipv_dc_us_sjc_w", 1, 1)],
+    ))
+    .await
+    .expect("open");
+    let before = first.control().summary();
+    first.shutdown().await;
+
+    let bytes = std::fs::read(&path).expect("the state file");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains(secret), "the secret is not in the file");
+    assert!(
+        !bytes.windows(16).any(|w| w == &secret.as_bytes()[..16]),
+        "not even a part of it"
+    );
+    let value: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    let stored = &value["apps"]["AK_PERSIST_SECRET"]["config"];
+    assert!(stored.get("appKey").is_some(), "{stored}");
+    assert!(
+        stored.get("secret").is_none(),
+        "no secret field at all: {stored}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+
+    // Without the app (and so its secret) configured again, the file is refused, and
+    // the message says what to do.
+    let refused = ipv_emulator::Emulator::start(
+        config().with_state_file(&path),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect_err("an app without its secret");
+    let message = refused.to_string();
+    assert!(matches!(refused, StartError::StateFile(_)), "{message}");
+    assert!(message.contains("AK_PERSIST_SECRET"), "{message}");
+    assert!(message.contains("secret"), "{message}");
+
+    // With the secret passed again, everything is back and the app answers.
+    let second = start(cfg()).await;
+    assert_eq!(second.control().summary().apps, before.apps);
+    let api = common::client_for(
+        &second,
+        "AK_PERSIST_SECRET",
+        secret,
+        ipv_api::RetryPolicy::none(),
+    );
+    let info = api
+        .app_info()
+        .await
+        .expect("the app answers after a restart");
+    assert_eq!(info.coin, before.apps[0].balance);
+    second.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_go_on_while_the_state_file_is_slow_and_the_last_state_is_flushed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let first = start(config().with_state_file(&path)).await;
+    let api = client(&first);
+    let control = first.control();
+    // Let the initial snapshot reach the disk, then stall the writer as a slow disk would.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !path.exists() {
+        assert!(tokio::time::Instant::now() < deadline, "no initial write");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let written_before = std::fs::read(&path).expect("state");
+    let hold = control.hold_state_writes().await;
+    // Requests are answered while no write can finish (each within a generous bound).
+    for i in 0..5 {
+        tokio::time::timeout(
+            Duration::from_secs(15),
+            api.open_instances(&OpenInstancesRequest::new(
+                format!("SLOW-{i}"),
+                vec![OpenParam::by_product("ipv_dc_us_sjc_w", 1, 1)],
+            )),
+        )
+        .await
+        .expect("answered while the writer is held")
+        .expect("open");
+    }
+    assert_eq!(control.summary().apps[0].orders, 5);
+    assert_eq!(
+        std::fs::read(&path).expect("state"),
+        written_before,
+        "nothing was written while held"
+    );
+    let before = control.summary();
+    drop(hold);
+    // Shutdown flushes the latest snapshot; a restart sees all five orders.
+    first.shutdown().await;
+    let second = start(config().with_state_file(&path)).await;
+    assert_eq!(second.control().summary().apps, before.apps);
+    assert_eq!(second.control().summary().apps[0].orders, 5);
+    second.shutdown().await;
+}

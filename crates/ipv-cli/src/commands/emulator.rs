@@ -39,8 +39,27 @@ fn served_app(settings: &Settings, args: &EmulatorServeArgs) -> CmdResult<AppCon
     Ok(app)
 }
 
+/// Refuses a non-loopback address unless `--allow-remote`, and warns when it is given.
+fn check_reach(args: &EmulatorServeArgs) -> CmdResult {
+    if args.addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if !args.allow_remote {
+        return Err(Failure::usage(format!(
+            "refusing to listen on {}: the emulator's control API (/__emulator/) is unauthenticated; listen on a loopback address such as 127.0.0.1, or pass --allow-remote",
+            args.addr
+        )));
+    }
+    eprintln!(
+        "warning: listening on {} (--allow-remote): anyone who can reach it can use the unauthenticated control API (/__emulator/) to reset the emulator, move its clock and read its state",
+        args.addr
+    );
+    Ok(())
+}
+
 /// Runs the emulator until a signal; prints its endpoint and app key first.
 pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdResult {
+    check_reach(args)?;
     let app = served_app(settings, args)?;
     let mut config = EmulatorConfig::default().with_apps(vec![app.clone()]);
     if let Some(path) = &args.state_file {
