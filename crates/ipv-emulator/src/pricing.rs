@@ -11,8 +11,9 @@
 //!
 //! The emulator counts money as whole ten-thousandths (the platform's finest price step,
 //! as in `0.0040` per MB) in 128-bit integers, with every step checked, and only turns
-//! the total back into a decimal amount at the end, written with as many places as the
-//! prices it came from (`2.05 x 3` is `6.15`, `0.0040 x 100` is `0.4000`).
+//! the total into a charge at the end: in fen (two places, the scale of every amount the
+//! platform answers with), rounded half away from zero (`2.05 x 3` is `6.15`, `0.0040 x
+//! 223` is `0.89`). The balance therefore moves by exactly the amount the receipt shows.
 
 use ipv_types::Money;
 use rust_decimal::Decimal;
@@ -83,17 +84,23 @@ fn times(minor: i128, factors: &[u64]) -> Result<i128, PriceError> {
     })
 }
 
-/// Turns ten-thousandths back into money written with `places` decimal places (at
-/// most four). `minor` is a sum of multiples of prices written with at most `places`
-/// places, so it divides evenly; if it ever did not, all four places are kept.
+/// Ten-thousandths in one fen.
+const PER_FEN: i128 = 100;
+
+/// Turns ten-thousandths into a charge in fen (two places), rounding half away from
+/// zero; `places` (of the prices the total came from) no longer matters for the result
+/// and is kept only to check the prices were read.
 fn to_money(minor: i128, places: u32) -> Result<Money, PriceError> {
-    let divisor = 10_i128.pow(PLACES - places.min(PLACES));
-    let (mantissa, scale) = if minor % divisor == 0 {
-        (minor / divisor, places.min(PLACES))
+    debug_assert!(places <= PLACES);
+    let half = PER_FEN / 2;
+    let fen = if minor >= 0 {
+        minor.checked_add(half)
     } else {
-        (minor, PLACES)
-    };
-    Decimal::try_from_i128_with_scale(mantissa, scale)
+        minor.checked_sub(half)
+    }
+    .ok_or(PriceError::TooLarge)?
+        / PER_FEN;
+    Decimal::try_from_i128_with_scale(fen, 2)
         .map(Money::from_decimal)
         .map_err(|_| PriceError::TooLarge)
 }
@@ -195,13 +202,13 @@ mod tests {
             },
         )
         .expect("charge");
-        // + 0.5 x 2 x 3; written with the prices' two places.
+        // + 0.5 x 2 x 3, in fen.
         assert_eq!(with_bridge.to_string(), "15.30");
         assert_eq!(
             static_charge(m("0"), m("0"), terms(1, 1))
                 .expect("free")
                 .to_string(),
-            "0"
+            "0.00"
         );
     }
 
@@ -209,20 +216,38 @@ mod tests {
     fn the_documents_flow_formula() {
         assert_eq!(
             flow_charge(m("0.0040"), 100).expect("charge").to_string(),
-            "0.4000"
+            "0.40"
         );
+        // Charged in fen, half away from zero: 0.012 is 0.01, 0.892 is 0.89, 0.005 is 0.01.
         assert_eq!(
             flow_charge(m("0.004000"), 3).expect("charge").to_string(),
-            "0.012"
+            "0.01"
+        );
+        assert_eq!(
+            flow_charge(m("0.0040"), 223).expect("charge").to_string(),
+            "0.89"
+        );
+        assert_eq!(
+            flow_charge(m("0.0050"), 1).expect("charge").to_string(),
+            "0.01"
+        );
+        assert_eq!(
+            flow_charge(m("0.0049"), 1).expect("charge").to_string(),
+            "0.00"
         );
     }
 
     #[test]
     fn refusals_instead_of_overflow() {
-        // The largest decimal still prices one unit.
+        // The largest amount a decimal holds in fen still prices one unit; one more
+        // place of magnitude does not fit.
         assert_eq!(
-            flow_charge(m("79228162514264337593543950335"), 1).expect("fits"),
-            m("79228162514264337593543950335")
+            flow_charge(m("792281625142643375935439503.35"), 1).expect("fits"),
+            m("792281625142643375935439503.35")
+        );
+        assert_eq!(
+            flow_charge(m("79228162514264337593543950335"), 1),
+            Err(PriceError::TooLarge)
         );
         assert_eq!(
             flow_charge(m("79228162514264337593543950335"), u64::MAX),
