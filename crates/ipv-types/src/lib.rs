@@ -62,6 +62,7 @@ pub mod order;
 pub mod page;
 pub mod product;
 mod redact;
+pub mod text;
 pub mod time;
 
 pub use account::{
