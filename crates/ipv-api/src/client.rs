@@ -624,7 +624,11 @@ impl Client {
         };
         let opened =
             codec::open_response::<T>(&inner.key, response.body()).map_err(decode_error)?;
-        if opened.req_id != req_id {
+        // An answer must name the reqId sent. The one exception: an error code with no
+        // reqId at all, which a server sends when it could not read the request (a wrong
+        // secret: code 10001); it carries no data, and its code is the useful answer.
+        let unread_request = opened.req_id.is_empty() && !opened.code.is_ok();
+        if opened.req_id != req_id && !unread_request {
             return Err(Error::req_id_mismatch(req_id, &opened.req_id).into());
         }
         if let (Some(sent), true) = (&call.order_no, opened.code.is_ok()) {

@@ -133,8 +133,10 @@ pub enum Error {
         /// The reqId of the call.
         req_id: String,
     },
-    /// The answer names another reqId than the one sent: it may be the answer to another
-    /// request (a misrouting proxy, a replay), so nothing in it is believed. The request
+    /// The answer names another reqId than the one sent (or, with code 200, none): it may
+    /// be the answer to another request (a misrouting proxy, a replay), so nothing in it
+    /// is believed. (An error code without any reqId, as a server answers a request it
+    /// could not read, is reported as that [`Error::Api`].) The request
     /// reached a server and may have been applied: look it up before sending it again
     /// under a new reqId.
     ReqIdMismatch {

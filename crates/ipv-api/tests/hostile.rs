@@ -270,6 +270,21 @@ async fn an_error_code_naming_another_req_id_is_not_believed_either() {
     assert!(matches!(err, Error::ReqIdMismatch { .. }), "{err}");
 }
 
+#[tokio::test]
+async fn an_error_code_without_a_req_id_is_that_error() {
+    // What a server answers to a request it could not decrypt: no reqId, code 10001.
+    let server = Hostile::start(|_asked| {
+        Answer::status(
+            200,
+            Vec::new(),
+            br#"{"reqId":"","code":10001,"msg":"decryption failed","data":""}"#,
+        )
+    })
+    .await;
+    let err = server.client().app_info().await.unwrap_err();
+    assert_eq!(err.api_code(), Some(ApiCode::DecryptFailed), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. appOrderNo
 // ---------------------------------------------------------------------------------------
