@@ -5,7 +5,13 @@
 //!
 //! ```text
 //! cargo run --release -p ipv-benches --bin load -- [--total 10000] [--in-flight 64]
+//! cargo run --release -p ipv-benches --bin load -- --scenario products --total 20000
 //! ```
+//!
+//! `--scenario products` sends only one small read (`product/query` for one type) and
+//! `--scenario catalogue` the whole catalogue, to see the latency spread by itself;
+//! `--emulator-threads N` gives the emulator a runtime of its own; `--worker-threads N`
+//! and `--event-interval N` set the client runtime's (see `docs/performance.md`).
 
 use std::process::ExitCode;
 use std::time::Duration;
