@@ -267,6 +267,25 @@ mod tests {
     }
 
     #[test]
+    fn the_callers_deadline_replaces_the_configured_limit() {
+        let configured = Duration::from_secs(30);
+        let mut req = request("http://127.0.0.1:9/x");
+        assert_eq!(RequestTimeout::limit_for(&req, configured), configured);
+        req.extensions_mut()
+            .insert(RequestTimeout(Duration::from_secs(45)));
+        assert_eq!(
+            RequestTimeout::limit_for(&req, configured),
+            Duration::from_secs(45) + RequestTimeout::GRACE
+        );
+        // The extension survives `prepare`, which the exchange reads it after.
+        let prepared = transport().prepare(req).unwrap();
+        assert_eq!(
+            RequestTimeout::limit_for(&prepared, configured),
+            Duration::from_secs(46)
+        );
+    }
+
+    #[test]
     fn zero_request_timeout_is_rejected() {
         let err = HyperTransport::builder()
             .request_timeout(Duration::ZERO)
