@@ -42,15 +42,40 @@ pub const MAX_CYCLES: usize = 450;
 /// The largest `total` a run accepts.
 pub const MAX_TOTAL: usize = MAX_CYCLES * CALLS_PER_CYCLE;
 
+/// The largest `total` of the [`Scenario::Products`] run (it buys nothing, so only time
+/// bounds it).
+pub const MAX_PRODUCTS_TOTAL: usize = 1_000_000;
+
+/// Which requests a run sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// Cycles over all 30 endpoints (buying, renewing, releasing, …), as described above.
+    #[default]
+    Mix,
+    /// Only `product/query` for one proxy type (103, static residential abroad: six
+    /// products, a few KB an answer): one small read again and again, to see the
+    /// latency spread of the client and the server by themselves.
+    Products,
+    /// Only `product/query` for every proxy type (the whole catalogue, tens of KB an
+    /// answer): CPU-bound on serialisation and the cipher.
+    Catalogue,
+}
+
 /// What to run.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadConfig {
-    /// Requests to send in all (at most [`MAX_TOTAL`]).
+    /// Requests to send in all (at most [`MAX_TOTAL`], or [`MAX_PRODUCTS_TOTAL`] for
+    /// [`Scenario::Products`]).
     pub total: usize,
     /// Requests in flight at once (workers).
     pub in_flight: usize,
     /// The client's per-request timeout.
     pub timeout: Duration,
+    /// Which requests to send.
+    pub scenario: Scenario,
+    /// Run the emulator on a runtime of its own with this many worker threads, instead
+    /// of on the caller's (as a separate emulator process would be).
+    pub emulator_threads: Option<usize>,
 }
 
 impl Default for LoadConfig {
@@ -59,6 +84,8 @@ impl Default for LoadConfig {
             total: 10_000,
             in_flight: 64,
             timeout: Duration::from_secs(30),
+            scenario: Scenario::Mix,
+            emulator_threads: None,
         }
     }
 }
@@ -84,6 +111,8 @@ pub struct LoadReport {
     pub stock_never_negative: Result<(), String>,
     /// The emulator's books after the run.
     pub summary: Summary,
+    /// The scenario that ran.
+    pub scenario: Scenario,
 }
 
 impl LoadReport {
@@ -110,11 +139,16 @@ impl LoadReport {
         self.latencies[at]
     }
 
-    /// Whether the run is clean: no error, all 30 endpoints called, invariants held.
+    /// Whether the run is clean: no error, every endpoint of the scenario called (all 30
+    /// for [`Scenario::Mix`]), invariants held.
     #[must_use]
     pub fn is_clean(&self) -> bool {
+        let endpoints = match self.scenario {
+            Scenario::Mix => ipv_api::endpoint::ENDPOINTS.len(),
+            Scenario::Products | Scenario::Catalogue => 1,
+        };
         self.errors == 0
-            && self.per_endpoint.len() == ipv_api::endpoint::ENDPOINTS.len()
+            && self.per_endpoint.len() == endpoints
             && self.invariants.is_ok()
             && self.stock_never_negative.is_ok()
     }
@@ -468,8 +502,21 @@ async fn dynamic(load: &Load, tally: &mut Tally, n: usize) -> Result<(), Stop> {
 
 /// A worker: runs chains one after another while the budget holds a whole chain, then
 /// spends what is left of the budget on single reads (so exactly `total` are sent).
-async fn worker(load: Arc<Load>) -> Tally {
+async fn worker(load: Arc<Load>, scenario: Scenario) -> Tally {
     let mut tally = Tally::default();
+    let single = match scenario {
+        Scenario::Mix => None,
+        Scenario::Products => Some(ProductsRequest::of_types([
+            ProxyType::StaticResidentialAbroad,
+        ])),
+        Scenario::Catalogue => Some(ProductsRequest::of_types(ProxyType::ALL.to_vec())),
+    };
+    if let Some(request) = single {
+        while load.reserve(1) {
+            let _ = load.call(&mut tally, &request).await;
+        }
+        return tally;
+    }
     loop {
         let unit = load.units.fetch_add(1, Ordering::Relaxed);
         let (n, chain) = (unit / Chain::ALL.len(), Chain::ALL[unit % Chain::ALL.len()]);
@@ -503,18 +550,41 @@ async fn worker(load: Arc<Load>) -> Tally {
 /// [`LoadError`] when the configuration is out of bounds or the emulator or client
 /// cannot start. Failed requests are not errors here: they are counted in the report.
 pub async fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
-    if config.total == 0 || config.total > MAX_TOTAL {
+    let max_total = match config.scenario {
+        Scenario::Mix => MAX_TOTAL,
+        Scenario::Products | Scenario::Catalogue => MAX_PRODUCTS_TOTAL,
+    };
+    if config.total == 0 || config.total > max_total {
         return Err(LoadError(format!(
-            "total must be 1..={MAX_TOTAL} (stock and balance bound the cycles)"
+            "total must be 1..={max_total} (stock and balance bound the cycles)"
         )));
     }
     if config.in_flight == 0 {
         return Err(LoadError("in_flight must be at least 1".to_owned()));
     }
     let emulator_config = EmulatorConfig::default().with_order_schedule(OrderSchedule::IMMEDIATE);
-    let emulator = Emulator::start(emulator_config, ([127, 0, 0, 1], 0).into())
-        .await
-        .map_err(|e| LoadError(format!("emulator: {e}")))?;
+    let start_emulator = Emulator::start(emulator_config, ([127, 0, 0, 1], 0).into());
+    // A runtime of its own for the emulator, when asked: its tasks are spawned on the
+    // runtime that starts it.
+    let emulator_runtime = match config.emulator_threads {
+        Some(threads) => Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(threads.max(1))
+                .thread_name("emulator")
+                .enable_all()
+                .build()
+                .map_err(|e| LoadError(format!("emulator runtime: {e}")))?,
+        ),
+        None => None,
+    };
+    let emulator = match &emulator_runtime {
+        Some(runtime) => runtime
+            .spawn(start_emulator)
+            .await
+            .map_err(|e| LoadError(format!("emulator: {e}")))?,
+        None => start_emulator.await,
+    }
+    .map_err(|e| LoadError(format!("emulator: {e}")))?;
     let client = Client::builder()
         .base_url(emulator.base_url())
         .app_key(DEFAULT_APP_KEY)
@@ -531,7 +601,8 @@ pub async fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     });
 
     let start = Instant::now();
-    let tallies = join_all((0..config.in_flight).map(|_| worker(Arc::clone(&load)))).await;
+    let tallies =
+        join_all((0..config.in_flight).map(|_| worker(Arc::clone(&load), config.scenario))).await;
     let elapsed = start.elapsed();
 
     let mut report = LoadReport {
@@ -544,6 +615,7 @@ pub async fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
         invariants: Ok(()),
         stock_never_negative: Ok(()),
         summary: emulator.control().summary(),
+        scenario: config.scenario,
     };
     for tally in tallies {
         report.errors += tally.errors;
@@ -581,6 +653,11 @@ pub async fn run(config: LoadConfig) -> Result<LoadReport, LoadError> {
     };
     report.summary = control.summary();
     emulator.shutdown().await;
+    if let Some(runtime) = emulator_runtime {
+        // Dropping a runtime inside another one's task would block it; let it wind down
+        // on its own threads.
+        runtime.shutdown_background();
+    }
     Ok(report)
 }
 

@@ -11,6 +11,7 @@ async fn a_thousand_requests_at_64_in_flight_all_succeed_and_the_books_balance()
         total: 1000,
         in_flight: 64,
         timeout: Duration::from_secs(60),
+        ..LoadConfig::default()
     })
     .await
     .expect("the load test starts");

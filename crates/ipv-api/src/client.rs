@@ -7,7 +7,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use ipv_crypto::{Key, KeyLengthError};
-use ipv_transport::{HttpTransport, SharedTransport, TransportError};
+use ipv_transport::{HttpTransport, RequestTimeout, SharedTransport, TransportError};
+use ipv_types::OrderReceipt;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
@@ -175,6 +177,11 @@ impl ClientBuilder {
 
     /// How long one attempt may take before it fails with [`Error::Timeout`] (default
     /// 30 s). Each retry gets the full timeout again.
+    ///
+    /// This timeout is the one that counts: every request carries it to the transport
+    /// (as an [`ipv_transport::RequestTimeout`] extension), and the default transport
+    /// then lets the request run for it rather than for its own, possibly shorter,
+    /// whole-request limit.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -340,6 +347,31 @@ struct Call<'a> {
     name: &'a str,
     uri: http::Uri,
     idempotent: bool,
+    /// For calls answered with a receipt: the caller's order number the receipt must
+    /// name.
+    order_no: Option<String>,
+}
+
+/// The order numbers of a receipt, read beside the typed answer to check the echo.
+#[derive(Deserialize)]
+struct ReceiptEcho {
+    #[serde(rename = "appOrderNo", default)]
+    app_order_no: Option<String>,
+    #[serde(rename = "orderNo", default)]
+    order_no: Option<String>,
+}
+
+/// The caller's order number in a request answered with a receipt: `appOrderNo` (open,
+/// renew) or, where the request names the caller's order `orderNo` (release,
+/// after-sale), that. `None` for every other answer type.
+fn sent_order_no<E: Endpoint>(request: &E) -> Option<String> {
+    if std::any::type_name::<E::Response>() != std::any::type_name::<OrderReceipt>() {
+        return None;
+    }
+    let value = serde_json::to_value(request).ok()?;
+    ["appOrderNo", "orderNo"]
+        .iter()
+        .find_map(|key| value.get(key)?.as_str().map(str::to_owned))
 }
 
 /// One failed attempt: the error and, for HTTP 429/503, the server's `Retry-After`.
@@ -430,6 +462,7 @@ impl Client {
             name: E::NAME,
             uri: self.uri_for(E::PATH)?,
             idempotent: E::IDEMPOTENT,
+            order_no: sent_order_no(request),
         };
         self.execute(call, body, req_id).await
     }
@@ -458,6 +491,7 @@ impl Client {
             name: "raw",
             uri: self.uri_for(&path)?,
             idempotent: false,
+            order_no: None,
         };
         self.execute::<serde_json::Value>(call, body, req_id)
             .await
@@ -544,6 +578,10 @@ impl Client {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, inner.user_agent.clone());
+        // The transport must not give up before this client's own timeout does.
+        request
+            .extensions_mut()
+            .insert(RequestTimeout(inner.timeout));
 
         tracing::trace!(attempt, "sending");
         let response =
@@ -573,14 +611,45 @@ impl Client {
                 retry_after,
             });
         }
-        let opened = codec::open_response::<T>(&inner.key, response.body()).map_err(|source| {
-            Error::Decode {
-                source,
-                req_id: req_id.to_owned(),
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|value| value.to_str().ok());
+            return Err(Error::redirect(status, location, req_id).into());
+        }
+        let decode_error = |source| Error::Decode {
+            source,
+            req_id: req_id.to_owned(),
+        };
+        let opened =
+            codec::open_response::<T>(&inner.key, response.body()).map_err(decode_error)?;
+        // An answer must name the reqId sent. The one exception: an error code with no
+        // reqId at all, which a server sends when it could not read the request (a wrong
+        // secret: code 10001); it carries no data, and its code is the useful answer.
+        let unread_request = opened.req_id.is_empty() && !opened.code.is_ok();
+        if opened.req_id != req_id && !unread_request {
+            return Err(Error::req_id_mismatch(req_id, &opened.req_id).into());
+        }
+        if let (Some(sent), true) = (&call.order_no, opened.code.is_ok()) {
+            // Read the receipt's order numbers beside the typed value (a receipt is a few
+            // dozen bytes, so opening it twice costs nothing worth keeping a copy for).
+            let echo = codec::open_response::<ReceiptEcho>(&inner.key, response.body())
+                .map_err(decode_error)?;
+            let echo = echo.data.unwrap_or(ReceiptEcho {
+                app_order_no: None,
+                order_no: None,
+            });
+            let answered = echo.app_order_no.unwrap_or_default();
+            if answered != *sent {
+                return Err(Error::order_mismatch(
+                    sent,
+                    &answered,
+                    echo.order_no.as_deref().unwrap_or_default(),
+                    req_id,
+                )
+                .into());
             }
-        })?;
-        if opened.req_id != req_id && !opened.req_id.is_empty() {
-            tracing::warn!(echoed = %opened.req_id, "the response names another reqId");
         }
         match opened.data {
             Some(value) if opened.code.is_ok() => Ok(value),
@@ -610,6 +679,9 @@ fn outcome_name(error: &Error) -> &'static str {
         Error::Transport { .. } => "transport_error",
         Error::Timeout { .. } => "timeout",
         Error::Http { .. } => "http_error",
+        Error::Redirect { .. } => "redirect",
+        Error::ReqIdMismatch { .. } => "req_id_mismatch",
+        Error::OrderMismatch { .. } => "order_mismatch",
         Error::Decode { .. } => "decode_error",
         Error::Api(_) => "api_error",
         Error::Pagination { .. } => "pagination_error",

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use ipv_transport::TransportError;
+use ipv_types::text::{ForTerminal, for_terminal_bounded};
 use ipv_types::{ApiCode, OrderStatus};
 
 use crate::codec::{DecodeError, EncodeError};
@@ -49,10 +50,16 @@ pub struct ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// The message is the platform's text: control characters in it are shown as escapes
+    /// and it is cut to [`SERVER_TEXT_LIMIT`] characters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "API error {}", self.code)?;
         if !self.msg.is_empty() {
-            write!(f, ": {}", self.msg)?;
+            write!(
+                f,
+                ": {}",
+                for_terminal_bounded(&self.msg, SERVER_TEXT_LIMIT)
+            )?;
         }
         write!(f, " (reqId {})", self.req_id)
     }
@@ -62,6 +69,19 @@ impl std::error::Error for ApiError {}
 
 /// HTTP bodies kept in [`Error::Http`] are cut to this many bytes.
 pub const HTTP_BODY_LIMIT: usize = 2048;
+
+/// Short texts from the server that an error quotes (an echoed reqId or order number, a
+/// `Location`, the API's `msg` in `Display`) are cut to this many characters.
+pub const SERVER_TEXT_LIMIT: usize = 256;
+
+/// `text` cut to [`SERVER_TEXT_LIMIT`] characters (on a character boundary), as kept in
+/// an error; `Display` neutralises it further.
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(SERVER_TEXT_LIMIT) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
 
 /// Everything a call can fail with.
 ///
@@ -101,7 +121,48 @@ pub enum Error {
         /// The reqId of the call.
         req_id: String,
     },
-    /// The response could not be opened. The request reached the platform.
+    /// The server answered with a redirect (HTTP 3xx), which the client does not follow:
+    /// a request to a payment API is not re-sent to wherever an answer points. The
+    /// request reached a server (maybe not the platform) and may have been applied.
+    Redirect {
+        /// The HTTP status code (300..=399).
+        status: u16,
+        /// The `Location` header, cut to [`SERVER_TEXT_LIMIT`] characters (`None` when
+        /// there was none or it was not text).
+        location: Option<String>,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The answer names another reqId than the one sent (or, with code 200, none): it may
+    /// be the answer to another request (a misrouting proxy, a replay), so nothing in it
+    /// is believed. (An error code without any reqId, as a server answers a request it
+    /// could not read, is reported as that [`Error::Api`].) The request
+    /// reached a server and may have been applied: look it up before sending it again
+    /// under a new reqId.
+    ReqIdMismatch {
+        /// The reqId sent.
+        req_id: String,
+        /// The reqId the answer named, cut to [`SERVER_TEXT_LIMIT`] characters (empty
+        /// when it named none).
+        answered: String,
+    },
+    /// A purchase's receipt (open, renew, release, after-sale) names another order number
+    /// of the caller's than the one sent: the answer belongs to another order. The
+    /// purchase was sent and may have been applied: look the order up by its own number
+    /// before anything else.
+    OrderMismatch {
+        /// The caller's order number sent (`appOrderNo`, or `orderNo` for releases).
+        sent: String,
+        /// The caller's order number the receipt named, cut to [`SERVER_TEXT_LIMIT`]
+        /// characters.
+        answered: String,
+        /// The platform's order number in the receipt, cut likewise.
+        platform_order_no: String,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The response could not be opened. The request reached the platform and may have
+    /// been applied (a purchase whose answer could not be read may still have been made).
     Decode {
         /// Which stage failed (envelope JSON, base64, decrypt, payload JSON + path).
         source: DecodeError,
@@ -139,6 +200,9 @@ impl Error {
             Self::Transport { source, .. } => !source.is_connect(),
             Self::Timeout { .. }
             | Self::Http { .. }
+            | Self::Redirect { .. }
+            | Self::ReqIdMismatch { .. }
+            | Self::OrderMismatch { .. }
             | Self::Decode { .. }
             | Self::Api(_)
             | Self::Pagination { .. }
@@ -157,6 +221,9 @@ impl Error {
             Self::Transport { req_id, .. }
             | Self::Timeout { req_id, .. }
             | Self::Http { req_id, .. }
+            | Self::Redirect { req_id, .. }
+            | Self::ReqIdMismatch { req_id, .. }
+            | Self::OrderMismatch { req_id, .. }
             | Self::Decode { req_id, .. } => Some(req_id),
             Self::Api(e) => Some(&e.req_id),
         }
@@ -188,6 +255,9 @@ impl Error {
             Self::InvalidInput(_)
             | Self::Encode(_)
             | Self::Decode { .. }
+            | Self::Redirect { .. }
+            | Self::ReqIdMismatch { .. }
+            | Self::OrderMismatch { .. }
             | Self::Pagination { .. }
             | Self::WaitTimedOut { .. } => false,
             Self::Transport { source, .. } => {
@@ -197,6 +267,35 @@ impl Error {
             Self::Timeout { .. } => true,
             Self::Http { status, .. } => *status == 429 || (500..600).contains(status),
             Self::Api(e) => e.code.is_retryable(),
+        }
+    }
+
+    pub(crate) fn redirect(status: u16, location: Option<&str>, req_id: &str) -> Self {
+        Self::Redirect {
+            status,
+            location: location.map(bounded),
+            req_id: req_id.to_owned(),
+        }
+    }
+
+    pub(crate) fn req_id_mismatch(req_id: &str, answered: &str) -> Self {
+        Self::ReqIdMismatch {
+            req_id: req_id.to_owned(),
+            answered: bounded(answered),
+        }
+    }
+
+    pub(crate) fn order_mismatch(
+        sent: &str,
+        answered: &str,
+        platform_order_no: &str,
+        req_id: &str,
+    ) -> Self {
+        Self::OrderMismatch {
+            sent: sent.to_owned(),
+            answered: bounded(answered),
+            platform_order_no: bounded(platform_order_no),
+            req_id: req_id.to_owned(),
         }
     }
 
@@ -219,6 +318,9 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// Every text that came from the server (the API's `msg`, an HTTP body, a `Location`,
+    /// an echoed number) is shown with its control characters as escapes, so printing an
+    /// error cannot forge output lines or send terminal escape sequences.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidInput(e) => write!(f, "{e} (nothing was sent)"),
@@ -236,21 +338,60 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "HTTP status {status} (reqId {req_id})")?;
                 if !body.is_empty() {
-                    write!(f, ": {body}")?;
+                    write!(f, ": {}", ForTerminal(body))?;
                 }
                 Ok(())
             }
-            Self::Decode { source, req_id } => write!(f, "{source} (reqId {req_id})"),
+            Self::Redirect {
+                status,
+                location,
+                req_id,
+            } => match location {
+                Some(location) => write!(
+                    f,
+                    "HTTP status {status}: redirect to {} not followed; the request reached a server and may have been applied (reqId {req_id})",
+                    for_terminal_bounded(location, SERVER_TEXT_LIMIT)
+                ),
+                None => write!(
+                    f,
+                    "HTTP status {status}: redirect without a Location not followed; the request reached a server and may have been applied (reqId {req_id})"
+                ),
+            },
+            Self::ReqIdMismatch { req_id, answered } => write!(
+                f,
+                "the answer names reqId `{}`, not the reqId sent: it may belong to another request and was not believed; the request may have been applied (reqId {req_id})",
+                for_terminal_bounded(answered, SERVER_TEXT_LIMIT)
+            ),
+            Self::OrderMismatch {
+                sent,
+                answered,
+                platform_order_no,
+                req_id,
+            } => write!(
+                f,
+                "the receipt is for order `{}` (platform order `{}`), not for order `{}` that was sent: the answer belongs to another order; the purchase was sent and may have been applied (reqId {req_id})",
+                for_terminal_bounded(answered, SERVER_TEXT_LIMIT),
+                for_terminal_bounded(platform_order_no, SERVER_TEXT_LIMIT),
+                ForTerminal(sent)
+            ),
+            Self::Decode { source, req_id } => write!(
+                f,
+                "{source}; the request reached the platform and may have been applied (reqId {req_id})"
+            ),
             Self::Api(e) => e.fmt(f),
             Self::Pagination { endpoint, reason } => {
-                write!(f, "paging `{endpoint}` stopped: {reason}")
+                write!(f, "paging `{endpoint}` stopped: {}", ForTerminal(reason))
             }
             Self::WaitTimedOut {
                 order_no,
                 last_status,
                 waited,
             } => {
-                write!(f, "order {order_no} did not finish within {waited:?}")?;
+                write!(
+                    f,
+                    "order {} did not finish within {waited:?}",
+                    ForTerminal(order_no)
+                )?;
                 match last_status {
                     Some(status) => write!(f, " (last status: {status})"),
                     None => f.write_str(" (no status seen)"),
@@ -270,6 +411,9 @@ impl std::error::Error for Error {
             Self::Api(e) => Some(e),
             Self::Timeout { .. }
             | Self::Http { .. }
+            | Self::Redirect { .. }
+            | Self::ReqIdMismatch { .. }
+            | Self::OrderMismatch { .. }
             | Self::Pagination { .. }
             | Self::WaitTimedOut { .. } => None,
         }

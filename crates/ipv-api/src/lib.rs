@@ -24,7 +24,7 @@
 //! let key = ipv_crypto::Key::new(b"qwertyuiop123456")?;
 //! let platform = CaptureTransport::with_responder(move |request| {
 //!     let envelope = codec::parse_request_envelope(request.body()).unwrap();
-//!     let product = serde_json::json!({"productNo": "p1", "costPrice": "2.00"});
+//!     let product = serde_json::json!({"productNo": "p1", "proxyType": 103, "costPrice": "2.00", "inventory": 5});
 //!     let body = codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(&product));
 //!     json_response(StatusCode::OK, body.unwrap())
 //! });
@@ -70,12 +70,12 @@ pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Environment, Reply,
 };
 pub use endpoint::{ENDPOINTS, Endpoint, EndpointInfo};
-pub use error::{ApiError, Error, HTTP_BODY_LIMIT, InvalidInput};
+pub use error::{ApiError, Error, HTTP_BODY_LIMIT, InvalidInput, SERVER_TEXT_LIMIT};
 pub use expiry::{ExpiryError, expires_at};
 pub use pricing::{EstimateError, estimate_cost};
 pub use req_id::ReqIdProvider;
 pub use retry::RetryPolicy;
-pub use wait::{ProgressFn, WaitOptions};
+pub use wait::{MIN_POLL_INTERVAL, ProgressFn, WaitOptions};
 
 /// The workspace README's library example, compiled as a doctest so it cannot rot.
 #[cfg(doctest)]

@@ -1,10 +1,12 @@
 //! Paged lists as streams of items, with a guard against endless loops.
 //!
 //! Each stream fetches page after page until a page comes back empty or short, or
-//! the reported total is reached. A server that ignores the page number (answering
-//! page 1 again and again) or reports another page than the one asked for ends the
-//! stream with [`Error::Pagination`] instead of looping; so does going past
-//! [`MAX_PAGES`].
+//! the reported total is reached. The server's numbers are not taken on trust: a server
+//! that ignores the page number (answering page 1 again and again), reports another
+//! page than the one asked for, sends a page that adds nothing new (every item on it was
+//! on an earlier page), or lists more items than the record can hold (an order's
+//! instances beyond its `count`) ends the stream with [`Error::Pagination`] instead of
+//! looping or growing; so does going past [`MAX_PAGES`].
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt as _;
@@ -14,7 +16,10 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::HashSet;
+use std::collections::hash_map::RandomState;
 use std::future::Future;
+use std::hash::BuildHasher as _;
 
 use futures_core::Stream;
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
@@ -30,6 +35,10 @@ use crate::validate::MAX_PAGE_SIZE;
 /// Most pages one stream fetches before it gives up with [`Error::Pagination`].
 pub const MAX_PAGES: u32 = 10_000;
 
+/// Most instances an order's listing may hold when the order does not say how many it
+/// was for (its `count` is 0): far more than any order the platform takes.
+pub const MAX_ORDER_INSTANCES: u64 = 10_000;
+
 /// One fetched page, reduced to what the guard needs.
 pub(crate) struct Fetched<T> {
     pub(crate) items: Vec<T>,
@@ -37,8 +46,12 @@ pub(crate) struct Fetched<T> {
     pub(crate) total: Option<u64>,
     /// The page number the server says it answered (`None` or 0: not reported).
     pub(crate) page: Option<u64>,
-    /// An identity for the page's first item, to notice a repeated page.
-    pub(crate) first_key: Option<String>,
+    /// An identity for each item (empty when the items have none), to notice a
+    /// repeated page and a page that adds nothing new.
+    pub(crate) keys: Vec<String>,
+    /// The most items the whole listing can hold, when the record says (an order's
+    /// `count`).
+    pub(crate) capacity: Option<u64>,
 }
 
 impl<T> Fetched<T> {
@@ -49,12 +62,22 @@ impl<T> Fetched<T> {
             page.page
         };
         Self {
-            first_key: page.list.first().and_then(key),
+            keys: page.list.iter().map_while(key).collect(),
             total: u64::try_from(page.total).ok(),
             page: u64::try_from(echoed).ok(),
             items: page.list,
+            capacity: None,
         }
     }
+}
+
+/// What an order's listing can hold: its `count`, or [`MAX_ORDER_INSTANCES`] when the
+/// count is not given (or larger than that).
+pub(crate) fn order_capacity(count: i64) -> u64 {
+    u64::try_from(count)
+        .ok()
+        .filter(|c| *c > 0)
+        .map_or(MAX_ORDER_INSTANCES, |c| c.min(MAX_ORDER_INSTANCES))
 }
 
 struct Pager<F> {
@@ -65,6 +88,12 @@ struct Pager<F> {
     pages_fetched: u32,
     items_seen: u64,
     previous_first_key: Option<String>,
+    /// Hashes of the keys of every item so far (8 bytes each, bounded by the item
+    /// limit), to notice a page that adds nothing new.
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    /// The most items the listing can hold, once a page said so.
+    capacity: Option<u64>,
     finished: bool,
 }
 
@@ -88,6 +117,9 @@ where
         pages_fetched: 0,
         items_seen: 0,
         previous_first_key: None,
+        seen: HashSet::new(),
+        hasher: RandomState::new(),
+        capacity: None,
         finished: false,
     };
     stream::try_unfold(pager, |mut pager| async move {
@@ -107,18 +139,51 @@ where
                 "asked for page {asked}, the server answered page {echoed}"
             )));
         }
-        if fetched.first_key.is_some() && fetched.first_key == pager.previous_first_key {
+        let first_key = fetched.keys.first().cloned();
+        if first_key.is_some() && first_key == pager.previous_first_key {
             return Err(pager.fail(format!(
                 "page {asked} starts with the same item as the page before it"
             )));
         }
+        if let Some(capacity) = fetched.capacity {
+            pager.capacity = Some(pager.capacity.map_or(capacity, |c| c.min(capacity)));
+        }
         let count = fetched.items.len() as u64;
+        if let Some(capacity) = pager.capacity {
+            if let Some(total) = fetched.total.filter(|t| *t > capacity) {
+                return Err(pager.fail(format!(
+                    "the server reports {total} items, more than the {capacity} the listing can hold; not believed"
+                )));
+            }
+            if pager.items_seen + count > capacity {
+                return Err(pager.fail(format!(
+                    "the server listed more than the {capacity} items the listing can hold"
+                )));
+            }
+        }
+        if count > 0 && fetched.keys.len() as u64 == count {
+            let mut new = 0u64;
+            for key in &fetched.keys {
+                if pager.seen.insert(pager.hasher.hash_one(key)) {
+                    new += 1;
+                }
+            }
+            if new == 0 {
+                return Err(pager.fail(format!(
+                    "page {asked} adds nothing new: every item on it was on an earlier page"
+                )));
+            }
+        }
         pager.items_seen += count;
         let total_reached = fetched
             .total
             .is_some_and(|total| total > 0 && pager.items_seen >= total);
-        pager.finished = count == 0 || count < u64::from(pager.page_size) || total_reached;
-        pager.previous_first_key = fetched.first_key;
+        let capacity_reached = pager.capacity.is_some_and(|c| pager.items_seen >= c);
+        pager.finished = count == 0
+            || count < u64::from(pager.page_size)
+            || total_reached
+            || capacity_reached;
+        pager.previous_first_key = first_key;
         pager.next_page = asked.saturating_add(1);
         Ok(Some((fetched.items, pager)))
     })
@@ -144,6 +209,10 @@ fn page_size_or_max(size: Option<u32>) -> u32 {
 impl Client {
     /// All instances of an order, page by page (endpoint 15, `order`).
     ///
+    /// The listing holds at most what the order was for (its `count`, or
+    /// [`MAX_ORDER_INSTANCES`] when it gives none): a server reporting or listing more
+    /// ends the stream with [`Error::Pagination`].
+    ///
     /// # Errors
     /// Each item is a `Result`: a failed page ends the stream with its error.
     pub fn order_instances(
@@ -158,9 +227,14 @@ impl Client {
             async move {
                 let order = client.order(&request).await?;
                 Ok(Fetched {
-                    first_key: order.instances.first().map(|i| i.instance_no.clone()),
+                    keys: order
+                        .instances
+                        .iter()
+                        .map(|i| i.instance_no.clone())
+                        .collect(),
                     total: u64::try_from(order.total).ok(),
                     page: u64::try_from(order.page).ok(),
+                    capacity: Some(order_capacity(order.count)),
                     items: order.instances,
                 })
             }
@@ -250,10 +324,11 @@ mod tests {
 
     fn page_of(items: Vec<u32>, total: u64, page: u64) -> Fetched<u32> {
         Fetched {
-            first_key: items.first().map(u32::to_string),
+            keys: items.iter().map(u32::to_string).collect(),
             items,
             total: Some(total),
             page: Some(page),
+            capacity: None,
         }
     }
 
@@ -289,7 +364,8 @@ mod tests {
                 items: vec![1, 2],
                 total: None,
                 page: None,
-                first_key: Some("1".to_owned()),
+                keys: vec!["1".to_owned(), "2".to_owned()],
+                capacity: None,
             })
         });
         let (items, err) = collect(stream).await;
@@ -323,7 +399,8 @@ mod tests {
                     items: vec![page],
                     total: None,
                     page: None,
-                    first_key: None,
+                    keys: Vec::new(),
+                    capacity: None,
                 })
             }
         });
@@ -331,6 +408,56 @@ mod tests {
         assert_eq!(items.len() as u32, MAX_PAGES);
         assert!(err.unwrap().to_string().contains("gave up after"));
         assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), MAX_PAGES);
+    }
+
+    #[tokio::test]
+    async fn a_page_of_items_seen_before_is_caught() {
+        // Pages 1, 2, then page 1's items again under a new first item order.
+        let stream = paginate("t", 1, 2, |page, _size| async move {
+            let items = match page {
+                1 => vec![1, 2],
+                2 => vec![3, 4],
+                _ => vec![2, 1],
+            };
+            Ok(page_of(items, 1_000_000_000, u64::from(page)))
+        });
+        let (items, err) = collect(stream).await;
+        assert_eq!(items, [1, 2, 3, 4]);
+        assert!(err.unwrap().to_string().contains("adds nothing new"));
+    }
+
+    #[tokio::test]
+    async fn a_listing_larger_than_its_record_can_hold_is_caught() {
+        // The record says 3; the server claims a billion and keeps sending new items.
+        let stream = paginate("t", 1, 2, |page, _size| async move {
+            let mut fetched = page_of(vec![page * 10, page * 10 + 1], 3, u64::from(page));
+            fetched.capacity = Some(3);
+            Ok(fetched)
+        });
+        let (items, err) = collect(stream).await;
+        assert_eq!(items, [10, 11]);
+        assert!(err.unwrap().to_string().contains("more than the 3"));
+
+        let stream = paginate("t", 1, 2, |page, _size| async move {
+            let mut fetched = page_of(vec![page], 1_000_000_000, u64::from(page));
+            fetched.capacity = Some(1);
+            Ok(fetched)
+        });
+        let (items, err) = collect(stream).await;
+        assert!(items.is_empty());
+        assert!(
+            err.unwrap()
+                .to_string()
+                .contains("reports 1000000000 items")
+        );
+    }
+
+    #[test]
+    fn an_order_holds_its_count() {
+        assert_eq!(order_capacity(3), 3);
+        assert_eq!(order_capacity(0), MAX_ORDER_INSTANCES);
+        assert_eq!(order_capacity(-1), MAX_ORDER_INSTANCES);
+        assert_eq!(order_capacity(i64::MAX), MAX_ORDER_INSTANCES);
     }
 
     #[tokio::test]

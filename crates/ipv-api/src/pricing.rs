@@ -12,7 +12,7 @@
 //! use ipv_types::{Money, OpenParam, Product};
 //!
 //! let product: Product = serde_json::from_str(
-//!     r#"{"productNo":"p1","proxyType":103,"costPrice":"2.05","bandWidthPrice":"0.20"}"#,
+//!     r#"{"productNo":"p1","proxyType":103,"costPrice":"2.05","inventory":9,"bandWidthPrice":"0.20"}"#,
 //! )?;
 //! let mut param = OpenParam::by_product("p1", 3, 2);
 //! param.ext_band_width = Some(10);

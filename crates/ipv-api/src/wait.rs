@@ -14,7 +14,12 @@ use ipv_types::{Order, OrderRequest};
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::paginate::order_capacity;
 use crate::validate::MAX_PAGE_SIZE;
+
+/// The shortest pause between two polls: shorter intervals in [`WaitOptions`] (a zero
+/// included) are raised to it, so a wait never busy-polls the platform.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Called with the order after every successful poll (a CLI shows progress with it).
 pub type ProgressFn = Arc<dyn Fn(&Order) + Send + Sync>;
@@ -37,9 +42,10 @@ pub struct WaitOptions {
     /// that is in flight at the deadline is allowed to finish (it is bounded by the
     /// client's own timeout).
     pub deadline: Duration,
-    /// The pause after the first poll; it doubles after every poll.
+    /// The pause after the first poll; it doubles after every poll. At least
+    /// [`MIN_POLL_INTERVAL`] (a shorter one is raised to it).
     pub initial_interval: Duration,
-    /// The longest pause between polls.
+    /// The longest pause between polls (at least [`MIN_POLL_INTERVAL`] too).
     pub max_interval: Duration,
     /// Called with the order after every successful poll.
     pub progress: Option<ProgressFn>,
@@ -96,6 +102,10 @@ impl Client {
     /// Polls order `order_no` until it is succeeded, failed or partly done, and returns
     /// it with all its instances.
     ///
+    /// Pauses between polls are never shorter than [`MIN_POLL_INTERVAL`]. The instances
+    /// collected are bounded by what the order can hold (its `count`): an order whose
+    /// answer reports or lists more instances than that is not believed.
+    ///
     /// Failures that may pass (transport, timeouts, HTTP 429/5xx, code 500), left over
     /// after the client's own retries, do not end the wait: the next poll tries again.
     ///
@@ -109,7 +119,10 @@ impl Client {
     ) -> Result<Order, Error> {
         let started = tokio::time::Instant::now();
         let request = OrderRequest::new(order_no).with_page(1, MAX_PAGE_SIZE);
-        let mut interval = options.initial_interval;
+        let max_interval = options.max_interval.max(MIN_POLL_INTERVAL);
+        let mut interval = options
+            .initial_interval
+            .clamp(MIN_POLL_INTERVAL, max_interval);
         let mut last_status = None;
         loop {
             match self.order(&request).await {
@@ -137,14 +150,27 @@ impl Client {
             }
             // The last pause is cut short so that one final poll happens at the deadline.
             tokio::time::sleep(interval.min(options.deadline - elapsed)).await;
-            interval = interval.saturating_mul(2).min(options.max_interval);
+            interval = interval.saturating_mul(2).min(max_interval);
         }
     }
 
-    /// `order` with the instances of every page, when the first page did not hold them all.
+    /// `order` with the instances of every page, when the first page did not hold them
+    /// all; never more instances than the order can hold.
     async fn with_all_instances(&self, mut order: Order) -> Result<Order, Error> {
-        let total = usize::try_from(order.total).unwrap_or(0);
-        if total > order.instances.len() {
+        let capacity = order_capacity(order.count);
+        let total = u64::try_from(order.total).unwrap_or(0);
+        let listed = order.instances.len() as u64;
+        if total > capacity || listed > capacity {
+            return Err(Error::Pagination {
+                endpoint: "order",
+                reason: format!(
+                    "order {} reports {} instances, more than the {capacity} it can hold; not believed",
+                    order.order_no,
+                    total.max(listed)
+                ),
+            });
+        }
+        if total > listed {
             order.instances = self
                 .order_instances(order.order_no.clone())
                 .try_collect()

@@ -228,12 +228,13 @@ async fn non_idempotent_calls_are_not_retried_after_they_may_have_been_processed
     // A connect failure certainly did not reach the platform: retried.
     let (transport, bodies) = flaky(1, TransportErrorKind::Connect);
     let client = client_over(transport);
-    let drawn = client
+    let err = client
         .draw_with_password(&DrawWithPasswordRequest::new("alice", "d1"))
         .await
-        .unwrap();
-    // The flaky transport answers with a receipt, which decodes as an empty draw.
-    assert!(drawn.list.is_empty());
+        .unwrap_err();
+    // The flaky transport answers the retry with a receipt, which is not a draw: the
+    // draw's required `list` is missing.
+    assert!(err.to_string().contains("missing field `list`"), "{err}");
     assert_eq!(bodies.lock().unwrap().len(), 2);
 }
 
@@ -397,7 +398,9 @@ async fn invalid_requests_name_the_field_and_send_nothing() {
 
 #[tokio::test]
 async fn callers_can_supply_the_req_id() {
-    let (client, capture) = answering(json!({"productNo": "p1"}));
+    let (client, capture) = answering(
+        json!({"productNo": "p1", "proxyType": 103, "costPrice": "2.00", "inventory": 5}),
+    );
     let reply = client
         .send_with_req_id(&ProductRequest::new("p1"), "my-own-id-1")
         .await

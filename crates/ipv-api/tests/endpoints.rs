@@ -81,11 +81,12 @@ async fn all_thirty_endpoints_round_trip() {
             => |v| v.app_name == "demo" && v.coin.to_string() == "100.50";
         areas(AreasRequest { codes: Some(vec!["AS".into()]) })
             sends {"codes": ["AS"]}
-            answers [{"code": "AS", "name": "Asia", "cname": "亚洲", "children": [{"code": "CN", "name": "China"}]}]
+            answers [{"code": "AS", "name": "Asia", "cname": "亚洲", "children": [{"code": "CN", "name": "China", "cname": "中国"}]}]
             => |v| v[0].children[0].code == "CN";
         cities(CitiesRequest { codes: Some(vec!["USA".into()]) })
             sends {"codes": ["USA"]}
-            answers [{"cityCode": "USLAX0", "cityName": "Los Angeles", "countryCode": "USA", "status": 1}]
+            answers [{"cityCode": "USLAX0", "cityName": "Los Angeles", "stateCode": "USCA00", "countryCode": "USA",
+                      "areaCode": "NA", "status": 1}]
             => |v| v[0].city_code == "USLAX0";
         products(ProductsRequest::of_types([ProxyType::StaticResidentialAbroad]).in_country("USA"))
             sends {"proxyType": [103], "countryCode": "USA"}
@@ -93,11 +94,12 @@ async fn all_thirty_endpoints_round_trip() {
             => |v| v[0].product_no == "p1" && v[0].is_purchasable();
         product(ProductRequest::new("p1"))
             sends {"productNo": "p1"}
-            answers {"productNo": "p1", "productName": "LA 30 days", "proxyType": 103}
+            answers {"productNo": "p1", "productName": "LA 30 days", "proxyType": 103, "costPrice": "2.00", "inventory": 0}
             => |v| v.product_name == "LA 30 days";
         product_areas(ProductAreasRequest::new("p1", ProxyType::DynamicAbroad))
             sends {"productNo": "p1", "proxyType": 104}
-            answers [{"productNo": "p1", "proxyType": 104, "areaCode": "NA", "countryCode": "USA", "region": "us-west"}]
+            answers [{"productNo": "p1", "proxyType": 104, "areaCode": "NA", "countryCode": "USA", "stateCode": "",
+                      "cityCode": "", "status": 1, "region": "us-west", "supplierCode": "s1"}]
             => |v| v[0].region == "us-west";
         projects(ProjectsRequest { codes: None })
             sends {}
@@ -146,7 +148,7 @@ async fn all_thirty_endpoints_round_trip() {
             => |v| v.list[0].new_password == "n3w" && v.reset_no == "RESET_1";
         order(OrderRequest::new("ORD-1").with_page(2, 50))
             sends {"orderNo": "ORD-1", "page": 2, "pageSize": 50}
-            answers {"orderNo": "ORD-1", "appOrderNo": "APP-1", "type": 1, "status": 3, "count": 1, "amount": "2.00",
+            answers {"orderNo": "ORD-1", "appOrderNo": "APP-1", "type": 1, "status": 3, "count": 1, "amount": "2.00", "refund": 0,
                      "page": 2, "pageSize": 50, "total": 51, "instances": [{"instanceNo": "inst-51", "port": 8080}]}
             => |v| v.status.is_final() && v.instances[0].port == 8080;
         orders(OrdersRequest { page: Some(1), page_size: Some(20), ..Default::default() })

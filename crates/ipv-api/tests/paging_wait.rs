@@ -26,7 +26,7 @@ fn order_page(status: i64, total: u64, page: u64, size: u64) -> Value {
     let end = (start + size).min(total);
     json!({
         "orderNo": "ORD-1", "appOrderNo": "APP-1", "type": 1, "status": status,
-        "count": total, "amount": "1.00", "page": page, "pageSize": size, "total": total,
+        "count": total, "amount": "1.00", "refund": 0, "page": page, "pageSize": size, "total": total,
         "instances": instances(start.min(end)..end),
     })
 }

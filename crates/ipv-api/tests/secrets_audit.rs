@@ -373,7 +373,8 @@ async fn trace_logs_of_calls_hold_no_secret_and_no_payload() {
     // A success (its payload holds the marker), a decode failure, an API error and a
     // transport failure, each through the client's whole path.
     let ok = client(answering(
-        serde_json::json!({"productNo": RESPONSE_MARKER, "productName": RESPONSE_MARKER}),
+        serde_json::json!({"productNo": RESPONSE_MARKER, "productName": RESPONSE_MARKER,
+            "proxyType": 103, "costPrice": "1.00", "inventory": 1}),
         key(),
     ));
     let product = ok

@@ -81,7 +81,7 @@ async fn call_spans_carry_endpoint_req_id_attempts_and_outcome() {
             return Err(TransportError::io("connection reset"));
         }
         let envelope = codec::parse_request_envelope(req.body()).expect("envelope");
-        let product = serde_json::json!({"productNo": "p1", "costPrice": "2.00"});
+        let product = serde_json::json!({"productNo": "p1", "proxyType": 103, "costPrice": "2.00", "inventory": 1});
         let body = codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(&product))
             .expect("seals");
         Ok(json_response(StatusCode::OK, body))

@@ -268,7 +268,9 @@ impl EmulatorHandle {
             };
         };
         let answer = server::answer_api(&self.shared, route, path, body);
-        self.shared.kick();
+        if answer.changed {
+            self.shared.kick();
+        }
         ApiReply {
             status: answer.status.as_u16(),
             body: answer.body.to_vec(),

@@ -185,7 +185,9 @@ pub(crate) async fn handle(
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }
     let answer = answer_api(&shared, route, &path, &body);
-    shared.kick();
+    if answer.changed {
+        shared.kick();
+    }
     if answer.drop_connection {
         return Err(DropConnection);
     }
@@ -199,6 +201,11 @@ pub(crate) struct ApiAnswer {
     /// The request was applied, and the connection is to be closed without an answer
     /// (the injected drop-after-apply fault).
     pub(crate) drop_connection: bool,
+    /// The state changed (a call applied or replayed, orders moved): the order processor
+    /// and the callback dispatcher are to look again. Reads leave them asleep, so a
+    /// stream of reads does not wake two more tasks, each taking the state lock, per
+    /// request.
+    pub(crate) changed: bool,
 }
 
 impl ApiAnswer {
@@ -207,6 +214,7 @@ impl ApiAnswer {
             status,
             body: body.into(),
             drop_connection: false,
+            changed: false,
         }
     }
 }
@@ -267,7 +275,11 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
 
     let print = fingerprint(&[path.as_bytes(), envelope.params.as_bytes()]);
     let now = shared.now();
-    let body = {
+    // The answer of a read is sealed (serialised and encrypted, the larger part of the
+    // work) after the state lock is released, so reads do not queue behind each other's
+    // sealing; a mutating call's answer is sealed under the lock, as it is cached for
+    // reqId replay in the same step as the change it reports.
+    let (body, unsealed, changed) = {
         let mut state = lock(&shared.state);
         let mut changed = orders::process_due(&mut state, now, false) > 0;
         let cached = if route.mutating {
@@ -279,20 +291,23 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
         } else {
             None
         };
-        let body: Bytes = match cached {
+        let (body, unsealed): (Bytes, Option<api::Outcome>) = match cached {
             Some((true, body)) => {
                 state.fault_stats.replays += 1;
                 changed = true;
-                Bytes::from(body)
+                (Bytes::from(body), None)
             }
-            Some((false, _)) => codec::seal_response::<()>(
-                &key,
-                &envelope.req_id,
-                ApiCode::InvalidParams,
-                "bad parameters: reqId: already used with different parameters",
+            Some((false, _)) => (
+                codec::seal_response::<()>(
+                    &key,
+                    &envelope.req_id,
+                    ApiCode::InvalidParams,
+                    "bad parameters: reqId: already used with different parameters",
+                    None,
+                )
+                .unwrap_or_default(),
                 None,
-            )
-            .unwrap_or_default(),
+            ),
             None => {
                 let outcome = {
                     let mut ctx = Ctx {
@@ -310,35 +325,11 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
                     code = outcome.as_ref().map_or_else(|f| f.code.as_i64(), |_| 200),
                     "api request"
                 );
-                let sealed = match &outcome {
-                    // A code-only answer (`proxy/user/flow/limit`): the document says
-                    // "如果返回数据只有状态码，没有data数据，就不需要做加密返回", so
-                    // `data` is "" rather than a sealed `null`.
-                    Ok(serde_json::Value::Null) => {
-                        codec::seal_response::<()>(&key, &envelope.req_id, ApiCode::Ok, "ok", None)
-                    }
-                    Ok(data) => {
-                        codec::seal_response(&key, &envelope.req_id, ApiCode::Ok, "ok", Some(data))
-                    }
-                    Err(failure) => codec::seal_response::<()>(
-                        &key,
-                        &envelope.req_id,
-                        failure.code,
-                        &failure.msg,
-                        None,
-                    ),
-                };
-                let sealed = sealed.unwrap_or_else(|_| {
-                    codec::seal_response::<()>(
-                        &key,
-                        &envelope.req_id,
-                        ApiCode::SystemError,
-                        "system error",
-                        None,
-                    )
-                    .unwrap_or_default()
-                });
-                if route.mutating {
+                if !route.mutating {
+                    // Sealed below, outside the lock.
+                    (Bytes::new(), Some(outcome))
+                } else {
+                    let sealed = seal_outcome(&key, &envelope.req_id, &outcome);
                     let limit = shared.config.reply_cache_per_app;
                     if let Some(app) = state.apps.get_mut(&envelope.app_key) {
                         app.remember_reply(
@@ -351,8 +342,8 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
                         );
                     }
                     changed = true;
+                    (sealed, None)
                 }
-                sealed
             }
         };
         if drop_after {
@@ -362,13 +353,36 @@ pub(crate) fn answer_api(shared: &Shared, route: api::Route, path: &str, body: &
         if changed {
             shared.persist(&mut state);
         }
-        body
+        (body, unsealed, changed)
+    };
+    let body = match unsealed {
+        Some(outcome) => seal_outcome(&key, &envelope.req_id, &outcome),
+        None => body,
     };
     ApiAnswer {
         status: StatusCode::OK,
         body,
         drop_connection: drop_after,
+        changed,
     }
+}
+
+/// Seals a handler's outcome: its data with code 200, or its failure's code and message.
+fn seal_outcome(key: &Key, req_id: &str, outcome: &api::Outcome) -> Bytes {
+    let sealed = match outcome {
+        // A code-only answer (`proxy/user/flow/limit`): the document says
+        // "如果返回数据只有状态码，没有data数据，就不需要做加密返回", so `data` is ""
+        // rather than a sealed `null`.
+        Ok(serde_json::Value::Null) => {
+            codec::seal_response::<()>(key, req_id, ApiCode::Ok, "ok", None)
+        }
+        Ok(data) => codec::seal_response(key, req_id, ApiCode::Ok, "ok", Some(data)),
+        Err(failure) => codec::seal_response::<()>(key, req_id, failure.code, &failure.msg, None),
+    };
+    sealed.unwrap_or_else(|_| {
+        codec::seal_response::<()>(key, req_id, ApiCode::SystemError, "system error", None)
+            .unwrap_or_default()
+    })
 }
 
 /// Serves connections until `shutdown` flips, then lets open connections finish.

@@ -82,6 +82,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use bytes::Bytes;
 pub use http;
@@ -119,6 +120,41 @@ pub trait HttpTransport: Send + Sync + fmt::Debug {
         &self,
         req: http::Request<Bytes>,
     ) -> BoxFuture<'static, Result<http::Response<Bytes>, TransportError>>;
+}
+
+/// The caller's own deadline for one request, carried in the request's extensions.
+///
+/// A client that bounds each request by its own timeout puts it here, so a transport's
+/// own whole-request limit never cuts the request short of it. `HyperTransport` then
+/// allows the request this long plus [`RequestTimeout::GRACE`] (the caller's own timer
+/// decides, the transport's is a backstop) instead of its configured
+/// `request_timeout`; requests without the extension keep that limit. Other transports
+/// should do the same.
+///
+/// ```
+/// use std::time::Duration;
+/// use ipv_transport::{Bytes, RequestTimeout};
+///
+/// let mut request = http::Request::post("http://127.0.0.1:8080/").body(Bytes::new()).unwrap();
+/// request.extensions_mut().insert(RequestTimeout(Duration::from_secs(45)));
+/// assert_eq!(request.extensions().get::<RequestTimeout>(), Some(&RequestTimeout(Duration::from_secs(45))));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestTimeout(pub Duration);
+
+impl RequestTimeout {
+    /// How much longer than the caller's deadline a transport waits, so that the
+    /// caller's timer, not the transport's, ends a request that takes too long.
+    pub const GRACE: Duration = Duration::from_secs(1);
+
+    /// The whole-request limit a transport applies to `req`: the caller's deadline plus
+    /// [`RequestTimeout::GRACE`] when the request carries one, `default` otherwise.
+    #[must_use]
+    pub fn limit_for<B>(req: &http::Request<B>, default: Duration) -> Duration {
+        req.extensions()
+            .get::<Self>()
+            .map_or(default, |caller| caller.0.saturating_add(Self::GRACE))
+    }
 }
 
 /// A transport shared by clones of a client.

@@ -65,7 +65,7 @@ impl fmt::Debug for UpsertUserRequest {
 
 /// An account as created or updated (endpoints 19 and 21). `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Account {
     /// The app's name for the account.
     pub app_username: String,
@@ -117,7 +117,7 @@ pub struct SyncUserAuthRequest {
 
 /// A main account's verification after `userAuth` (endpoint 20).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct UserAuthStatus {
     /// The platform's name for the account.
     pub username: String,
@@ -335,27 +335,28 @@ pub struct ProxyBalance {
 /// `used`, `total` and `balance` are megabytes as the server's decimal text (strings in
 /// the Go SDK, a number for `total` in the document: both decode, as text).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct ProxyBalanceItem {
     /// Flow used, in MB.
-    #[serde(deserialize_with = "crate::de::text")]
+    #[serde(default, deserialize_with = "crate::de::text")]
     pub used: String,
     /// Flow bought, in MB.
-    #[serde(deserialize_with = "crate::de::text")]
+    #[serde(default, deserialize_with = "crate::de::text")]
     pub total: String,
     /// Flow left, in MB.
     #[serde(deserialize_with = "crate::de::text")]
     pub balance: String,
     /// The IP whitelist.
-    #[serde(rename = "ipWhiteList", deserialize_with = "crate::de::vec")]
+    #[serde(default, rename = "ipWhiteList", deserialize_with = "crate::de::vec")]
     pub ip_whitelist: Vec<String>,
     /// The product.
+    #[serde(default)]
     pub product_no: String,
     /// IPs used (products sold by IP count).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub ip_used: i64,
     /// IPs bought (products sold by IP count).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub ip_total: i64,
 }
 
@@ -409,7 +410,7 @@ impl DrawWithPasswordRequest {
 
 /// Proxies drawn by password (endpoint 25).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct DrawnProxies {
     /// The proxies.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -477,7 +478,7 @@ impl DrawApiUrlRequest {
 
 /// Draw URLs (endpoint 26).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct DrawApiUrls {
     /// The URLs.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -486,7 +487,7 @@ pub struct DrawApiUrls {
 
 /// One draw URL.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct DrawApiUrl {
     /// The URL to call for proxies.
     pub proxy_url: String,
@@ -537,7 +538,7 @@ impl FlowUsageLogRequest {
 
 /// One entry of the flow usage log (endpoint 27). Amounts are bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct FlowUsage {
     /// Flow used, in bytes.
     #[serde(deserialize_with = "crate::de::int")]
@@ -552,6 +553,7 @@ pub struct FlowUsage {
     #[serde(deserialize_with = "crate::de::int")]
     pub used_time: u64,
     /// The product.
+    #[serde(default)]
     pub product_no: String,
 }
 
@@ -625,7 +627,7 @@ impl RemoveIpWhitelistRequest {
 
 /// A whitelist after a change (endpoints 28 and 29).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct IpWhitelist {
     /// The addresses now allowed.
     #[serde(rename = "ipWhiteList", deserialize_with = "crate::de::vec")]

@@ -29,20 +29,23 @@ impl<'de> Deserialize<'de> for AppInfoRequest {
 
 /// The app's account (endpoint 1).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     /// The app's name.
     pub app_name: String,
     /// The balance, in yuan.
     pub coin: Money,
     /// Whether purchases use the bridge by default.
+    #[serde(default)]
     pub use_bridge: AppBridge,
     /// The URL the platform calls back.
+    #[serde(default)]
     pub callback_url: String,
     /// The credit line, in yuan, when the platform grants one (the Go SDK's field).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credit: Option<Money>,
     /// Whether the app is enabled.
+    #[serde(default)]
     pub status: AppStatus,
     /// Fields this SDK does not know yet, kept so nothing the vendor adds is lost.
     #[serde(flatten)]

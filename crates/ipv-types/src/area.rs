@@ -31,16 +31,18 @@ impl AreasRequest {
 
 /// A region: a continent, a country, a state or a city, with the regions inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Area {
     /// The region's code.
     pub code: String,
     /// Its English name.
+    #[serde(default)]
     pub name: String,
     /// Its Chinese name.
     pub cname: String,
     /// The regions inside it (left out of the JSON when empty, as the Go server does).
     #[serde(
+        default,
         deserialize_with = "crate::de::vec",
         skip_serializing_if = "Vec::is_empty"
     )]
@@ -74,33 +76,42 @@ impl CitiesRequest {
 
 /// A city, with its state, country and continent (endpoint 3).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct City {
     /// The city's code.
     pub city_code: String,
     /// The city's Chinese name.
+    #[serde(default)]
     pub city_name: String,
     /// The city's English name.
+    #[serde(default)]
     pub city_en_name: String,
     /// The state's or province's code.
     pub state_code: String,
     /// The state's Chinese name.
+    #[serde(default)]
     pub state_name: String,
     /// The state's English name.
+    #[serde(default)]
     pub state_en_name: String,
     /// The country's code (ISO 3166 alpha-3).
     pub country_code: String,
     /// The country's Chinese name.
+    #[serde(default)]
     pub country_name: String,
     /// The country's English name.
+    #[serde(default)]
     pub country_en_name: String,
     /// The continent's code.
     pub area_code: String,
     /// The continent's Chinese name.
+    #[serde(default)]
     pub area_name: String,
     /// The continent's English name.
+    #[serde(default)]
     pub area_en_name: String,
     /// Whether the city is listed (1) or not (-1).
+    #[serde(default)]
     pub status: ListingStatus,
 }
 
@@ -127,9 +138,10 @@ impl ProductAreasRequest {
 
 /// A region a dynamic product can exit in (endpoint 6).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct ProductArea {
     /// The product; empty when the list is shared by every product of the supplier.
+    #[serde(default)]
     pub product_no: String,
     /// The proxy type.
     pub proxy_type: ProxyType,

@@ -36,62 +36,75 @@ impl InstancesRequest {
 /// `Debug` prints `[redacted]` for `pwd`. Fields this SDK does not know are kept in
 /// `extra`.
 #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Instance {
     /// The platform's instance number (used to renew and release it).
     pub instance_no: String,
     /// The proxy type.
+    #[serde(default)]
     pub proxy_type: ProxyType,
     /// The protocols it speaks.
+    #[serde(default)]
     pub protocol: CodeList<Protocol>,
     /// The address to connect to.
+    #[serde(default)]
     pub ip: String,
     /// The port to connect to.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub port: u16,
     /// The region.
+    #[serde(default)]
     pub region_id: String,
     /// The country's code.
+    #[serde(default)]
     pub country_code: String,
     /// The city's code.
+    #[serde(default)]
     pub city_code: String,
     /// How it authenticates users.
+    #[serde(default)]
     pub use_type: CodeList<UseType>,
     /// The username, or the UUID (dynamic: the platform's main account).
+    #[serde(default)]
     pub username: String,
     /// The password.
+    #[serde(default)]
     pub pwd: String,
     /// The order that created it (`instance`), or that acted on it (`order`).
+    #[serde(default)]
     pub order_no: String,
     /// When it expires, as Unix seconds.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub user_expired: i64,
     /// Total flow, in MB (or IPs, for products sold by IP count). A quantity, not money.
-    #[serde(deserialize_with = "crate::de::float")]
+    #[serde(default, deserialize_with = "crate::de::float")]
     pub flow_total: f64,
     /// Flow left, in MB.
-    #[serde(deserialize_with = "crate::de::float")]
+    #[serde(default, deserialize_with = "crate::de::float")]
     pub flow_balance: f64,
     /// Its state.
+    #[serde(default)]
     pub status: InstanceStatus,
     /// 1 when it renews automatically.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub renew: i64,
     /// Bridge addresses.
-    #[serde(deserialize_with = "crate::de::vec")]
+    #[serde(default, deserialize_with = "crate::de::vec")]
     pub bridges: Vec<String>,
     /// When it was opened (`None` for Go's zero time).
-    #[serde(with = "crate::time::go_time")]
+    #[serde(default, with = "crate::time::go_time")]
     pub open_at: Option<OffsetDateTime>,
     /// When it was last renewed (`None`: never).
-    #[serde(with = "crate::time::go_time")]
+    #[serde(default, with = "crate::time::go_time")]
     pub renew_at: Option<OffsetDateTime>,
     /// When it was released (`None`: not released).
-    #[serde(with = "crate::time::go_time")]
+    #[serde(default, with = "crate::time::go_time")]
     pub release_at: Option<OffsetDateTime>,
     /// The product it was bought as.
+    #[serde(default)]
     pub product_no: String,
     /// An extended address, shown for some products only.
+    #[serde(default)]
     pub extend_ip: String,
     /// Fields this SDK does not know yet, kept so nothing the vendor adds is lost.
     #[serde(flatten)]

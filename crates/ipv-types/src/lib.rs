@@ -35,9 +35,15 @@
 //!
 //! # Choices
 //!
-//! - Responses decode with Go's zero values for missing fields (every response type is
-//!   `Default`); dictionaries default to the number `0`, kept as `Unknown(0)` where `0`
-//!   has no name.
+//! - Fields the vendor document marks required in an answer must be present: the
+//!   numbers that identify a record (`orderNo`, `appOrderNo`, `instanceNo`, `productNo`,
+//!   …) and the amounts decisions rest on (`coin`, `costPrice`, `inventory`, `total`).
+//!   Decoding an answer without one fails with serde's "missing field `name`", so `{}`
+//!   never passes as a receipt, an order or app info. A `null` list still decodes as an
+//!   empty list and Go's zero time as `None`.
+//! - Every other response field decodes with Go's zero value when missing (every
+//!   response type is `Default`); dictionaries default to the number `0`, kept as
+//!   `Unknown(0)` where `0` has no name.
 //! - Required request fields are plain fields and fail decoding when missing (a server
 //!   answers "bad parameters"); optional ones are `Option`, left out when `None`.
 //! - `canBuyStatus` decodes from a bool or `-1`/`1` and encodes as a bool (what the Go SDK
@@ -63,6 +69,7 @@ pub mod order;
 pub mod page;
 pub mod product;
 mod redact;
+pub mod text;
 pub mod time;
 
 pub use account::{

@@ -344,7 +344,7 @@ impl AssignedIpInfoRequest {
 /// vendor's newer client (the Go SDK) is the better witness of what the platform sends,
 /// and a Go client's `bool` field cannot decode an int, while this type reads both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct AssignedIpInfo {
     /// The IP.
     pub ip: String,
@@ -464,13 +464,14 @@ pub struct DingTalkUser {
 /// The answer to open, renew, release and after-sales requests (endpoints 8, 9, 11, 12,
 /// 13): the order was accepted and will be processed asynchronously.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderReceipt {
     /// The platform's order number (use it with `order` and in callbacks).
     pub order_no: String,
     /// The caller's order number, echoed.
     pub app_order_no: String,
     /// The total charged, in yuan.
+    #[serde(default)]
     pub amount: Money,
 }
 
@@ -528,7 +529,7 @@ impl OrderRequest {
 
 /// An order with a page of its instances (endpoint 15).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Order {
     /// The platform's order number.
     pub order_no: String,
@@ -538,11 +539,13 @@ pub struct Order {
     #[serde(rename = "type")]
     pub order_type: OrderType,
     /// Where the order is.
+    #[serde(default)]
     pub status: OrderStatus,
     /// How many instances were ordered.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub count: i64,
     /// The total, in yuan.
+    #[serde(default)]
     pub amount: Money,
     /// 1 when part of the amount was refunded.
     #[serde(deserialize_with = "crate::de::int")]
@@ -551,13 +554,13 @@ pub struct Order {
     #[serde(deserialize_with = "crate::de::int")]
     pub page: i64,
     /// Instances per page (echoed).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub page_size: i64,
     /// How many instances the order has in all.
     #[serde(deserialize_with = "crate::de::int")]
     pub total: i64,
     /// This page of the order's instances.
-    #[serde(deserialize_with = "crate::de::vec")]
+    #[serde(default, deserialize_with = "crate::de::vec")]
     pub instances: Vec<Instance>,
     /// Fields this SDK does not know yet, kept so nothing the vendor adds is lost.
     #[serde(flatten)]

@@ -99,31 +99,41 @@ impl ProductRequest {
 /// Integers decode from numbers or numeric strings, `null` lists are empty, and fields
 /// this SDK does not know are kept in `extra`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct Product {
     /// The product's number (unique).
     pub product_no: String,
     /// Its name.
+    #[serde(default)]
     pub product_name: String,
     /// Its proxy type.
     pub proxy_type: ProxyType,
     /// How its proxies authenticate users (`"1,2"`).
+    #[serde(default)]
     pub use_type: CodeList<UseType>,
     /// The protocols its proxies speak (`"1,2,3"`).
+    #[serde(default)]
     pub protocol: CodeList<Protocol>,
     /// Where the exit address may be.
+    #[serde(default)]
     pub use_limit: UseLimit,
     /// Where it may be sold.
+    #[serde(default)]
     pub sell_limit: SellLimit,
     /// The continent's code (empty for dynamic products).
+    #[serde(default)]
     pub area_code: String,
     /// The country's code (ISO 3166 alpha-3).
+    #[serde(default)]
     pub country_code: String,
     /// The state's code (6 characters).
+    #[serde(default)]
     pub state_code: String,
     /// The city's code.
+    #[serde(default)]
     pub city_code: String,
     /// A description.
+    #[serde(default)]
     pub detail: String,
     /// The price of one instance for one period (static), or of one MB (dynamic by flow).
     pub cost_price: Money,
@@ -131,92 +141,112 @@ pub struct Product {
     #[serde(deserialize_with = "crate::de::int")]
     pub inventory: i64,
     /// The address family.
+    #[serde(default)]
     pub ip_type: IpType,
     /// The ISP type.
+    #[serde(default)]
     pub isp_type: IspType,
     /// The network type.
+    #[serde(default)]
     pub net_type: NetType,
     /// The shortest period sold, in `unit`s (0: unlimited).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub duration: i64,
     /// The unit of `duration`.
+    #[serde(default)]
     pub unit: Unit,
     /// The bandwidth included (Mbps).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub band_width: i64,
     /// The bandwidth's kind: 1 dedicated, 2 shared, 3 traffic package.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub band_width_type: i64,
     /// The price of one extra Mbps for one period.
+    #[serde(default)]
     pub band_width_price: Money,
     /// The most bandwidth that can be set (Mbps).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub max_band_width: i64,
     /// Dynamic by flow: the smallest package sold, in MB.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub flow: i64,
     /// CPUs.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub cpu: i64,
     /// Memory (a quantity, not money).
-    #[serde(deserialize_with = "crate::de::float")]
+    #[serde(default, deserialize_with = "crate::de::float")]
     pub memory: f64,
     /// Whether it is on sale (1).
+    #[serde(default)]
     pub enable: Toggle,
     /// The supplier's code.
+    #[serde(default)]
     pub supplier_code: String,
     /// Dynamic by IP count: the smallest number of IPs sold.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub ip_count: i64,
     /// Dynamic by IP count: how long each IP lasts, in minutes.
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub ip_duration: i64,
     /// Whether a chosen IP can be bought (`instance/open/assign/ip`).
+    #[serde(default)]
     pub assign_ip: Toggle,
     /// The parent product's number.
+    #[serde(default)]
     pub parent_no: String,
     /// Whether CIDR blocks can be chosen when buying.
+    #[serde(default)]
     pub cidr_status: Toggle,
     /// The CIDR blocks on sale, with their stock.
-    #[serde(deserialize_with = "crate::de::vec")]
+    #[serde(default, deserialize_with = "crate::de::vec")]
     pub cidr_blocks: Vec<CidrBlock>,
     /// The CIDR blocks taken off sale in the last month.
-    #[serde(deserialize_with = "crate::de::vec")]
+    #[serde(default, deserialize_with = "crate::de::vec")]
     pub offline_cidr_blocks: Vec<OfflineCidrBlock>,
     /// How its proxies are drawn.
+    #[serde(default)]
     pub draw_type: DrawType,
     /// For how many seconds after purchase a refund is possible (0: never).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub refund_duration: i64,
     /// Whether a one-day trial can be bought.
+    #[serde(default)]
     pub one_day: Toggle,
     /// Dynamic, drawn by password: whether every connection can change the proxy.
+    #[serde(default)]
     pub proxy_everytime_change: Toggle,
     /// Dynamic: whether drawing from the global pool is supported.
+    #[serde(default)]
     pub proxy_global_random: Toggle,
     /// Dynamic, drawn by API: whether drawing from the global pool is supported.
+    #[serde(default)]
     pub api_draw_global_random: Toggle,
     /// Dynamic: whether IP whitelists are supported (an int flag here, not a list).
-    #[serde(rename = "ipWhiteList")]
+    #[serde(default, rename = "ipWhiteList")]
     pub ip_whitelist: Toggle,
     /// Dynamic, drawn by password: whether proxy users (sub-accounts) are supported.
+    #[serde(default)]
     pub pwd_draw_proxy_user: Toggle,
     /// Dynamic: whether proxy users' flow limits can be managed.
+    #[serde(default)]
     pub proxy_user_flow_limit: Toggle,
     /// Dynamic: whether the flow usage log is available.
+    #[serde(default)]
     pub flow_use_log: Toggle,
     /// Dynamic, drawn by password: the session lengths allowed, in minutes (`"1-120"`).
+    #[serde(default)]
     pub pwd_draw_session_range: String,
     /// Dynamic: the base for unit conversions of flow, 1000 or 1024 (0: unknown).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub flow_conversion_base: i64,
     /// Stock per project.
-    #[serde(deserialize_with = "crate::de::vec")]
+    #[serde(default, deserialize_with = "crate::de::vec")]
     pub project_list: Vec<ProjectStock>,
     /// The product's kind (2: shared).
-    #[serde(deserialize_with = "crate::de::int")]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub product_type: i64,
     /// Whether its proxies' passwords can be reset.
+    #[serde(default)]
     pub reset_password: Toggle,
     /// Fields this SDK does not know yet, kept so nothing the vendor adds is lost.
     #[serde(flatten)]

@@ -185,7 +185,7 @@ fn tricky_inputs_round_trip() {
     }
     // The time and money edge cases above are accepted, not merely survived.
     let i: Instance = serde_json::from_str(
-        r#"{"openAt":"2016-12-31T23:59:60Z","renewAt":"0001-01-01T00:00:00+01:00","flowBalance":-0.0}"#,
+        r#"{"instanceNo":"i","openAt":"2016-12-31T23:59:60Z","renewAt":"0001-01-01T00:00:00+01:00","flowBalance":-0.0}"#,
     )
     .unwrap();
     assert_eq!(i.open_at.unwrap().year(), 2016);
@@ -194,7 +194,7 @@ fn tricky_inputs_round_trip() {
         0
     );
     let p: Product =
-        serde_json::from_str(r#"{"costPrice":"-0","useType":" 1 ,, 2 ","memory":"1e308"}"#)
+        serde_json::from_str(r#"{"productNo":"p","proxyType":103,"inventory":0,"costPrice":"-0","useType":" 1 ,, 2 ","memory":"1e308"}"#)
             .unwrap();
     assert!(p.cost_price.is_zero());
     assert_eq!(p.use_type.to_string(), "1,2");

@@ -9,27 +9,33 @@ fn decode<T: serde::de::DeserializeOwned>(v: Value) -> T {
 
 #[test]
 fn null_lists_decode_as_empty() {
-    let p: Product = decode(json!({"cidrBlocks":null,"offlineCidrBlocks":null,"projectList":null}));
+    let p: Product = decode(
+        json!({"productNo":"p","proxyType":103,"costPrice":"1","inventory":1,
+        "cidrBlocks":null,"offlineCidrBlocks":null,"projectList":null}),
+    );
     assert!(
         p.cidr_blocks.is_empty() && p.offline_cidr_blocks.is_empty() && p.project_list.is_empty()
     );
 
-    let o: Order = decode(json!({"orderNo":"C1","instances":null}));
+    let o: Order = decode(
+        json!({"orderNo":"C1","appOrderNo":"A1","type":1,"refund":0,"page":1,
+        "total":0,"instances":null}),
+    );
     assert!(o.instances.is_empty());
 
-    let i: Instance = decode(json!({"bridges":null}));
+    let i: Instance = decode(json!({"instanceNo":"i","bridges":null}));
     assert!(i.bridges.is_empty());
 
     let page: Page<OrderItem> = decode(json!({"page":1,"list":null}));
     assert!(page.list.is_empty());
 
-    let a: Area = decode(json!({"code":"NA","children":null}));
+    let a: Area = decode(json!({"code":"NA","cname":"北美","children":null}));
     assert!(a.children.is_empty());
 
     let w: IpWhitelist = decode(json!({"ipWhiteList":null}));
     assert!(w.ip_whitelist.is_empty());
 
-    let b: ProxyBalance = decode(json!({"list":[{"ipWhiteList":null}]}));
+    let b: ProxyBalance = decode(json!({"list":[{"balance":"1","ipWhiteList":null}]}));
     assert!(b.list[0].ip_whitelist.is_empty());
 
     let d: DrawnProxies = decode(json!({"list":[{"proxyUrl":"x","list":null}]}));
@@ -44,8 +50,10 @@ fn null_lists_decode_as_empty() {
 
 #[test]
 fn numbers_sent_as_strings() {
-    let p: Product = decode(json!({"inventory":"1000","duration":" 30 ","unit":"1",
-        "proxyType":"103","memory":"2.5","costPrice":2.05,"enable":"1","cidrBlocks":[{"count":"7"}]}));
+    let p: Product = decode(
+        json!({"productNo":"p","inventory":"1000","duration":" 30 ","unit":"1",
+        "proxyType":"103","memory":"2.5","costPrice":2.05,"enable":"1","cidrBlocks":[{"count":"7"}]}),
+    );
     assert_eq!(p.inventory, 1000);
     assert_eq!(p.duration, 30);
     assert_eq!(p.unit, Unit::Day);
@@ -56,7 +64,7 @@ fn numbers_sent_as_strings() {
     assert_eq!(p.cidr_blocks[0].count, 7);
 
     let i: Instance = decode(
-        json!({"port":"8080","userExpired":"1735689600","flowTotal":"10.5",
+        json!({"instanceNo":"i","port":"8080","userExpired":"1735689600","flowTotal":"10.5",
         "status":"3"}),
     );
     assert_eq!(i.port, 8080);
@@ -79,7 +87,8 @@ fn numbers_sent_as_strings() {
     assert_eq!(b.list[0].ip_used, 2);
 
     // Whole floats stand for integers.
-    let o: Order = decode(json!({"count":2.0,"total":"5.0"}));
+    let o: Order = decode(json!({"orderNo":"C1","appOrderNo":"A1","type":1,"refund":0,
+        "page":1.0,"count":2.0,"total":"5.0"}));
     assert_eq!((o.count, o.total), (2, 5));
 }
 
@@ -96,8 +105,10 @@ fn integers_that_do_not_fit_are_errors_not_panics() {
 
 #[test]
 fn go_zero_time_is_none_and_encodes_back() {
-    let i: Instance = decode(json!({"openAt":"2024-07-26T09:49:27.123456789+08:00",
-        "renewAt":"0001-01-01T00:00:00Z","releaseAt":null}));
+    let i: Instance = decode(
+        json!({"instanceNo":"i","openAt":"2024-07-26T09:49:27.123456789+08:00",
+        "renewAt":"0001-01-01T00:00:00Z","releaseAt":null}),
+    );
     let open = i.open_at.unwrap();
     assert_eq!(open.unix_timestamp(), 1_721_958_567);
     assert_eq!(open.nanosecond(), 123_456_789);
@@ -109,7 +120,8 @@ fn go_zero_time_is_none_and_encodes_back() {
     assert_eq!(back["openAt"], json!("2024-07-26T09:49:27.123456789+08:00"));
 
     // Empty strings, a zero time written with an offset, and a missing field are "never" too.
-    let i: Instance = decode(json!({"openAt":"","renewAt":"0001-01-01T08:00:00+08:00"}));
+    let i: Instance = decode(json!({"instanceNo":"i","openAt":"",
+        "renewAt":"0001-01-01T08:00:00+08:00"}));
     assert_eq!((i.open_at, i.renew_at, i.release_at), (None, None, None));
 
     let item: OrderItem = decode(json!({"createdAt":"2024-01-02T03:04:05Z"}));
@@ -205,8 +217,8 @@ fn go_request_time_zero_values_are_none() {
 
 #[test]
 fn unknown_enum_values_survive_a_round_trip() {
-    let json = json!({"orderNo":"C1","type":9,"status":"42","instances":[
-        {"proxyType":301,"status":99,"protocol":"1,7","useType":"4"}]});
+    let json = json!({"orderNo":"C1","appOrderNo":"A1","type":9,"status":"42","refund":0,
+        "page":1,"total":1,"instances":[{"instanceNo":"i","proxyType":301,"status":99,"protocol":"1,7","useType":"4"}]});
     let o: Order = decode(json.clone());
     assert_eq!(o.order_type, OrderType::Unknown(9));
     assert_eq!(o.status, OrderStatus::Unknown(42));
@@ -230,7 +242,8 @@ fn unknown_fields_survive_a_round_trip() {
     let cases: Vec<(&str, Value)> = vec![
         (
             "Product",
-            json!({"productNo":"p","brandNewField":{"a":[1,"x",null]},"n":1.5}),
+            json!({"productNo":"p","proxyType":103,"costPrice":"1.00","inventory":5,
+                "brandNewField":{"a":[1,"x",null]},"n":1.5}),
         ),
         (
             "Instance",
@@ -238,13 +251,14 @@ fn unknown_fields_survive_a_round_trip() {
         ),
         (
             "Order",
-            json!({"orderNo":"C1","discount":"0.50","updatedAt":"2024-01-01T00:00:00Z"}),
+            json!({"orderNo":"C1","appOrderNo":"A1","type":1,"refund":0,"page":1,"total":0,
+                "discount":"0.50","updatedAt":"2024-01-01T00:00:00Z"}),
         ),
         (
             "OrderItem",
             json!({"orderNo":"C1","productNo":"p","remark":null}),
         ),
-        ("AppInfo", json!({"appName":"a","level":3})),
+        ("AppInfo", json!({"appName":"a","coin":"1.00","level":3})),
     ];
     for (name, input) in cases {
         let back = match name {
@@ -259,23 +273,43 @@ fn unknown_fields_survive_a_round_trip() {
             assert_eq!(&back[key], value, "{name}.{key} after a round trip");
         }
     }
-    let p: Product = decode(json!({"productNo":"p","brandNewField":7}));
+    let p: Product = decode(
+        json!({"productNo":"p","proxyType":103,"costPrice":"1","inventory":5,"brandNewField":7}),
+    );
     assert_eq!(p.extra.len(), 1);
     assert_eq!(p.extra["brandNewField"], json!(7));
 }
 
 #[test]
-fn missing_fields_take_go_zero_values_in_responses() {
-    let p: Product = decode(json!({}));
-    assert_eq!(p, Product::default());
-    assert_eq!(p.proxy_type, ProxyType::Unknown(0));
+fn missing_optional_fields_take_go_zero_values_in_responses() {
+    let p: Product =
+        decode(json!({"productNo":"p","proxyType":103,"costPrice":"2.00","inventory":0}));
     assert_eq!(p.isp_type, IspType::Unspecified);
-    assert!(p.cost_price.is_zero());
-    let a: AppInfo = decode(json!({"coin":""}));
+    assert_eq!(p.duration, 0);
+    assert!(p.cidr_blocks.is_empty());
+    let a: AppInfo = decode(json!({"appName":"a","coin":""}));
     assert!(a.coin.is_zero());
     assert_eq!(a.credit, None);
     let r: OrderReceipt = decode(json!({"orderNo":"C1","appOrderNo":"A1"}));
     assert!(r.amount.is_zero());
+}
+
+#[test]
+fn missing_required_fields_in_responses_are_errors_naming_the_field() {
+    let err = serde_json::from_value::<OrderReceipt>(json!({"orderNo":"C1"})).unwrap_err();
+    assert!(
+        err.to_string().contains("missing field `appOrderNo`"),
+        "{err}"
+    );
+    let err = serde_json::from_value::<AppInfo>(json!({"appName":"a"})).unwrap_err();
+    assert!(err.to_string().contains("missing field `coin`"), "{err}");
+    let err =
+        serde_json::from_value::<Product>(json!({"productNo":"p","proxyType":103,"inventory":1}))
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("missing field `costPrice`"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -105,6 +105,12 @@ impl HyperTransportBuilder {
 
     /// The limit for a whole exchange, from the call to `send` until the last byte of the
     /// response body (default 30 s). Must be greater than zero.
+    ///
+    /// It applies to requests that carry no deadline of their own: a request with a
+    /// [`RequestTimeout`](crate::RequestTimeout) extension (every request of an
+    /// `ipv_api::Client`, carrying the client's timeout) runs for that deadline plus
+    /// [`RequestTimeout::GRACE`](crate::RequestTimeout::GRACE) instead, longer or
+    /// shorter than this.
     #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;

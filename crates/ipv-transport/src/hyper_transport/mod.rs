@@ -25,7 +25,7 @@ pub use tls::TlsRoots;
 use self::classify::destination;
 use self::connector::ProxyConnector;
 use crate::proxy::{ProxyConfig, ProxyRules};
-use crate::{BoxFuture, HttpTransport, TransportError};
+use crate::{BoxFuture, HttpTransport, RequestTimeout, TransportError};
 
 /// The default transport: hyper 1 and hyper-util's pooled client, HTTPS through rustls.
 ///
@@ -153,13 +153,14 @@ impl HttpTransport for HyperTransport {
         Box::pin(async move {
             let req = prepared?;
             let uri = req.uri().clone();
+            // The caller's own deadline, when it sent one, replaces the configured limit.
+            let limit = RequestTimeout::limit_for(&req, settings.request_timeout);
             let exchange = exchange(&client, req, &settings);
-            match tokio::time::timeout(settings.request_timeout, exchange).await {
+            match tokio::time::timeout(limit, exchange).await {
                 Ok(result) => result,
                 Err(_elapsed) => Err(TransportError::timeout(format!(
-                    "no complete response from {} within {:?}",
+                    "no complete response from {} within {limit:?}",
                     destination(&uri),
-                    settings.request_timeout
                 ))),
             }
         })
@@ -263,6 +264,25 @@ mod tests {
             .prepare(request("https://api.example.com/x"))
             .unwrap();
         assert!(prepared.headers().get(PROXY_AUTHORIZATION).is_none());
+    }
+
+    #[test]
+    fn the_callers_deadline_replaces_the_configured_limit() {
+        let configured = Duration::from_secs(30);
+        let mut req = request("http://127.0.0.1:9/x");
+        assert_eq!(RequestTimeout::limit_for(&req, configured), configured);
+        req.extensions_mut()
+            .insert(RequestTimeout(Duration::from_secs(45)));
+        assert_eq!(
+            RequestTimeout::limit_for(&req, configured),
+            Duration::from_secs(45) + RequestTimeout::GRACE
+        );
+        // The extension survives `prepare`, which the exchange reads it after.
+        let prepared = transport().prepare(req).unwrap();
+        assert_eq!(
+            RequestTimeout::limit_for(&prepared, configured),
+            Duration::from_secs(46)
+        );
     }
 
     #[test]

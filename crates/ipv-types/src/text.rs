@@ -1,0 +1,119 @@
+//! Text from the network made safe to print on a terminal.
+//!
+//! Anything a server sends (the API's `msg`, an HTTP error body, a `Location` header, a
+//! string cell of a table) may hold control characters: a forged newline that fakes an
+//! output row, an escape sequence that clears the screen or sets the window title (OSC),
+//! a bidirectional override that reorders what is shown. [`for_terminal`] rewrites every
+//! such character as a visible escape (`\n`, `\u{1b}`, `\u{202e}`), so the text reads the
+//! same and can no longer steer the terminal. JSON output needs none of this: its
+//! encoder already escapes control characters.
+//!
+//! ```
+//! use ipv_types::text::{for_terminal, for_terminal_bounded};
+//!
+//! assert_eq!(for_terminal("plain text"), "plain text");
+//! assert_eq!(for_terminal("ok\nstatus disabled"), "ok\\nstatus disabled");
+//! assert_eq!(for_terminal("\u{1b}]0;title\u{7}"), "\\u{1b}]0;title\\u{7}");
+//! assert_eq!(for_terminal_bounded("abcdef", 3), "abc…");
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Whether `c` can steer a terminal or hide text: C0 and C1 controls (newlines and tabs
+/// included), DEL, and the Unicode bidirectional formatting characters.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every [unsafe character](is_unsafe_char) written as a visible escape;
+/// borrowed unchanged when there is none.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(ForTerminal(text).to_string())
+}
+
+/// [`for_terminal`], keeping at most `max_chars` characters of `text` (counted before
+/// escaping) and marking a cut with `…`.
+pub fn for_terminal_bounded(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(max_chars) {
+        push_char(&mut out, c);
+    }
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Displays the wrapped text as [`for_terminal`] would, without allocating.
+#[derive(Debug, Clone, Copy)]
+pub struct ForTerminal<'a>(pub &'a str);
+
+impl fmt::Display for ForTerminal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(is_unsafe_char) {
+            f.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write_escaped(f, c)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        f.write_str(rest)
+    }
+}
+
+fn push_char(out: &mut String, c: char) {
+    if is_unsafe_char(c) {
+        // Writing to a String cannot fail.
+        let _ = write_escaped(out, c);
+    } else {
+        out.push(c);
+    }
+}
+
+fn write_escaped(out: &mut impl fmt::Write, c: char) -> fmt::Result {
+    match c {
+        '\n' => out.write_str("\\n"),
+        '\r' => out.write_str("\\r"),
+        '\t' => out.write_str("\\t"),
+        c => write!(out, "\\u{{{:x}}}", u32::from(c)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(for_terminal("héllo, 世界"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_control_and_bidi_character_is_escaped() {
+        let hostile = "a\u{0}\u{7}\u{8}\t\n\r\u{1b}[2J\u{7f}\u{85}\u{9b}\u{202e}\u{2066}z";
+        let shown = for_terminal(hostile);
+        assert!(!shown.chars().any(is_unsafe_char), "{shown:?}");
+        assert_eq!(
+            shown,
+            "a\\u{0}\\u{7}\\u{8}\\t\\n\\r\\u{1b}[2J\\u{7f}\\u{85}\\u{9b}\\u{202e}\\u{2066}z"
+        );
+        assert_eq!(ForTerminal(hostile).to_string(), shown);
+    }
+
+    #[test]
+    fn bounded_cuts_and_marks_and_escapes() {
+        assert_eq!(for_terminal_bounded("abc", 3), "abc");
+        assert_eq!(for_terminal_bounded("a\nbcd", 2), "a\\n…");
+        assert_eq!(for_terminal_bounded("", 0), "");
+        assert_eq!(for_terminal_bounded("x", 0), "…");
+    }
+}
