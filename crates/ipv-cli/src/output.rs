@@ -20,23 +20,7 @@ use crate::failure::{CmdResult, Failure};
 /// (U+0080..U+009F, CSI among them) and the bidirectional overrides and isolates
 /// (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C), which reorder what is shown.
 pub(crate) fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
-    fn steers(c: char) -> bool {
-        c.is_control()
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
-    }
-    if !text.chars().any(steers) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if steers(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    ipv_types::text::for_terminal(text)
 }
 
 /// A plain text table: a header row, a rule, and left-aligned columns.
