@@ -83,6 +83,11 @@ pub use req_id::ReqIdProvider;
 pub use retry::RetryPolicy;
 pub use wait::{ProgressFn, WaitOptions};
 
+/// This crate's README (async and blocking examples), compiled as doctests.
+#[cfg(all(doctest, feature = "blocking"))]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
+
 /// The workspace README's library example, compiled as a doctest so it cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
