@@ -43,6 +43,8 @@ where
 {
     let (blocks, rest) = Block16::slice_as_chunks_mut(blocks);
     debug_assert!(rest.is_empty(), "callers pass whole blocks");
+    // `cbc` deciphers batches in temporaries of its own and does not wipe them; unlike
+    // the buffer (wiped by the caller on refusal), those stack bytes are out of our reach.
     cbc::Decryptor::<&C>::inner_iv_init(cipher, &Block16::from(*iv)).decrypt_blocks(blocks);
 }
 
