@@ -150,6 +150,37 @@ macro_rules! client_method {
     };
 }
 
+/// The blocking twin of `client_method!`, for [`blocking::Client`](crate::blocking::Client).
+#[cfg(feature = "blocking")]
+macro_rules! blocking_method {
+    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty; ()) => {
+        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends [`", stringify!($req), "`] (no parameters) and waits for the answer.")]
+        ///
+        /// # Errors
+        /// See [`Error`](crate::Error).
+        ///
+        /// # Panics
+        /// Inside an async runtime (see [`blocking`](crate::blocking)).
+        #[track_caller]
+        pub fn $method(&self) -> Result<$resp, crate::Error> {
+            self.send(&$req)
+        }
+    };
+    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty;) => {
+        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends a [`", stringify!($req), "`] and waits for its `", stringify!($resp), "`.")]
+        ///
+        /// # Errors
+        /// See [`Error`](crate::Error); validation runs before anything is sent.
+        ///
+        /// # Panics
+        /// Inside an async runtime (see [`blocking`](crate::blocking)).
+        #[track_caller]
+        pub fn $method(&self, request: &$req) -> Result<$resp, crate::Error> {
+            self.send(request)
+        }
+    };
+}
+
 macro_rules! endpoints {
     ($(
         $num:literal $middle:literal $method:ident $( ($($unit:tt)*) )?
@@ -186,6 +217,12 @@ macro_rules! endpoints {
         /// One async method per endpoint, generated from the endpoint table.
         impl crate::Client {
             $( client_method!($num $middle $method $req => $resp; $( ($($unit)*) )?); )*
+        }
+
+        /// One blocking method per endpoint, generated from the same table.
+        #[cfg(feature = "blocking")]
+        impl crate::blocking::Client {
+            $( blocking_method!($num $middle $method $req => $resp; $( ($($unit)*) )?); )*
         }
     };
 }

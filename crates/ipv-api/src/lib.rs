@@ -45,14 +45,20 @@
 //! # Features
 //! - `hyper` (default): the default transport, `ipv_transport::HyperTransport`.
 //! - `server` (default): [`callback::CallbackServer`], a ready hyper server.
+//! - `blocking`: [`blocking::Client`], the same client for programs without an async
+//!   runtime (it owns one).
 //!
 //! # Tracing
 //! Every call runs in an `ipv_api.call` span with the endpoint name, the reqId, the
 //! attempts, the outcome and the HTTP status; callbacks in `ipv_api.callback`. Neither
 //! records the app secret or any payload.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 pub mod callback;
 mod client;
 pub mod codec;
@@ -76,6 +82,11 @@ pub use pricing::{EstimateError, estimate_cost};
 pub use req_id::ReqIdProvider;
 pub use retry::RetryPolicy;
 pub use wait::{MIN_POLL_INTERVAL, ProgressFn, WaitOptions};
+
+/// This crate's README (async and blocking examples), compiled as doctests.
+#[cfg(all(doctest, feature = "blocking"))]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
 
 /// The workspace README's library example, compiled as a doctest so it cannot rot.
 #[cfg(doctest)]

@@ -32,6 +32,11 @@ use std::time::Duration;
 
 mod memory;
 
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use memory::MemoryStore;
 
 /// A boxed, sendable future: what the store's methods return, so the trait stays

@@ -1,115 +1,52 @@
-//! CBC chaining and PKCS#7 padding, written directly over the AES backend.
+//! CBC over the `aes` backend through RustCrypto's `cbc` crate, and PKCS#7 padding.
 //!
-//! Why not the `cbc` crate: measured on 16 KiB (see `benches/raw.rs` and
-//! `docs/performance.md`), its encryptor keeps the chaining value behind a reference, so
-//! every block stores it to memory and loads it back (a store-to-load forward on the
-//! serial critical path, ~20% of the time), and its parallel decryptor copies every
-//! 64-block batch twice before and once after the cipher (a third of the time in
-//! `memmove`). Here the chaining value stays in a register, and decryption goes
-//! backwards through the buffer, deciphering a batch into a stack scratch and XOR-ing
-//! it with ciphertext that has not been overwritten yet, so no byte is copied twice.
+//! The mode is `cbc`'s: the chaining and its parallel decryptor are theirs, driven on
+//! whole blocks ([`encrypt`], [`decrypt`]); the padding is added and checked here.
 //!
-//! Both closures run inside `encrypt_with_backend` / `decrypt_with_backend`, that is
-//! inside the AES crate's `#[target_feature]` context (AES-NI, VAES), so the per-block
-//! cipher is inlined into the loop rather than dispatched on every call.
+//! Why the padding check is ours: `cbc` re-exports `block-padding` (0.4) for its
+//! `*_padded` calls, and its `Pkcs7::unpad` is not constant-time: it returns early when
+//! the length byte is 0 or above the block size, and its strict check is an
+//! `iter().any(..)` that stops at the first wrong byte. With the protocol's IV = key, a
+//! timing difference on where padding goes wrong is the start of a padding oracle, so
+//! [`unpadded_len`] reads the whole last block with no early exit, and the caller turns
+//! every failure into the one opaque `DecryptError`.
 
 use aes::cipher::consts::U16;
 use aes::cipher::{
-    Array, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherEncBackend,
-    BlockCipherEncClosure, BlockSizeUser,
+    Array, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt,
+    BlockSizeUser, InnerIvInit,
 };
-
-use zeroize::Zeroize;
 
 use crate::key::BLOCK_LEN;
 
-/// A 16-byte block as the AES backends take it.
+/// A 16-byte block as the cipher crates take it.
 type Block16 = Array<u8, U16>;
 
-/// XORs `other` into `block`, as two 64-bit words (one vector op once compiled).
-#[inline(always)]
-fn xor_into(block: &mut Block16, other: &Block16) {
-    for (b, o) in block.iter_mut().zip(other.iter()) {
-        *b ^= *o;
-    }
+/// CBC-encrypts `blocks` (a whole number of blocks, already padded) in place, chaining
+/// from `iv`, with the expanded key schedule `cipher`.
+pub(crate) fn encrypt<C>(cipher: &C, iv: &[u8; BLOCK_LEN], blocks: &mut [u8])
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    let (blocks, rest) = Block16::slice_as_chunks_mut(blocks);
+    debug_assert!(rest.is_empty(), "callers pass whole blocks");
+    // Borrowing the schedule (`&C` is itself a block cipher) costs no copy of the round
+    // keys per call; the encryptor's own IV copy is wiped when it drops.
+    cbc::Encryptor::<&C>::inner_iv_init(cipher, &Block16::from(*iv)).encrypt_blocks(blocks);
 }
 
-/// CBC-encrypts `blocks` (a whole number of blocks) in place, chaining from `iv`.
-pub(crate) struct Encrypt<'a> {
-    pub(crate) iv: &'a [u8; BLOCK_LEN],
-    pub(crate) blocks: &'a mut [u8],
+/// CBC-decrypts `blocks` (a whole number of blocks) in place, chaining from `iv`; the
+/// caller checks and strips the padding.
+pub(crate) fn decrypt<C>(cipher: &C, iv: &[u8; BLOCK_LEN], blocks: &mut [u8])
+where
+    C: BlockCipherDecrypt + BlockSizeUser<BlockSize = U16>,
+{
+    let (blocks, rest) = Block16::slice_as_chunks_mut(blocks);
+    debug_assert!(rest.is_empty(), "callers pass whole blocks");
+    // `cbc` deciphers batches in temporaries of its own and does not wipe them; unlike
+    // the buffer (wiped by the caller on refusal), those stack bytes are out of our reach.
+    cbc::Decryptor::<&C>::inner_iv_init(cipher, &Block16::from(*iv)).decrypt_blocks(blocks);
 }
-
-impl BlockSizeUser for Encrypt<'_> {
-    type BlockSize = U16;
-}
-
-impl BlockCipherEncClosure for Encrypt<'_> {
-    #[inline(always)]
-    fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
-        let (blocks, rest) = Block16::slice_as_chunks_mut(self.blocks);
-        debug_assert!(rest.is_empty(), "callers pass whole blocks");
-        // The chaining value lives in a local the compiler keeps in a register: the only
-        // work on the serial path is one XOR and the AES rounds.
-        let mut chain = Block16::from(*self.iv);
-        for block in blocks {
-            xor_into(&mut chain, block);
-            backend.encrypt_block_inplace(&mut chain);
-            *block = chain;
-        }
-    }
-}
-
-/// CBC-decrypts `blocks` (a whole number of blocks) in place, chaining from `iv`.
-pub(crate) struct Decrypt<'a> {
-    pub(crate) iv: &'a [u8; BLOCK_LEN],
-    pub(crate) blocks: &'a mut [u8],
-}
-
-impl BlockSizeUser for Decrypt<'_> {
-    type BlockSize = U16;
-}
-
-impl BlockCipherDecClosure for Decrypt<'_> {
-    #[inline(always)]
-    fn call<B: BlockCipherDecBackend<BlockSize = U16>>(self, backend: &B) {
-        let (blocks, rest) = Block16::slice_as_chunks_mut(self.blocks);
-        debug_assert!(rest.is_empty(), "callers pass whole blocks");
-        // Plain `[u8; 16]`s so the plaintext left here can be wiped below.
-        let mut scratch_bytes = [[0u8; BLOCK_LEN]; DECRYPT_BATCH];
-        let scratch = Block16::cast_slice_from_core_mut(&mut scratch_bytes);
-
-        // Batches from the end: plaintext block i needs ciphertext block i - 1, which is
-        // still intact because everything below the current batch is untouched.
-        let mut end = blocks.len();
-        while end > 0 {
-            let start = end.saturating_sub(DECRYPT_BATCH);
-            let (below, batch) = blocks[..end].split_at_mut(start);
-            let scratch = &mut scratch[..batch.len()];
-            // Independent blocks: the out-of-order core overlaps their AES rounds.
-            for (cipher, plain) in batch.iter().zip(scratch.iter_mut()) {
-                backend.decrypt_block((cipher, plain).into());
-            }
-            // Highest block first, so `batch[i - 1]` is still ciphertext when read.
-            for i in (1..batch.len()).rev() {
-                let mut plain = scratch[i];
-                xor_into(&mut plain, &batch[i - 1]);
-                batch[i] = plain;
-            }
-            let previous = below.last().map_or(Block16::from(*self.iv), |b| *b);
-            let mut plain = scratch[0];
-            xor_into(&mut plain, &previous);
-            batch[0] = plain;
-            end = start;
-        }
-        // Deciphered bytes on the stack are plaintext; do not leave them there.
-        scratch_bytes.zeroize();
-    }
-}
-
-/// Blocks deciphered before their XOR pass: enough independent AES chains in flight to
-/// fill the AES units, small enough to stay in registers and L1.
-const DECRYPT_BATCH: usize = 16;
 
 /// The PKCS#7 padding length for a message of `msg_len` bytes: 1..=16, and every
 /// padding byte holds it.
@@ -139,6 +76,8 @@ pub(crate) fn unpadded_len(plain: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2024::*;
+    use std::vec;
 
     #[test]
     fn pad_adds_one_to_sixteen_bytes() {

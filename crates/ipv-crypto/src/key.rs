@@ -1,8 +1,10 @@
 //! The key type and the cipher operations on it.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
-use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use aes::cipher::KeyInit;
 use aes::{Aes128, Aes192, Aes256};
 use zeroize::Zeroize;
 
@@ -121,7 +123,7 @@ impl fmt::Display for KeyLengthError {
     }
 }
 
-impl std::error::Error for KeyLengthError {}
+impl core::error::Error for KeyLengthError {}
 
 /// A ciphertext did not decrypt.
 ///
@@ -137,7 +139,7 @@ impl fmt::Display for DecryptError {
     }
 }
 
-impl std::error::Error for DecryptError {}
+impl core::error::Error for DecryptError {}
 
 /// Why [`Key::open`] failed: the text was not base64, or its bytes did not decrypt.
 ///
@@ -160,7 +162,7 @@ impl fmt::Display for OpenError {
     }
 }
 
-impl std::error::Error for OpenError {}
+impl core::error::Error for OpenError {}
 
 impl From<DecryptError> for OpenError {
     fn from(_: DecryptError) -> Self {
@@ -319,27 +321,19 @@ impl Key {
 
     /// CBC-encrypts whole blocks in place (the caller has padded them).
     fn encrypt_blocks(&self, blocks: &mut [u8]) {
-        let closure = chain::Encrypt {
-            iv: &self.iv,
-            blocks,
-        };
         match &self.schedule {
-            Schedule::Aes128(c) => c.encrypt_with_backend(closure),
-            Schedule::Aes192(c) => c.encrypt_with_backend(closure),
-            Schedule::Aes256(c) => c.encrypt_with_backend(closure),
+            Schedule::Aes128(c) => chain::encrypt(c, &self.iv, blocks),
+            Schedule::Aes192(c) => chain::encrypt(c, &self.iv, blocks),
+            Schedule::Aes256(c) => chain::encrypt(c, &self.iv, blocks),
         }
     }
 
     /// CBC-decrypts whole blocks in place (the caller strips the padding).
     fn decrypt_blocks(&self, blocks: &mut [u8]) {
-        let closure = chain::Decrypt {
-            iv: &self.iv,
-            blocks,
-        };
         match &self.schedule {
-            Schedule::Aes128(c) => c.decrypt_with_backend(closure),
-            Schedule::Aes192(c) => c.decrypt_with_backend(closure),
-            Schedule::Aes256(c) => c.decrypt_with_backend(closure),
+            Schedule::Aes128(c) => chain::decrypt(c, &self.iv, blocks),
+            Schedule::Aes192(c) => chain::decrypt(c, &self.iv, blocks),
+            Schedule::Aes256(c) => chain::decrypt(c, &self.iv, blocks),
         }
     }
 
@@ -485,6 +479,8 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::rust_2024::*;
+    use std::{format, vec};
 
     #[test]
     fn document_vector() {

@@ -2,11 +2,11 @@
 //! secret's bytes and the IV is the first 16 bytes of that key, plus the base64 `seal` /
 //! `open` wrappers that put ciphertext on the wire.
 //!
-//! This crate stands alone: no serde, no HTTP, no async, and no dependencies beyond
-//! `aes`, `base64` and `zeroize`. The CBC chaining and PKCS#7 padding are written here,
-//! over the `aes` crate's AES-NI/VAES backend, because that measured 1.4x (encrypt) to
-//! 1.7x (decrypt) faster than the `cbc` crate on 16 KiB. Any program that has to speak
-//! the protocol's cipher (a proxy, a log decoder, another SDK's test) can use it.
+//! This crate stands alone: no serde, no HTTP, no async, no operating system required,
+//! and no dependencies beyond `aes`, `cbc`, `base64-simd` and `zeroize`. The mode is
+//! RustCrypto's `cbc` over the `aes` crate's AES-NI/VAES backend; the PKCS#7 padding
+//! and its constant-time check are written here. Any program that has to speak the
+//! protocol's cipher (a proxy, a log decoder, another SDK's test) can use it.
 //!
 //! ```
 //! use ipv_crypto::Key;
@@ -58,8 +58,20 @@
 //!
 //! What it cannot do is make the protocol authenticated: treat decrypted data as
 //! untrusted input, and never reveal to a peer why a ciphertext was refused.
+//!
+//! # Features
+//!
+//! * `std` (default): runtime CPU detection for the base64 SIMD code. Without it the
+//!   crate is `#![no_std]` and needs only `alloc`, so it builds for targets without an
+//!   operating system; every call and type is the same.
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+#[cfg(any(feature = "std", test, doctest))]
+extern crate std;
 
 mod chain;
 mod key;
@@ -89,6 +101,8 @@ pub mod b64 {
     // scalar codec on the protocol's large payloads (see docs/performance.md). A test
     // (`tests/base64_equivalence.rs`) checks it accepts, refuses and writes exactly what
     // the `base64` crate's strict STANDARD engine does.
+    use alloc::string::String;
+    use alloc::vec::Vec;
     use base64_simd::STANDARD;
 
     /// Appends the base64 text of `bytes` to `out`.
@@ -136,5 +150,5 @@ pub mod b64 {
         }
     }
 
-    impl std::error::Error for InvalidBase64 {}
+    impl core::error::Error for InvalidBase64 {}
 }
