@@ -32,6 +32,9 @@ use std::time::Duration;
 
 mod memory;
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
 pub use memory::MemoryStore;
 
 /// A boxed, sendable future: what the store's methods return, so the trait stays
