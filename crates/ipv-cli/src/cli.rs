@@ -860,6 +860,11 @@ pub struct EmulatorServeArgs {
     /// Load state from this file at start and save it there on exit.
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
+    /// How long each new order stays pending, then processing, before it completes
+    /// (`5s`, `250ms`, `2m`; half pending, half processing; default 50ms, `0` completes
+    /// orders inside the call that creates them).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub order_delay: Option<Duration>,
 }
 
 /// `callback ...`.

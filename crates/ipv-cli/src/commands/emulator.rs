@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use ipv_emulator::{AppConfig, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, EmulatorConfig};
+use ipv_emulator::{AppConfig, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, EmulatorConfig, OrderSchedule};
 
 use crate::cli::EmulatorServeArgs;
 use crate::config::Settings;
@@ -46,6 +46,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
     if let Some(path) = &args.state_file {
         config = config.with_state_file(path.clone());
     }
+    if let Some(delay) = args.order_delay {
+        config = config.with_order_schedule(OrderSchedule::lasting(delay));
+    }
     let mut shutdown = Shutdown::install()?;
     let handle = start_emulator(config, args.addr).await?;
     {
@@ -58,6 +61,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
         }
         if let Some(path) = &args.state_file {
             writeln!(stdout, "state file: {}", path.display())?;
+        }
+        if let Some(delay) = args.order_delay {
+            writeln!(stdout, "orders complete after: {delay:?}")?;
         }
         stdout.flush()?;
     }
