@@ -72,6 +72,9 @@ pub struct FleetConfig {
     pub duplicate_callbacks: bool,
     /// Which receiver hangs (and is then killed) on its `after`-th order callback.
     pub hang: Option<Hang>,
+    /// Whether the emulator sends its callbacks (to the proxy). Off for a bench that
+    /// sends callbacks to the receivers itself.
+    pub emulator_sends_callbacks: bool,
 }
 
 impl FleetConfig {
@@ -90,6 +93,23 @@ impl FleetConfig {
                 receiver: 2,
                 after: 10,
             }),
+            emulator_sends_callbacks: true,
+        }
+    }
+
+    /// Three receivers on `store` with no faults, 30 s leases and a 20 s handler
+    /// limit, and an emulator that sends no callbacks: the caller delivers them.
+    #[must_use]
+    pub fn quiet(store: StoreKind) -> Self {
+        Self {
+            store,
+            receivers: 3,
+            lease: Duration::from_secs(30),
+            handler_timeout: Duration::from_secs(20),
+            fail_first_percent: 0,
+            duplicate_callbacks: false,
+            hang: None,
+            emulator_sends_callbacks: false,
         }
     }
 }
@@ -146,10 +166,13 @@ impl Fleet {
         let proxy = Proxy::start(config.fail_first_percent)
             .await
             .map_err(|e| format!("proxy: {e}"))?;
+        let app = if config.emulator_sends_callbacks {
+            AppConfig::default_app().with_callback_url(proxy.url())
+        } else {
+            AppConfig::default_app()
+        };
         let emulator_config = EmulatorConfig::default()
-            .with_apps(vec![
-                AppConfig::default_app().with_callback_url(proxy.url()),
-            ])
+            .with_apps(vec![app])
             .with_order_schedule(OrderSchedule {
                 to_processing: Duration::from_millis(10),
                 to_done: Duration::from_millis(20),
