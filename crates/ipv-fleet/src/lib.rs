@@ -2,7 +2,7 @@
 //!
 //! [`Fleet::start`] starts a throwaway PostgreSQL or Redis server, the emulator, and
 //! several receivers (each a [`CallbackServer`](ipv_api::callback::CallbackServer) with
-//! its own [`Client`](ipv_api::Client), its own store connection and its own tokio
+//! its own `Client`, its own store connection and its own tokio
 //! runtime on a thread of its own, so it can be killed like a process) sharing that
 //! store. The emulator's callbacks go to a round-robin [`proxy`] in front of the
 //! receivers, which can fail a share of first deliveries. Each receiver's handler
