@@ -247,6 +247,57 @@ impl Fleet {
         receiver::connect_store(self.kind, &self.store_server.url()).await
     }
 
+    /// Stops the shared store's server (an outage: killed, not shut down tidily).
+    pub fn stop_store(&mut self) {
+        tokio::task::block_in_place(|| match &mut self.store_server {
+            StoreServer::Postgres(server) => server.stop(),
+            StoreServer::Redis(server) => server.stop(),
+        });
+    }
+
+    /// Starts the shared store's server again on the same port (PostgreSQL: and data).
+    ///
+    /// # Errors
+    /// A server that does not come back.
+    pub fn restart_store(&mut self) -> Result<(), String> {
+        tokio::task::block_in_place(|| match &mut self.store_server {
+            StoreServer::Postgres(server) => server.restart(),
+            StoreServer::Redis(server) => server.restart(),
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    /// Sends one callback query straight to receiver `index`; returns the HTTP status
+    /// and body.
+    ///
+    /// # Errors
+    /// A receiver that does not answer.
+    pub async fn deliver(&self, index: usize, query: &str) -> Result<(u16, String), String> {
+        use ipv_transport::HttpTransport;
+        let addr = self
+            .receivers
+            .get(index)
+            .ok_or_else(|| format!("no receiver {index}"))?
+            .addr();
+        let transport = ipv_transport::HyperTransport::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .request_timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let request = http::Request::get(format!("http://{addr}/callback?{query}"))
+            .body(bytes::Bytes::new())
+            .map_err(|e| e.to_string())?;
+        let answer = transport
+            .send(request)
+            .await
+            .map_err(|e| format!("delivery to receiver {index}: {e}"))?;
+        Ok((
+            answer.status().as_u16(),
+            String::from_utf8_lossy(answer.body()).into_owned(),
+        ))
+    }
+
     /// Buys `count` orders (at most [`MAX_ORDERS`]) of one instance of [`PRODUCTS`],
     /// `in_flight` at a time; returns their order numbers.
     ///
