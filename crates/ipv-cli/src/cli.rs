@@ -894,8 +894,15 @@ pub struct CallbackListenArgs {
         hide_env_values = true
     )]
     pub path_token: Option<String>,
-    /// Where handled callbacks are recorded: `memory` (the default; one listener).
-    #[arg(long, value_name = "STORE")]
+    /// Where claims and handled callbacks are recorded: `memory` (the default; one
+    /// listener), or `postgres://user:pw@host/db` / `redis://host:6379` shared by
+    /// several listeners behind one callback URL.
+    #[arg(
+        long,
+        env = "IPV_CALLBACK_STORE",
+        value_name = "STORE",
+        hide_env_values = true
+    )]
     pub store: Option<String>,
     /// Callbacks waiting to be printed before new ones wait (each is acknowledged only
     /// once printed).

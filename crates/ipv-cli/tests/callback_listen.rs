@@ -246,3 +246,85 @@ fn listen_refuses_to_verify_without_credentials_and_checks_its_token() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("path token"), "{stderr}");
 }
+
+/// A listener: the process, its address, its stdout and (kept open) its stderr.
+type Listener = (
+    Running,
+    String,
+    BufReader<std::process::ChildStdout>,
+    BufReader<std::process::ChildStderr>,
+);
+
+/// A `callback listen --trust-query --store STORE` process.
+fn listener_with_store(store: &str) -> Listener {
+    let mut child = Running(
+        ipv()
+            .args([
+                "callback",
+                "listen",
+                "--addr",
+                "127.0.0.1:0",
+                "--trust-query",
+            ])
+            .env("IPV_CALLBACK_STORE", store)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let url = line_starting(&mut stderr, "listening for callbacks at ");
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stdout = BufReader::new(child.0.stdout.take().unwrap());
+    (child, addr, stdout, stderr)
+}
+
+/// Two listeners sharing `store`: an order callback is printed by the one that got it
+/// first; its duplicate at the other is answered success without a second line.
+fn two_listeners_share(store: &str) {
+    let (mut a, addr_a, mut out_a, _err_a) = listener_with_store(store);
+    let (mut b, addr_b, mut out_b, _err_b) = listener_with_store(store);
+    let success = r#"{"code":"success","msg":""}"#;
+    let (status, body) = get(&addr_a, "/cb?type=order&no=C-SHARED-1&op=1");
+    assert_eq!((status, body.as_str()), (200, success));
+    let (status, body) = get(&addr_b, "/cb?type=order&no=C-SHARED-1&op=1");
+    assert_eq!((status, body.as_str()), (200, success));
+    let (status, body) = get(&addr_b, "/cb?type=order&no=C-SHARED-2&op=1");
+    assert_eq!((status, body.as_str()), (200, success));
+
+    let mut line = String::new();
+    out_a.read_line(&mut line).unwrap();
+    assert!(line.contains("C-SHARED-1"), "{line}");
+    line.clear();
+    out_b.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("C-SHARED-2"),
+        "B printed only its own new callback: {line}"
+    );
+    for (child, out) in [(&mut a, &mut out_a), (&mut b, &mut out_b)] {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.0.id().to_string()])
+            .status();
+        assert!(child.0.wait().unwrap().success());
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        assert!(rest.trim().is_empty(), "a duplicate was printed: {rest}");
+    }
+}
+
+#[test]
+fn listeners_sharing_redis_handle_a_callback_once() {
+    let redis = ipv_test_services::RedisServer::start().expect("redis-server starts");
+    two_listeners_share(&redis.url());
+}
+
+#[test]
+fn listeners_sharing_postgres_handle_a_callback_once() {
+    let postgres = ipv_test_services::PostgresServer::start().expect("postgres starts");
+    two_listeners_share(&postgres.url());
+}

@@ -3,10 +3,12 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipv_api::callback::{
-    CallbackReceiver, CallbackServer, Delivery, MemoryStore, ServerConfig, handler_fn,
+    CallbackReceiver, CallbackServer, CallbackStore, Delivery, MemoryStore, ServerConfig,
+    StoreError, handler_fn,
 };
 use ipv_types::Callback;
 use serde_json::{Value, json};
@@ -156,7 +158,7 @@ pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> Cm
                 .map_err(|_| "the listener stopped before printing")
         }
     });
-    let builder = CallbackReceiver::builder(handler).store(store_from(args)?);
+    let builder = CallbackReceiver::builder(handler).shared_store(store_from(args).await?);
     let receiver = if args.trust_query {
         builder.build_trusting_query()
     } else {
@@ -223,15 +225,57 @@ async fn wait_stopped(stopping: &mut Option<tokio::task::JoinHandle<()>>) {
     *stopping = None;
 }
 
-/// The store keys are claimed in.
-fn store_from(args: &CallbackListenArgs) -> CmdResult<MemoryStore> {
-    match args.store.as_deref() {
-        None | Some("memory") => Ok(MemoryStore::default()),
-        Some(other) => Err(Failure::usage(format!(
-            "--store {:?}: only `memory` is available in this build",
-            other.chars().take(24).collect::<String>()
-        ))),
+/// The store keys are claimed in: `memory` (the default), or a shared PostgreSQL or
+/// Redis store several listeners can use together.
+async fn store_from(args: &CallbackListenArgs) -> CmdResult<Arc<dyn CallbackStore>> {
+    let spec = args.store.as_deref().unwrap_or("memory");
+    let connect_failed = |err: StoreError| {
+        // The stores keep credentials out of their errors; the URL is not repeated.
+        Failure::other(format!("cannot open the callback store: {err}"))
+    };
+    if spec == "memory" {
+        return Ok(Arc::new(MemoryStore::default()));
     }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            let config = ipv_callback_postgres::PostgresConfig::new(spec);
+            let store = ipv_callback_postgres::PostgresStore::connect(config)
+                .await
+                .map_err(connect_failed)?;
+            return Ok(Arc::new(store));
+        }
+        #[cfg(not(feature = "postgres"))]
+        return Err(Failure::usage(
+            "--store postgres://...: this ipv was built without the `postgres` feature",
+        ));
+    }
+    if spec.starts_with("redis://") || spec.starts_with("rediss://") {
+        #[cfg(feature = "redis")]
+        {
+            let config = ipv_callback_redis::RedisConfig::new(spec);
+            let store = ipv_callback_redis::RedisStore::connect(config)
+                .await
+                .map_err(connect_failed)?;
+            return Ok(Arc::new(store));
+        }
+        #[cfg(not(feature = "redis"))]
+        return Err(Failure::usage(
+            "--store redis://...: this ipv was built without the `redis` feature",
+        ));
+    }
+    let _ = connect_failed;
+    // Only the scheme is shown: the rest may hold a password.
+    let scheme = spec
+        .split("://")
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(16)
+        .collect::<String>();
+    Err(Failure::usage(format!(
+        "--store: expected memory, postgres://... or redis://... (got a `{scheme}` store)"
+    )))
 }
 
 /// The client a verifying listener re-fetches with.
