@@ -487,3 +487,94 @@ async fn shutdown_finishes_in_flight_handlers_and_acknowledges_nothing_unfinishe
         let _ = stream.read_to_end(&mut buf).await;
     }
 }
+
+#[tokio::test]
+async fn a_handler_past_its_timeout_is_abandoned_and_retried() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&calls);
+    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
+        let call = counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if call == 0 {
+                // Far past the timeout.
+                tokio::time::sleep(Duration::from_secs(600)).await;
+            }
+            Ok::<(), std::convert::Infallible>(())
+        }
+    }))
+    .handler_timeout(Duration::from_millis(200))
+    .lease(Duration::from_secs(5))
+    .build_trusting_query();
+    let reply = receiver.handle("type=order&no=C-SLOW&op=1").await;
+    assert_eq!(reply.status, 503);
+    assert!(reply.body.contains("timed out"), "{}", reply.body);
+    // The key was abandoned, not left leased: the retry runs at once.
+    let reply = receiver.handle("type=order&no=C-SLOW&op=1").await;
+    assert!(reply.is_success(), "{reply:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+#[should_panic(expected = "must be longer than the handler timeout")]
+fn a_lease_shorter_than_the_handler_timeout_is_refused() {
+    let _ = CallbackReceiver::builder(handler_fn(|_delivery: Delivery| {
+        std::future::ready(Ok::<(), std::convert::Infallible>(()))
+    }))
+    .handler_timeout(Duration::from_secs(30))
+    .lease(Duration::from_secs(30))
+    .build_trusting_query();
+}
+
+#[tokio::test]
+async fn past_max_in_flight_new_callbacks_are_told_to_retry() {
+    let release = Arc::new(Notify::new());
+    let r = release.clone();
+    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
+        let release = r.clone();
+        async move {
+            release.notified().await;
+            Ok::<(), std::convert::Infallible>(())
+        }
+    }))
+    .max_in_flight(2)
+    .build_trusting_query();
+    let first = tokio::spawn({
+        let receiver = receiver.clone();
+        async move { receiver.handle("type=instance&no=a").await }
+    });
+    let second = tokio::spawn({
+        let receiver = receiver.clone();
+        async move { receiver.handle("type=instance&no=b").await }
+    });
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while receiver.in_flight() < 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("both runs start");
+    let third = receiver.handle("type=instance&no=c").await;
+    assert_eq!(third.status, 503);
+    assert!(third.body.contains("too many"), "{}", third.body);
+    // A duplicate of a run in progress joins it instead of being refused.
+    let joined = tokio::spawn({
+        let receiver = receiver.clone();
+        async move { receiver.handle("type=instance&no=a").await }
+    });
+    release.notify_waiters();
+    // Whoever missed the first wake-up gets the next.
+    let wake = tokio::spawn({
+        let release = release.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                release.notify_waiters();
+            }
+        }
+    });
+    for run in [first, second, joined] {
+        assert!(run.await.unwrap().is_success());
+    }
+    wake.abort();
+    assert_eq!(receiver.in_flight(), 0, "every gate released");
+}
