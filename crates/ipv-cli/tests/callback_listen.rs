@@ -328,3 +328,48 @@ fn listeners_sharing_postgres_handle_a_callback_once() {
     let postgres = ipv_test_services::PostgresServer::start().expect("postgres starts");
     two_listeners_share(&postgres.url());
 }
+
+#[test]
+fn a_callback_is_not_acknowledged_when_its_line_cannot_be_written() {
+    let mut child = Running(
+        ipv()
+            .args([
+                "callback",
+                "listen",
+                "--addr",
+                "127.0.0.1:0",
+                "--trust-query",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let url = line_starting(&mut stderr, "listening for callbacks at ");
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Nobody reads stdout any more: the line cannot be printed.
+    drop(child.0.stdout.take());
+
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /cb?type=order&no=C-UNPRINTED&op=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        !answer.contains("success"),
+        "acknowledged although never printed: {answer}"
+    );
+}
