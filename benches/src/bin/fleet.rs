@@ -3,7 +3,8 @@
 //! to an answer.
 //!
 //! For each store: a throwaway server, the in-process emulator, `--orders` orders of
-//! one instance each (all final before the clock starts), and three receivers (each
+//! one instance each, renewed `--renewals` times (each renewal is an order of its own
+//! with its own callback; all final before the clock starts), and three receivers (each
 //! its own server, `Client`, store connection and runtime thread). Every order's
 //! callback is then delivered twice (the platform's duplicates), round-robin across the
 //! receivers, 64 at a time; an answer that is not `success` (a duplicate arriving while
@@ -12,7 +13,7 @@
 //! so the figure includes that round trip.
 //!
 //! ```text
-//! cargo run --release -p ipv-benches --bin fleet -- [--orders 1000] [--in-flight 64] [--store postgres|redis|both]
+//! cargo run --release -p ipv-benches --bin fleet -- [--orders 1000] [--renewals 4] [--in-flight 64] [--store postgres|redis|both]
 //! ```
 //!
 //! Needs the PostgreSQL and Redis binaries (`bash .ci/services`). Exits non-zero if any
@@ -25,10 +26,11 @@ use std::time::{Duration, Instant};
 
 use ipv_fleet::{Fleet, FleetConfig, MAX_ORDERS, StoreKind};
 use ipv_transport::{Bytes, HttpTransport, HyperTransport, http};
-use ipv_types::{OrderRequest, OrderStatus};
+use ipv_types::{OrderRequest, OrderStatus, RenewInstancesRequest, RenewItem};
 
 struct Args {
     orders: usize,
+    renewals: usize,
     in_flight: usize,
     stores: Vec<StoreKind>,
 }
@@ -36,6 +38,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         orders: MAX_ORDERS,
+        renewals: 4,
         in_flight: 64,
         stores: vec![StoreKind::Postgres, StoreKind::Redis],
     };
@@ -47,6 +50,11 @@ fn parse_args() -> Result<Args, String> {
                 args.orders = value("--orders")?
                     .parse()
                     .map_err(|_| "--orders needs a whole number")?;
+            }
+            "--renewals" => {
+                args.renewals = value("--renewals")?
+                    .parse()
+                    .map_err(|_| "--renewals needs a whole number")?;
             }
             "--in-flight" => {
                 args.in_flight = value("--in-flight")?
@@ -124,23 +132,82 @@ async fn wait_final(fleet: &Fleet, orders: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-async fn run(kind: StoreKind, orders: usize, in_flight: usize) -> Result<Figures, String> {
+/// Renews every order's instance `times` times (one order each, `in_flight` at a
+/// time); returns the renewal orders' numbers.
+async fn renew(fleet: &Fleet, bought: &[String], times: usize) -> Result<Vec<String>, String> {
+    let mut instances = Vec::with_capacity(bought.len());
+    for no in bought {
+        let order = fleet
+            .client
+            .send(&OrderRequest::new(no))
+            .await
+            .map_err(|e| format!("reading order {no}: {e}"))?;
+        let instance = order
+            .instances
+            .first()
+            .ok_or_else(|| format!("order {no} has no instance"))?;
+        instances.push(instance.instance_no.clone());
+    }
+    let mut renewals = Vec::with_capacity(bought.len() * times);
+    for round in 0..times {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (chunk_index, chunk) in instances.chunks(instances.len().div_ceil(16)).enumerate() {
+            let client = fleet.client.clone();
+            let chunk = chunk.to_vec();
+            tasks.spawn(async move {
+                let mut orders = Vec::with_capacity(chunk.len());
+                for (i, instance) in chunk.iter().enumerate() {
+                    let request = RenewInstancesRequest::new(
+                        format!("FLEET_RENEW_{round}_{chunk_index}_{i}"),
+                        vec![RenewItem::new(instance, 1)],
+                    );
+                    let answer = client
+                        .send(&request)
+                        .await
+                        .map_err(|e| format!("renewing {instance}: {e}"))?;
+                    orders.push(answer.order_no);
+                }
+                Ok::<_, String>(orders)
+            });
+        }
+        let mut this_round = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            this_round.extend(done.map_err(|e| format!("renewal task: {e}"))??);
+        }
+        let _moved = fleet.emulator.control().process_orders();
+        wait_final(fleet, &this_round).await?;
+        renewals.extend(this_round);
+    }
+    Ok(renewals)
+}
+
+async fn run(args: &Args, kind: StoreKind) -> Result<Figures, String> {
+    let in_flight = args.in_flight;
     let fleet = Fleet::start(&FleetConfig::quiet(kind)).await?;
-    let bought = fleet.buy_orders(orders, 16).await?;
+    let bought = fleet.buy_orders(args.orders, 16).await?;
     let _moved = fleet.emulator.control().process_orders();
     wait_final(&fleet, &bought).await?;
+    let renewed = renew(&fleet, &bought, args.renewals).await?;
+    // (order number, op): 1 open, 2 renew.
+    let keys: Vec<(String, u8)> = bought
+        .iter()
+        .map(|no| (no.clone(), 1))
+        .chain(renewed.iter().map(|no| (no.clone(), 2)))
+        .collect();
 
-    // Each order twice; the duplicate comes `in_flight` deliveries after the first, so
-    // some duplicates meet their first copy still being handled.
-    let mut deliveries: Vec<String> = Vec::with_capacity(bought.len() * 2);
-    for (i, no) in bought.iter().enumerate() {
-        deliveries.push(format!("type=order&no={no}&op=1"));
-        if i >= in_flight / 2 {
-            deliveries.push(format!("type=order&no={}&op=1", bought[i - in_flight / 2]));
+    // Each callback twice; the duplicate comes `in_flight / 2` deliveries after the
+    // first, so some duplicates meet their first copy still being handled.
+    let query = |(no, op): &(String, u8)| format!("type=order&no={no}&op={op}");
+    let lag = in_flight / 2;
+    let mut deliveries: Vec<String> = Vec::with_capacity(keys.len() * 2);
+    for (i, key) in keys.iter().enumerate() {
+        deliveries.push(query(key));
+        if i >= lag {
+            deliveries.push(query(&keys[i - lag]));
         }
     }
-    for no in &bought[bought.len().saturating_sub(in_flight / 2)..] {
-        deliveries.push(format!("type=order&no={no}&op=1"));
+    for key in &keys[keys.len().saturating_sub(lag)..] {
+        deliveries.push(query(key));
     }
     let deliveries = Arc::new(deliveries);
     let addrs: Vec<_> = fleet.receivers.iter().map(|r| r.addr()).collect();
@@ -206,8 +273,8 @@ async fn run(kind: StoreKind, orders: usize, in_flight: usize) -> Result<Figures
 
     // Exactly once: every order key completed by one receiver, once.
     let completions = fleet.tally.completions();
-    for no in &bought {
-        let key = format!("order:{no}:1");
+    for (no, op) in &keys {
+        let key = format!("order:{no}:{op}");
         match completions.get(&key).map(Vec::len) {
             Some(1) => {}
             other => return Err(format!("{key} handled {} times", other.unwrap_or(0))),
@@ -243,20 +310,23 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "fleet bench: 3 receivers, {} orders, {} deliveries in flight; CPU: {} ({} threads)",
+        "fleet bench: 3 receivers, {} orders x {} (bought, then renewed {} times), {} \
+         deliveries in flight; CPU: {} ({} threads)",
         args.orders,
+        args.renewals + 1,
+        args.renewals,
         args.in_flight,
         cpu_model(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut failed = false;
-    for kind in args.stores {
-        match runtime.block_on(run(kind, args.orders, args.in_flight)) {
+    for &kind in &args.stores {
+        match runtime.block_on(run(&args, kind)) {
             Ok(mut figures) => {
                 figures.latencies.sort();
                 let secs = figures.wall.as_secs_f64();
                 println!(
-                    "{kind:<10} handled exactly once: {} orders in {:.2} s = {:.0} callbacks/s \
+                    "{kind:<10} handled exactly once: {} order callbacks in {:.2} s = {:.0} callbacks/s \
                      ({} deliveries, {} answered retry-later and resent; {:.0} answers/s); \
                      answer latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
                     figures.handled,
