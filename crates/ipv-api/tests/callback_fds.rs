@@ -77,8 +77,8 @@ fn slow_connections_cannot_lock_out_callbacks_under_a_descriptor_limit() {
     // The attacker needs more descriptors than the server has.
     let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
     assert!(
-        hard >= 4096,
-        "the test needs a hard descriptor limit of 4,096 (have {hard})"
+        hard >= 2048,
+        "the attacker needs a hard descriptor limit of at least 2,048 (have {hard})"
     );
     rlimit::setrlimit(rlimit::Resource::NOFILE, hard.min(65_536), hard).unwrap();
 
