@@ -143,3 +143,15 @@ async fn postgres_store_connect_fails_quickly_when_nothing_listens() {
     );
     assert!(error.to_string().contains("PostgreSQL"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_refuses_keys_over_the_limit() {
+    let server = server();
+    let store = PostgresStore::connect(config(&server.url())).await.unwrap();
+    let key = "k".repeat(ipv_callback_store::MAX_KEY_LEN + 1);
+    let error = store
+        .claim(&key, &LeaseToken::new("a"), Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("over the"), "{error}");
+}
