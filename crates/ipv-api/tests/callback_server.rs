@@ -578,3 +578,45 @@ async fn past_max_in_flight_new_callbacks_are_told_to_retry() {
     wake.abort();
     assert_eq!(receiver.in_flight(), 0, "every gate released");
 }
+
+#[tokio::test]
+async fn a_receiver_that_died_mid_handling_loses_its_key_when_the_lease_runs_out() {
+    let store = Arc::new(MemoryStore::default());
+    // A receiver claimed the key for 1 s, then died: it never completes nor abandons.
+    let dead = LeaseToken::new("dead-receiver");
+    assert_eq!(
+        store
+            .claim("order:C-DIED:1", &dead, Duration::from_secs(1))
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    let runs = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&runs);
+    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok::<(), std::convert::Infallible>(()))
+    }))
+    .shared_store(store.clone())
+    .build_trusting_query();
+    let reply = receiver.handle("type=order&no=C-DIED&op=1").await;
+    assert_eq!(reply.status, 503, "held by the dead receiver's lease");
+
+    // The platform calls again later: once the lease ran out, this receiver takes over.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let reply = receiver.handle("type=order&no=C-DIED&op=1").await;
+        if reply.is_success() {
+            break;
+        }
+        assert_eq!(reply.status, 503);
+        assert!(tokio::time::Instant::now() < deadline, "never taken over");
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // The dead receiver's token can no longer touch the key.
+    assert_eq!(
+        store.complete("order:C-DIED:1", &dead).await.unwrap(),
+        Completion::AlreadyDone
+    );
+}

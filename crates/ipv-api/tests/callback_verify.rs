@@ -219,3 +219,39 @@ async fn an_api_that_cannot_answer_means_retry_later_never_success() {
     assert!(!reply.is_success());
     assert!(seen.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_callback_fetches_every_page_of_instances() {
+    let (emu, client) = emulator(OrderSchedule::IMMEDIATE).await;
+    // 6 x 20 = 120 instances: two pages of the order.
+    let receipt = client
+        .open_instances(&OpenInstancesRequest::new(
+            "PAGES-1",
+            (0..6)
+                .map(|_| OpenParam::by_product("ipv_dc_de_fra_m", 20, 1))
+                .collect(),
+        ))
+        .await
+        .expect("open");
+    let callback = ipv_types::Callback::order(&receipt.order_no, ipv_types::OrderType::New);
+    let Some(Refetched::Order(order)) = client.refetch(&callback).await.expect("refetch") else {
+        panic!("the order is found");
+    };
+    assert_eq!(order.total, 120);
+    assert_eq!(order.instances.len(), 120, "both pages");
+    let mut numbers: Vec<_> = order.instances.iter().map(|i| &i.instance_no).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 120, "no instance twice");
+    // By the caller's order number, the same order.
+    let by_app_no = ipv_types::Callback::order(&receipt.app_order_no, ipv_types::OrderType::New);
+    let Some(Refetched::Order(again)) = client.refetch(&by_app_no).await.expect("refetch") else {
+        panic!("found by appOrderNo");
+    };
+    assert_eq!(again.order_no, receipt.order_no);
+    assert_eq!(again.instances.len(), 120);
+    // Nothing by that number at all.
+    let none = ipv_types::Callback::order("C20990101000000000000", ipv_types::OrderType::New);
+    assert_eq!(client.refetch(&none).await.expect("refetch"), None);
+    emu.shutdown().await;
+}
