@@ -78,14 +78,16 @@ pub struct FleetConfig {
 }
 
 impl FleetConfig {
-    /// Three receivers on `store`, 4 s leases, 3 s handler limit, 30% failing first
+    /// Three receivers on `store`, 8 s leases, 3 s handler limit, 30% failing first
     /// deliveries, duplicates on, the third receiver hanging on its 10th order.
     #[must_use]
     pub fn faulty(store: StoreKind) -> Self {
         Self {
             store,
             receivers: 3,
-            lease: Duration::from_secs(4),
+            // Well over the handler limit, so a slow handler on a loaded machine never
+            // loses its key to another receiver while it still runs.
+            lease: Duration::from_secs(8),
             handler_timeout: Duration::from_secs(3),
             fail_first_percent: 30,
             duplicate_callbacks: true,
@@ -178,8 +180,9 @@ impl Fleet {
                 to_done: Duration::from_millis(20),
             })
             .with_callback_policy(CallbackPolicy {
-                // Long enough to outlast a dead receiver's lease.
-                max_attempts: 80,
+                // About 100 s of retries: long enough to outlast a dead receiver's
+                // lease on a loaded machine.
+                max_attempts: 200,
                 initial_backoff: Duration::from_millis(20),
                 max_backoff: Duration::from_millis(500),
                 timeout: Duration::from_secs(10),
