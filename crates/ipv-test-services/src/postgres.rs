@@ -34,7 +34,18 @@ impl PostgresServer {
         let run_as = run_as()?;
         let mut last = None;
         for _ in 0..3 {
-            let dir = temp_dir("ipv-postgres-")?;
+            // The postgres user must reach the directory: under root, a TMPDIR such as
+            // /root/tmp would not do, so use /tmp.
+            let dir = if run_as.is_some() && Path::new("/tmp").is_dir() {
+                tempfile::Builder::new()
+                    .prefix("ipv-postgres-")
+                    .tempdir_in("/tmp")
+                    .map_err(|e| {
+                        ServiceError::new(format!("cannot make a directory in /tmp: {e}"))
+                    })?
+            } else {
+                temp_dir("ipv-postgres-")?
+            };
             if let Some((uid, gid)) = run_as {
                 std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(|e| {
                     ServiceError::new(format!(
