@@ -2,7 +2,9 @@
 //! runtime, sharing PostgreSQL (and again Redis), behind a round-robin proxy that fails
 //! 30% of first deliveries, with the emulator's duplicate callbacks on and one receiver
 //! killed mid-handling. Every order callback must be handled to completion exactly once
-//! across the fleet, and none acknowledged and lost.
+//! across the fleet (except a key whose handler the killed receiver finished just before
+//! the kill, without recording it: that one is handled once more, by one other
+//! receiver), and none acknowledged and lost.
 //!
 //! `IPV_FLEET_ORDERS` sets how many orders to buy (default 600: with each order's
 //! instance callback, over 1,200 distinct callbacks, and with duplicates and retries
@@ -76,19 +78,37 @@ async fn fleet_handles_every_order_exactly_once(kind: StoreKind) {
         "the emulator still has callbacks queued"
     );
 
-    // Exactly once, across the fleet.
+    // Exactly once, across the fleet. The one exception the contract allows: the
+    // killed receiver's handler may have returned just before the kill, before its
+    // receiver recorded the key in the store; then the key's lease ran out and another
+    // receiver handled it again (level-triggered handlers take that in their stride).
+    // Such a key shows the killed receiver first and one other after it, never more;
+    // every other key was handled to completion exactly once.
     let completions = fleet.tally.completions();
     let mut per_receiver: HashMap<usize, usize> = HashMap::new();
+    let mut redone_after_kill = Vec::new();
     for (key, receivers) in &completions {
         assert!(want.contains(key), "a key no order of ours has: {key}");
-        assert_eq!(
-            receivers.len(),
-            1,
-            "{key} handled to completion {} times, by receivers {receivers:?}",
-            receivers.len()
-        );
+        let died_before_recording =
+            receivers.len() == 2 && receivers[0] == hung_receiver && receivers[1] != hung_receiver;
+        if died_before_recording {
+            redone_after_kill.push(key.clone());
+        } else {
+            assert_eq!(
+                receivers.len(),
+                1,
+                "{key} handled to completion {} times, by receivers {receivers:?}",
+                receivers.len()
+            );
+        }
         *per_receiver.entry(receivers[0]).or_default() += 1;
     }
+    // Only handlers in flight on the killed receiver at the kill can be in that window.
+    assert!(
+        redone_after_kill.len() <= 16,
+        "{} keys handled again after the kill: {redone_after_kill:?}",
+        redone_after_kill.len()
+    );
     assert_eq!(completions.len(), count);
     // The killed receiver's order was taken over by another when its lease ran out.
     assert!(want.contains(&hung_key), "hung on {hung_key}");
@@ -148,10 +168,12 @@ async fn fleet_handles_every_order_exactly_once(kind: StoreKind) {
     eprintln!(
         "{kind} fleet: {count} orders, {} callbacks in {} deliveries ({duplicates} duplicates, {failed} not \
          acknowledged), {} instance/product handlings, proxy {stats:?}, per receiver \
-         {per_receiver:?}, receiver {hung_receiver} killed on {hung_key}, {:.1?}",
+         {per_receiver:?}, receiver {hung_receiver} killed on {hung_key} ({} keys its \
+         handler finished but it never recorded, handled again), {:.1?}",
         distinct.len(),
         log.len(),
         fleet.tally.others(),
+        redone_after_kill.len(),
         started.elapsed()
     );
     fleet.shutdown().await;
