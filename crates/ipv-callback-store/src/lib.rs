@@ -36,6 +36,8 @@ mod memory;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 
 pub use memory::MemoryStore;
 

@@ -968,13 +968,18 @@ pub struct EmulatorServeArgs {
     /// state.
     #[arg(long)]
     pub allow_remote: bool,
+    /// How long each new order stays pending, then processing, before it completes
+    /// (`5s`, `250ms`, `2m`; half pending, half processing; default 50ms, `0` completes
+    /// orders inside the call that creates them).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub order_delay: Option<Duration>,
 }
 
 /// `callback ...`.
 #[derive(Subcommand)]
 pub enum CallbackCommand {
-    /// Receive callbacks, print each as one JSON line, and (with credentials) fetch
-    /// what it names.
+    /// Receive callbacks, fetch what each names, and print it as one JSON line; a
+    /// callback is acknowledged only once printed.
     Listen(CallbackListenArgs),
 }
 
@@ -984,9 +989,33 @@ pub struct CallbackListenArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub addr: SocketAddr,
-    /// Do not fetch the order / instance / product a callback names.
-    #[arg(long)]
-    pub no_fetch: bool,
+    /// Believe callbacks as sent instead of fetching what they name (needs no
+    /// credentials; a forged callback is printed like a genuine one).
+    #[arg(long, alias = "no-fetch")]
+    pub trust_query: bool,
+    /// Serve only under `/<TOKEN>/...` (404 elsewhere); register the callback URL with
+    /// the token in it. 16 to 128 characters of A-Z a-z 0-9 - _.
+    #[arg(
+        long,
+        env = "IPV_CALLBACK_PATH_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub path_token: Option<String>,
+    /// Where claims and handled callbacks are recorded: `memory` (the default; one
+    /// listener), or `postgres://user:pw@host/db` / `redis://host:6379` shared by
+    /// several listeners behind one callback URL.
+    #[arg(
+        long,
+        env = "IPV_CALLBACK_STORE",
+        value_name = "STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+    /// Callbacks waiting to be printed before new ones wait (each is acknowledged only
+    /// once printed).
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub queue: usize,
 }
 
 /// `codec ...`.

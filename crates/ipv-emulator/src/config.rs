@@ -174,6 +174,27 @@ impl OrderSchedule {
         to_done: Duration::ZERO,
     };
 
+    /// Orders that take `total` from creation to done: half of it `pending`, the rest
+    /// `processing` (what `ipv emulator serve --order-delay` sets). Zero is
+    /// [`IMMEDIATE`](Self::IMMEDIATE).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ipv_emulator::OrderSchedule;
+    ///
+    /// let slow = OrderSchedule::lasting(Duration::from_secs(5));
+    /// assert_eq!(slow.to_processing + slow.to_done, Duration::from_secs(5));
+    /// assert!(OrderSchedule::lasting(Duration::ZERO).is_immediate());
+    /// ```
+    #[must_use]
+    pub fn lasting(total: Duration) -> Self {
+        let to_processing = total / 2;
+        Self {
+            to_processing,
+            to_done: total - to_processing,
+        }
+    }
+
     /// Whether orders complete inside the call that creates them.
     #[must_use]
     pub fn is_immediate(&self) -> bool {

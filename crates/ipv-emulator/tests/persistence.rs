@@ -96,19 +96,21 @@ async fn restart_on_the_same_state_file_keeps_everything() {
 async fn queued_callbacks_survive_a_restart() {
     use std::sync::{Arc, Mutex};
 
-    use ipv_api::callback::{CallbackReceiver, CallbackServer, handler_fn};
+    use ipv_api::callback::{CallbackReceiver, CallbackServer, Delivery, handler_fn};
     use ipv_emulator::{AppConfig, CallbackPolicy};
-    use ipv_types::Callback;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.json");
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let receiver = {
         let seen = seen.clone();
-        CallbackReceiver::new(handler_fn(move |callback: Callback| {
+        // What arrives is all this test checks: the query is believed as sent.
+        CallbackReceiver::trusting_query(handler_fn(move |delivery: Delivery| {
             let seen = seen.clone();
             async move {
-                seen.lock().expect("lock").push(callback.no.clone());
+                seen.lock()
+                    .expect("lock")
+                    .push(delivery.callback.no.clone());
                 Ok::<(), std::convert::Infallible>(())
             }
         }))

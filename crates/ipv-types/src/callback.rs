@@ -23,6 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::dict::OrderType;
 
+/// The longest callback `no` accepted, in bytes (after percent-decoding). The platform's
+/// numbers are about 20 characters; a longer `no` is refused at parsing, so an attacker
+/// cannot make a receiver hold (or a store record) long keys.
+pub const MAX_CALLBACK_NO_LEN: usize = 128;
+
 /// What a callback is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CallbackKind {
@@ -85,6 +90,8 @@ pub enum CallbackParseError {
     UnknownType(String),
     /// `no` is missing or empty.
     MissingNo,
+    /// `no` is longer than [`MAX_CALLBACK_NO_LEN`] bytes (its length).
+    NoTooLong(usize),
     /// An order callback without an `op`.
     MissingOp,
     /// `op` is not an integer (the value, shortened).
@@ -105,6 +112,10 @@ impl fmt::Display for CallbackParseError {
                 "callback query: `type` {t:?} is not order, instance or product"
             ),
             CallbackParseError::MissingNo => f.write_str("callback query: `no` is missing"),
+            CallbackParseError::NoTooLong(len) => write!(
+                f,
+                "callback query: `no` of {len} bytes is over the {MAX_CALLBACK_NO_LEN}-byte limit"
+            ),
             CallbackParseError::MissingOp => {
                 f.write_str("callback query: `op` is missing for an order callback")
             }
@@ -159,7 +170,7 @@ impl Callback {
     ///
     /// # Errors
     /// [`CallbackParseError`] naming the parameter: `type` missing, empty or unknown; `no`
-    /// missing or empty; `op` missing on an order callback or not an integer; broken
+    /// missing, empty or over [`MAX_CALLBACK_NO_LEN`] bytes; `op` missing on an order callback or not an integer; broken
     /// percent-encoding.
     pub fn parse_query(query: &str) -> Result<Self, CallbackParseError> {
         let query = query.strip_prefix('?').unwrap_or(query);
@@ -171,6 +182,11 @@ impl Callback {
             let key = percent_decode(raw_key).ok_or_else(|| CallbackParseError::BadEncoding {
                 param: crate::de::clip(raw_key).to_owned(),
             })?;
+            if raw_key == "no" && raw_value.len() > 3 * MAX_CALLBACK_NO_LEN && no.is_none() {
+                // Even fully escaped, this cannot decode to an acceptable `no`: refuse it
+                // before spending memory on decoding it.
+                return Err(CallbackParseError::NoTooLong(raw_value.len()));
+            }
             let slot = match key.as_str() {
                 "type" => &mut kind,
                 "no" => &mut no,
@@ -193,6 +209,9 @@ impl Callback {
             Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
             _ => return Err(CallbackParseError::MissingNo),
         };
+        if no.len() > MAX_CALLBACK_NO_LEN {
+            return Err(CallbackParseError::NoTooLong(no.len()));
+        }
         let op = match op.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(v) => Some(

@@ -85,7 +85,7 @@ pub use area::{
     Area, AreasRequest, CitiesRequest, City, ProductArea, ProductAreasRequest, Project,
     ProjectsRequest,
 };
-pub use callback::{Callback, CallbackAck, CallbackKind, CallbackParseError};
+pub use callback::{Callback, CallbackAck, CallbackKind, CallbackParseError, MAX_CALLBACK_NO_LEN};
 pub use code::ApiCode;
 pub use dict::{
     AccountStatus, AppBridge, AppStatus, AuthType, BridgeChoice, CodeList, CodeListError, DictCode,

@@ -239,3 +239,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_over_long_no_is_refused_at_parsing() {
+    use ipv_types::MAX_CALLBACK_NO_LEN;
+    let longest = "C".repeat(MAX_CALLBACK_NO_LEN);
+    let cb = Callback::parse_query(&format!("type=instance&no={longest}")).unwrap();
+    assert_eq!(cb.no.len(), MAX_CALLBACK_NO_LEN);
+
+    let over = "C".repeat(MAX_CALLBACK_NO_LEN + 1);
+    let err = Callback::parse_query(&format!("type=instance&no={over}")).unwrap_err();
+    assert_eq!(err, CallbackParseError::NoTooLong(MAX_CALLBACK_NO_LEN + 1));
+    assert!(err.to_string().contains("128-byte limit"), "{err}");
+
+    // Escaped, or huge (refused before decoding), or under an escaped parameter name.
+    let escaped = "%43".repeat(MAX_CALLBACK_NO_LEN + 1);
+    assert!(matches!(
+        Callback::parse_query(&format!("type=order&op=1&no={escaped}")),
+        Err(CallbackParseError::NoTooLong(_))
+    ));
+    let huge = "x".repeat(60_000);
+    assert_eq!(
+        Callback::parse_query(&format!("type=order&no={huge}&op=1")),
+        Err(CallbackParseError::NoTooLong(60_000))
+    );
+    assert!(matches!(
+        Callback::parse_query(&format!("type=order&op=1&%6Eo={over}")),
+        Err(CallbackParseError::NoTooLong(_))
+    ));
+}

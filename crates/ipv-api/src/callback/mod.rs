@@ -1,75 +1,111 @@
 //! Receiving the platform's callbacks.
 //!
 //! The platform calls the app's URL with `GET ?type={order|instance|product}&no=…&op=…`
-//! and calls again until it gets `{"code":"success","msg":""}`. [`CallbackReceiver`]
-//! turns a query string into that answer, framework-agnostic: mount it in any HTTP
-//! server, or use the ready [`CallbackServer`] (feature `server`, on by default).
+//! and calls again until it gets `{"code":"success","msg":""}`. Callbacks are unsigned:
+//! anyone who can reach the URL can send one. [`CallbackReceiver`] turns a query string
+//! into that answer, framework-agnostic: mount it in any HTTP server, or use the ready,
+//! hardened [`CallbackServer`] (feature `server`, on by default).
 //!
-//! - The answer is `success` only after the user's [`CallbackHandler`] succeeded; a
-//!   failing (or panicking) handler gets HTTP 500 with `{"code":"fail",…}`, so the
-//!   platform retries.
-//! - Duplicates are handled once: a callback whose key the [`DedupeStore`] remembers
-//!   is acknowledged without running the handler, and concurrent duplicates wait for
-//!   the one in progress instead of running beside it.
-//! - Callbacks carry no signature: a handler should trust only what it re-fetches
-//!   through the API ([`Client::refetch`]).
+//! **Level-triggered and verified** (the default, [`CallbackReceiver::new`]): a callback
+//! only says "look at order X". The receiver re-fetches X through the
+//! [`Client`](crate::Client) ([`Client::refetch`](crate::Client::refetch)) and hands the handler a [`Delivery`] with the callback and what
+//! the API said. Per kind:
+//!
+//! | callback | the receiver |
+//! |---|---|
+//! | names nothing that exists | answers `success` (so the platform stops), logs it, never runs the handler |
+//! | order, not final yet (pending, processing) | answers "retry later", does not run the handler, remembers nothing |
+//! | order, final | claims `order:<orderNo>:<type>`, runs the handler, completes the key: later duplicates are answered `success` at once |
+//! | instance, product | claims the key for the run only: every later callback runs the handler again (each announces a new change) |
+//! | unparseable (unknown `type`, order without `op`, `no` over [`MAX_CALLBACK_NO_LEN`](ipv_types::MAX_CALLBACK_NO_LEN) bytes, garbage) | answers `success` so the platform stops, logs it, never runs the handler |
+//!
+//! Concurrent duplicates share one run (one re-fetch, one handler call). The handler
+//! runs in a task of its own, so a caller that goes away cannot cut it in half.
+//!
+//! **Leases.** Keys are claimed in a [`CallbackStore`] for a lease (60 s by default),
+//! under a random [`LeaseToken`]: `success` is answered only after the handler finished
+//! and the key was recorded; a key another receiver holds, a store that fails, a failing,
+//! panicking or timed-out handler: "retry later" (HTTP 503, `{"code":"fail",…}`), never
+//! `success`.
+//!
+//! **Trusting the query** ([`CallbackReceiver::trusting_query`]) is an explicit opt-in for
+//! receivers without API credentials: the handler gets the bare callback
+//! (`fetched: None`), order keys are `order:<no>:<op>` as sent, and a forged callback can
+//! make the handler run for something that did not happen.
 //!
 //! ```
-//! use ipv_api::callback::{CallbackReceiver, handler_fn};
-//! use ipv_types::Callback;
+//! use ipv_api::callback::{CallbackReceiver, Delivery, handler_fn};
 //!
 //! # tokio_test_block_on(async {
-//! let receiver = CallbackReceiver::new(handler_fn(|callback: Callback| async move {
-//!     println!("{} {} changed", callback.kind, callback.no);
+//! // Without API credentials, only the query can be trusted (an explicit opt-in).
+//! let receiver = CallbackReceiver::trusting_query(handler_fn(|delivery: Delivery| async move {
+//!     println!("{} {} changed", delivery.callback.kind, delivery.callback.no);
 //!     Ok::<(), std::convert::Infallible>(())
 //! }));
 //! let reply = receiver.handle("type=order&no=ORD-1&op=1").await;
 //! assert_eq!(reply.status, 200);
 //! assert_eq!(reply.body, r#"{"code":"success","msg":""}"#);
+//! // Garbage is answered so that the platform stops; the handler never sees it.
 //! let reply = receiver.handle("type=nonsense").await;
-//! assert_eq!(reply.status, 400);
+//! assert!(reply.is_success());
 //! # });
 //! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
 //! #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
 //! # }
 //! ```
 
-mod dedupe;
+mod receiver;
+mod refetch;
 #[cfg(feature = "server")]
 mod server;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use futures_util::FutureExt as _;
-use ipv_types::{
-    Callback, CallbackAck, CallbackKind, Instance, InstancesRequest, Order, OrderRequest, Product,
-    ProductRequest,
+use ipv_types::{Callback, CallbackAck};
+
+pub use ipv_callback_store::{
+    BoxFuture, CallbackStore, Claim, Completion, LeaseToken, MAX_KEY_LEN, MemoryStore, StoreError,
 };
-use tracing::Instrument as _;
-
-pub use dedupe::{DedupeStore, InMemoryDedupe, StoreError};
+pub use receiver::{CallbackReceiver, ReceiverBuilder};
+pub use refetch::{MAX_REFETCHED_INSTANCES, Refetched};
 #[cfg(feature = "server")]
-pub use server::CallbackServer;
+pub use server::{CallbackServer, ServerConfig};
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::validate::MAX_PAGE_SIZE;
+/// One callback as the handler gets it: what the platform sent, and what the API says
+/// now about the thing it names.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The callback as sent (unsigned: do not act on it alone).
+    pub callback: Callback,
+    /// What the receiver fetched: always `Some` for a verifying receiver (the default),
+    /// `None` only for one built with [`CallbackReceiver::trusting_query`].
+    pub fetched: Option<Refetched>,
+}
+
+impl Delivery {
+    /// A delivery (for tests of handlers, mostly).
+    #[must_use]
+    pub fn new(callback: Callback, fetched: Option<Refetched>) -> Self {
+        Self { callback, fetched }
+    }
+}
 
 /// What the user does with a callback.
 ///
 /// Return `Ok` only once the callback is fully handled: the platform is then told
-/// `success` and stops calling. An `Err` makes the platform call again later.
+/// `success` and stops calling. An `Err` makes the platform call again later. Act on
+/// [`Delivery::fetched`] (the platform's current state), not on the query: the same
+/// order may be delivered again after a receiver crashed mid-way, so make the handler
+/// level-triggered ("make my records match this order"), not "add one".
 pub trait CallbackHandler: Send + Sync + 'static {
     /// The handler's error; its `Display` text goes back to the platform in `msg`, so
     /// keep secrets out of it.
     type Error: fmt::Display + Send;
 
     /// Handles one callback.
-    fn handle(&self, callback: Callback) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// A [`CallbackHandler`] from an async closure; see [`handler_fn`].
@@ -82,10 +118,10 @@ impl<F> fmt::Debug for FnHandler<F> {
     }
 }
 
-/// Wraps `f(callback) -> impl Future<Output = Result<(), E>>` as a [`CallbackHandler`].
+/// Wraps `f(delivery) -> impl Future<Output = Result<(), E>>` as a [`CallbackHandler`].
 pub fn handler_fn<F, Fut, E>(f: F) -> FnHandler<F>
 where
-    F: Fn(Callback) -> Fut + Send + Sync + 'static,
+    F: Fn(Delivery) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send,
     E: fmt::Display + Send,
 {
@@ -94,28 +130,32 @@ where
 
 impl<F, Fut, E> CallbackHandler for FnHandler<F>
 where
-    F: Fn(Callback) -> Fut + Send + Sync + 'static,
+    F: Fn(Delivery) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), E>> + Send,
     E: fmt::Display + Send,
 {
     type Error = E;
 
-    fn handle(&self, callback: Callback) -> impl Future<Output = Result<(), E>> + Send {
-        (self.0)(callback)
+    fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), E>> + Send {
+        (self.0)(delivery)
     }
 }
 
 /// The HTTP answer to one callback: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackReply {
-    /// HTTP status: 200 handled, 400 unparseable query, 500 handler failed.
+    /// HTTP status: 200 done (or ignored for good), 503 retry later; the server adds
+    /// 404 (wrong path), 405 (not GET), 414 (query too long).
     pub status: u16,
     /// The JSON body (a [`CallbackAck`]).
     pub body: String,
 }
 
 impl CallbackReply {
-    fn new(status: u16, ack: &CallbackAck) -> Self {
+    /// The status of a "retry later" answer.
+    pub const RETRY_LATER: u16 = 503;
+
+    pub(crate) fn new(status: u16, ack: &CallbackAck) -> Self {
         let body = serde_json::to_string(ack).unwrap_or_else(|_| {
             // Two string fields always serialise; keep a valid answer regardless.
             r#"{"code":"fail","msg":"internal error"}"#.to_owned()
@@ -123,205 +163,22 @@ impl CallbackReply {
         Self { status, body }
     }
 
+    /// `200 {"code":"success","msg":""}`: the platform stops calling.
+    #[must_use]
+    pub fn success() -> Self {
+        Self::new(200, &CallbackAck::success())
+    }
+
+    /// `503 {"code":"fail","msg":…}`: the platform calls again later.
+    #[must_use]
+    pub fn retry_later(msg: impl Into<String>) -> Self {
+        Self::new(Self::RETRY_LATER, &CallbackAck::failure(msg))
+    }
+
     /// Whether the platform will stop calling (`code` is `success`).
     #[must_use]
     pub fn is_success(&self) -> bool {
         self.status == 200
             && serde_json::from_str::<CallbackAck>(&self.body).is_ok_and(|ack| ack.is_success())
-    }
-}
-
-/// The key a callback is de-duplicated by: `type:no:op`.
-#[must_use]
-pub fn dedupe_key(callback: &Callback) -> String {
-    match callback.op {
-        Some(op) => format!("{}:{}:{}", callback.kind, callback.no, op.as_i64()),
-        None => format!("{}:{}", callback.kind, callback.no),
-    }
-}
-
-type InFlight = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
-
-struct ReceiverInner<H> {
-    handler: H,
-    store: Arc<dyn DedupeStore>,
-    in_flight: InFlight,
-}
-
-/// Turns callback queries into answers; see the [module docs](self).
-pub struct CallbackReceiver<H> {
-    inner: Arc<ReceiverInner<H>>,
-}
-
-impl<H> Clone for CallbackReceiver<H> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-        }
-    }
-}
-
-impl<H> fmt::Debug for CallbackReceiver<H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackReceiver")
-            .field("store", &self.inner.store)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<H: CallbackHandler> CallbackReceiver<H> {
-    /// A receiver running `handler`, remembering handled callbacks in an
-    /// [`InMemoryDedupe`] with its default window.
-    pub fn new(handler: H) -> Self {
-        Self::with_store(handler, InMemoryDedupe::default())
-    }
-
-    /// A receiver with another dedupe store (a database shared by several instances).
-    pub fn with_store(handler: H, store: impl DedupeStore + 'static) -> Self {
-        Self {
-            inner: Arc::new(ReceiverInner {
-                handler,
-                store: Arc::new(store),
-                in_flight: Mutex::new(HashMap::new()),
-            }),
-        }
-    }
-
-    /// Answers one callback, given the request's query string (without the `?`).
-    pub async fn handle(&self, query: &str) -> CallbackReply {
-        let callback = match Callback::parse_query(query.trim_start_matches('?')) {
-            Ok(callback) => callback,
-            Err(err) => {
-                tracing::warn!(error = %err, "unparseable callback");
-                return CallbackReply::new(400, &CallbackAck::failure(err.to_string()));
-            }
-        };
-        let key = dedupe_key(&callback);
-        let span = tracing::info_span!("ipv_api.callback", key = %key);
-        async {
-            let gate = self.gate(&key);
-            let reply = {
-                // One run per key at a time: a duplicate arriving meanwhile waits here
-                // and then finds the key done.
-                let _turn = gate.lock().await;
-                self.process(&key, callback).await
-            };
-            self.release(&key, &gate);
-            tracing::debug!(status = reply.status, "callback answered");
-            reply
-        }
-        .instrument(span)
-        .await
-    }
-
-    async fn process(&self, key: &str, callback: Callback) -> CallbackReply {
-        let store = &self.inner.store;
-        match store.is_done(key).await {
-            Ok(true) => return CallbackReply::new(200, &CallbackAck::success()),
-            Ok(false) => {}
-            Err(err) => {
-                tracing::warn!(error = %err, "dedupe store failed");
-                return CallbackReply::new(500, &CallbackAck::failure("dedupe store unavailable"));
-            }
-        }
-        let outcome = AssertUnwindSafe(self.inner.handler.handle(callback))
-            .catch_unwind()
-            .await;
-        match outcome {
-            Ok(Ok(())) => {
-                if let Err(err) = store.mark_done(key).await {
-                    // Handled, but a duplicate may run the handler again: acknowledge
-                    // anyway, since the work is done.
-                    tracing::warn!(error = %err, "could not record a handled callback");
-                }
-                CallbackReply::new(200, &CallbackAck::success())
-            }
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "callback handler failed");
-                CallbackReply::new(500, &CallbackAck::failure(err.to_string()))
-            }
-            Err(_panic) => {
-                tracing::error!("callback handler panicked");
-                CallbackReply::new(500, &CallbackAck::failure("handler panicked"))
-            }
-        }
-    }
-
-    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self
-            .inner
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(map.entry(key.to_owned()).or_default())
-    }
-
-    fn release(&self, key: &str, gate: &Arc<tokio::sync::Mutex<()>>) {
-        let mut map = self
-            .inner
-            .in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Only the map and this caller hold it: nobody is waiting, so forget the key.
-        if Arc::strong_count(gate) == 2 {
-            map.remove(key);
-        }
-    }
-}
-
-/// What [`Client::refetch`] found for a callback.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Refetched {
-    /// The order, with all its instances.
-    Order(Box<Order>),
-    /// The instance, or `None` if the platform no longer lists it.
-    Instance(Option<Box<Instance>>),
-    /// The product.
-    Product(Box<Product>),
-}
-
-impl Client {
-    /// Fetches what a callback is about, since callbacks are unsigned and only the
-    /// API's answer can be trusted: the order (all instances), the instance or the
-    /// product by its number.
-    ///
-    /// # Errors
-    /// See [`Error`].
-    pub async fn refetch(&self, callback: &Callback) -> Result<Refetched, Error> {
-        match callback.kind {
-            CallbackKind::Order => {
-                let request = OrderRequest::new(callback.no.clone()).with_page(1, MAX_PAGE_SIZE);
-                let order = self.order(&request).await?;
-                let total = usize::try_from(order.total).unwrap_or(0);
-                let mut order = order;
-                if total > order.instances.len() {
-                    use futures_util::TryStreamExt as _;
-                    order.instances = self
-                        .order_instances(order.order_no.clone())
-                        .try_collect()
-                        .await?;
-                }
-                Ok(Refetched::Order(Box::new(order)))
-            }
-            CallbackKind::Instance => {
-                let request = InstancesRequest {
-                    instances: vec![callback.no.clone()],
-                };
-                let found = self.instances(&request).await?;
-                Ok(Refetched::Instance(
-                    found
-                        .into_iter()
-                        .find(|i| i.instance_no == callback.no)
-                        .map(Box::new),
-                ))
-            }
-            CallbackKind::Product => {
-                let request = ProductRequest {
-                    product_no: callback.no.clone(),
-                };
-                Ok(Refetched::Product(Box::new(self.product(&request).await?)))
-            }
-        }
     }
 }

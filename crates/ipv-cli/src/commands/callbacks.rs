@@ -1,25 +1,35 @@
 //! Receiving the platform's callbacks: the [`Inbox`] the demo waits on, and
 //! `ipv callback listen`.
 
-use std::collections::HashSet;
+use std::io::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ipv_api::callback::{CallbackReceiver, CallbackServer, handler_fn};
-use ipv_types::{Callback, CallbackKind, InstancesRequest, OrderRequest, ProductRequest};
+use ipv_api::callback::{
+    CallbackReceiver, CallbackServer, CallbackStore, Delivery, MemoryStore, ServerConfig,
+    StoreError, handler_fn,
+};
+use ipv_types::Callback;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::cli::CallbackListenArgs;
 use crate::commands::endpoints::to_wire_value;
 use crate::config::{Settings, Target};
 use crate::failure::{CmdResult, Failure};
-use crate::session::Session;
+use crate::session::build_client;
+
+/// How many callbacks the demo's inbox holds before its receiver waits.
+const INBOX_CAPACITY: usize = 256;
 
 /// Callbacks received by a local HTTP receiver, in arrival order.
+///
+/// The demo's receiver trusts the query (it checks what the emulator sends, and has
+/// no client when it starts); each callback is acknowledged once it is queued here.
 pub(crate) struct Inbox {
     url: String,
-    receiver: mpsc::UnboundedReceiver<Callback>,
+    receiver: mpsc::Receiver<Callback>,
     held: Vec<Callback>,
     server: CallbackServer,
 }
@@ -27,19 +37,18 @@ pub(crate) struct Inbox {
 impl Inbox {
     /// Listens on loopback, on a free port.
     pub(crate) async fn start() -> CmdResult<Self> {
-        Self::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
-    }
-
-    /// Listens on `addr` with `ipv-api`'s callback server: it parses each query,
-    /// answers `{"code":"success","msg":""}`, and hands each callback over once (its
-    /// dedupe store answers repeats without handling them again).
-    pub(crate) async fn bind(addr: SocketAddr) -> CmdResult<Self> {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let handler = handler_fn(move |cb: Callback| {
-            let sent = sender.send(cb).map_err(|_| "the listener is stopping");
-            std::future::ready(sent)
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (sender, receiver) = mpsc::channel(INBOX_CAPACITY);
+        let handler = handler_fn(move |delivery: Delivery| {
+            let sender = sender.clone();
+            async move {
+                sender
+                    .send(delivery.callback)
+                    .await
+                    .map_err(|_| "the listener is stopping")
+            }
         });
-        let server = CallbackServer::bind(addr, CallbackReceiver::new(handler))
+        let server = CallbackServer::bind(addr, CallbackReceiver::trusting_query(handler))
             .await
             .map_err(|err| {
                 Failure::other(format!("cannot listen for callbacks on {addr}: {err}"))
@@ -70,23 +79,26 @@ impl Inbox {
         loop {
             match tokio::time::timeout_at(deadline, self.receiver.recv()).await {
                 Ok(Some(cb)) if wanted(&cb) => return Some(cb),
-                Ok(Some(cb)) => self.held.push(cb),
+                Ok(Some(cb)) => {
+                    // Bounded like the channel: the oldest unwanted ones go first.
+                    if self.held.len() >= INBOX_CAPACITY {
+                        self.held.remove(0);
+                    }
+                    self.held.push(cb);
+                }
                 Ok(None) | Err(_) => return None,
             }
         }
     }
 
-    /// The next callback, whatever it is.
-    pub(crate) async fn next(&mut self) -> Option<Callback> {
-        if !self.held.is_empty() {
-            return Some(self.held.remove(0));
-        }
-        self.receiver.recv().await
-    }
-
     /// Stops listening.
     pub(crate) async fn stop(self) {
-        self.server.shutdown().await;
+        let Self {
+            server, receiver, ..
+        } = self;
+        // Closing the queue first lets handlers still waiting on it fail at once.
+        drop(receiver);
+        server.shutdown().await;
     }
 }
 
@@ -99,76 +111,200 @@ fn callback_json(cb: &Callback) -> Value {
     })
 }
 
-/// `ipv callback listen`: one JSON line per new callback; with credentials (or an
-/// endpoint), the order / instance / product it names is fetched and printed as a
-/// second line `{"fetched": ...}`.
+/// The line printed for one delivery: the callback's fields and, when verified, what
+/// was fetched (wire JSON).
+fn delivery_line(delivery: &Delivery) -> CmdResult<String> {
+    let mut line = callback_json(&delivery.callback);
+    if let Some(fetched) = &delivery.fetched {
+        line["fetched"] = to_wire_value(fetched)?;
+    }
+    let text = serde_json::to_string(&line)
+        .map_err(|err| Failure::other(format!("cannot print JSON: {err}")))?;
+    Ok(neutralise(&text))
+}
+
+/// Escapes what JSON leaves raw but a terminal would act on (DEL and the C1 controls,
+/// `U+0080..=U+009F`, one of which opens escape sequences), keeping the line valid
+/// JSON: `serde_json` already escapes the C0 controls.
+fn neutralise(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One delivery waiting to be printed, and how to tell its handler it was.
+type Queued = (Delivery, oneshot::Sender<()>);
+
+/// `ipv callback listen`: one JSON line per callback handled, with what was fetched;
+/// each callback is acknowledged only once its line is written.
 pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> CmdResult {
-    let mut shutdown = crate::commands::emulator::Shutdown::install()?;
-    let mut inbox = Inbox::bind(args.addr).await?;
-    let fetch = !args.no_fetch
-        && matches!(settings.target, Target::Remote(_))
-        && settings.app_key.is_some()
-        && settings.secret.is_some();
-    let session = if fetch {
-        Some(Session::open(settings).await?)
+    let mut signals = crate::commands::emulator::Shutdown::install()?;
+    let (queue, mut queued) = mpsc::channel::<Queued>(args.queue.max(1));
+    let handler = handler_fn(move |delivery: Delivery| {
+        let queue = queue.clone();
+        async move {
+            let (printed, done) = oneshot::channel();
+            queue
+                .send((delivery, printed))
+                .await
+                .map_err(|_| "the listener is stopping")?;
+            done.await
+                .map_err(|_| "the listener stopped before printing")
+        }
+    });
+    let builder = CallbackReceiver::builder(handler).shared_store(store_from(args).await?);
+    let receiver = if args.trust_query {
+        builder.build_trusting_query()
     } else {
-        None
+        builder.build(verifying_client(settings)?)
     };
+    let mut config = ServerConfig::default();
+    if let Some(token) = &args.path_token {
+        config = config.with_path_token(token.clone());
+    }
+    let server = CallbackServer::bind_with(args.addr, receiver, config)
+        .await
+        .map_err(|err| {
+            Failure::other(format!(
+                "cannot listen for callbacks on {}: {err}",
+                args.addr
+            ))
+        })?;
+    let prefix = args
+        .path_token
+        .as_ref()
+        .map(|t| format!("/{t}"))
+        .unwrap_or_default();
     eprintln!(
-        "listening for callbacks at {} (Ctrl-C to stop)",
-        inbox.url()
+        "listening for callbacks at http://{}{prefix}/callback (Ctrl-C to stop)",
+        server.local_addr()
     );
-    if session.is_none() && !args.no_fetch {
-        eprintln!(
-            "note: no endpoint and credentials configured; callbacks are printed, not fetched"
-        );
+    if args.trust_query {
+        eprintln!("note: --trust-query: callbacks are printed as sent, not verified");
     }
-    let mut seen = HashSet::new();
+
+    let mut server = Some(server);
+    let mut stopping: Option<tokio::task::JoinHandle<()>> = None;
     loop {
-        let cb = tokio::select! {
+        tokio::select! {
             biased;
-            result = shutdown.wait() => { result?; break; }
-            cb = inbox.next() => match cb { Some(cb) => cb, None => break },
-        };
-        // The platform repeats callbacks until answered; the receiver's dedupe store
-        // already filters repeats, and this set keeps the promise of one line each.
-        if !seen.insert(cb.clone()) {
-            continue;
+            item = queued.recv() => {
+                let Some((delivery, printed)) = item else { break };
+                let line = delivery_line(&delivery)?;
+                let mut stdout = std::io::stdout().lock();
+                writeln!(stdout, "{line}")?;
+                stdout.flush()?;
+                drop(stdout);
+                // Only now may the receiver answer success.
+                let _ = printed.send(());
+            }
+            result = signals.wait(), if stopping.is_none() => {
+                result?;
+                eprintln!("stopping: finishing callbacks in progress");
+                if let Some(server) = server.take() {
+                    stopping = Some(tokio::spawn(server.shutdown()));
+                }
+            }
+            () = wait_stopped(&mut stopping), if stopping.is_some() => break,
         }
-        println!("{}", callback_json(&cb));
-        if let Some(session) = &session {
-            let line = match fetch_named(session, &cb).await {
-                Ok(value) => json!({ "fetched": value }),
-                Err(failure) => json!({ "fetchError": failure.message }),
-            };
-            println!("{line}");
-        }
-    }
-    inbox.stop().await;
-    if let Some(session) = session {
-        session.close().await;
     }
     Ok(())
 }
 
-/// Fetches what a callback names: callbacks carry no signature, so only what the API
-/// itself says about the order / instance / product can be trusted.
-async fn fetch_named(session: &Session, cb: &Callback) -> CmdResult<Value> {
-    match cb.kind {
-        CallbackKind::Order => {
-            let order = session
-                .send(&OrderRequest::new(cb.no.clone()).with_page(1, 100))
-                .await?;
-            to_wire_value(&order)
+/// Completes when the server's shutdown task has finished.
+async fn wait_stopped(stopping: &mut Option<tokio::task::JoinHandle<()>>) {
+    if let Some(task) = stopping.as_mut() {
+        let _ = task.await;
+    }
+    *stopping = None;
+}
+
+/// The store keys are claimed in: `memory` (the default), or a shared PostgreSQL or
+/// Redis store several listeners can use together.
+async fn store_from(args: &CallbackListenArgs) -> CmdResult<Arc<dyn CallbackStore>> {
+    let spec = args.store.as_deref().unwrap_or("memory");
+    let connect_failed = |err: StoreError| {
+        // The stores keep credentials out of their errors; the URL is not repeated.
+        Failure::other(format!("cannot open the callback store: {err}"))
+    };
+    if spec == "memory" {
+        return Ok(Arc::new(MemoryStore::default()));
+    }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            let config = ipv_callback_postgres::PostgresConfig::new(spec);
+            let store = ipv_callback_postgres::PostgresStore::connect(config)
+                .await
+                .map_err(connect_failed)?;
+            return Ok(Arc::new(store));
         }
-        CallbackKind::Instance => {
-            let request = InstancesRequest {
-                instances: vec![cb.no.clone()],
-            };
-            to_wire_value(&session.send(&request).await?)
+        #[cfg(not(feature = "postgres"))]
+        return Err(Failure::usage(
+            "--store postgres://...: this ipv was built without the `postgres` feature",
+        ));
+    }
+    if spec.starts_with("redis://") || spec.starts_with("rediss://") {
+        #[cfg(feature = "redis")]
+        {
+            let config = ipv_callback_redis::RedisConfig::new(spec);
+            let store = ipv_callback_redis::RedisStore::connect(config)
+                .await
+                .map_err(connect_failed)?;
+            return Ok(Arc::new(store));
         }
-        CallbackKind::Product => {
-            to_wire_value(&session.send(&ProductRequest::new(cb.no.clone())).await?)
-        }
+        #[cfg(not(feature = "redis"))]
+        return Err(Failure::usage(
+            "--store redis://...: this ipv was built without the `redis` feature",
+        ));
+    }
+    let _ = connect_failed;
+    // Only the scheme is shown: the rest may hold a password.
+    let scheme = spec
+        .split("://")
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(16)
+        .collect::<String>();
+    Err(Failure::usage(format!(
+        "--store: expected memory, postgres://... or redis://... (got a `{scheme}` store)"
+    )))
+}
+
+/// The client a verifying listener re-fetches with.
+fn verifying_client(settings: &Settings) -> CmdResult<ipv_api::Client> {
+    let needs = "verifying callbacks needs the API: pass --endpoint, --app-key and an app \
+                 secret (or --trust-query to print callbacks unverified)";
+    let Target::Remote(url) = &settings.target else {
+        return Err(Failure::usage(needs));
+    };
+    let (Some(app_key), Some((secret, _))) = (&settings.app_key, &settings.secret) else {
+        return Err(Failure::usage(needs));
+    };
+    build_client(settings, url, app_key, secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_lines_stay_json_without_terminal_controls() {
+        let cb = Callback::instance("i\u{9b}31m\u{1b}[2J\u{7f}x");
+        let line = delivery_line(&Delivery::new(cb.clone(), None)).unwrap();
+        assert!(
+            !line.chars().any(|c| c.is_control()),
+            "a control character got through: {line:?}"
+        );
+        let back: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["no"], cb.no.as_str());
+        assert_eq!(back["type"], "instance");
     }
 }

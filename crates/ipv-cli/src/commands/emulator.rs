@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use ipv_emulator::{AppConfig, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, EmulatorConfig};
+use ipv_emulator::{AppConfig, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, EmulatorConfig, OrderSchedule};
 
 use crate::cli::EmulatorServeArgs;
 use crate::config::Settings;
@@ -65,6 +65,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
     if let Some(path) = &args.state_file {
         config = config.with_state_file(path.clone());
     }
+    if let Some(delay) = args.order_delay {
+        config = config.with_order_schedule(OrderSchedule::lasting(delay));
+    }
     let mut shutdown = Shutdown::install()?;
     let handle = start_emulator(config, args.addr).await?;
     {
@@ -77,6 +80,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
         }
         if let Some(path) = &args.state_file {
             writeln!(stdout, "state file: {}", path.display())?;
+        }
+        if let Some(delay) = args.order_delay {
+            writeln!(stdout, "orders complete after: {delay:?}")?;
         }
         stdout.flush()?;
     }

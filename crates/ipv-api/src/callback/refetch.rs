@@ -1,0 +1,182 @@
+//! Fetching what a callback names: the platform's current truth, since callbacks are
+//! unsigned.
+
+use ipv_types::{
+    ApiCode, Callback, CallbackKind, Instance, InstancesRequest, Order, OrderRequest, Product,
+    ProductRequest,
+};
+
+use serde::Serialize;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::validate::MAX_PAGE_SIZE;
+
+/// The most instances [`Client::refetch`] collects for one order, whatever the order
+/// says: the platform's largest orders are far smaller, and a bound keeps one callback
+/// from costing unbounded memory and calls.
+pub const MAX_REFETCHED_INSTANCES: usize = 10_000;
+
+/// What [`Client::refetch`] found for a callback. Serialises as the thing itself, in
+/// the platform's wire JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Refetched {
+    /// The order, with its instances (every page, up to the order's `total`, its
+    /// `count` when that is smaller, and [`MAX_REFETCHED_INSTANCES`]).
+    Order(Box<Order>),
+    /// The instance.
+    Instance(Box<Instance>),
+    /// The product.
+    Product(Box<Product>),
+}
+
+impl Refetched {
+    /// The key a receiver claims for this thing in its store: `order:<orderNo>:<type>`
+    /// (the platform's order number and the order's own type, whatever the callback's
+    /// `no` and `op` said), `instance:<instanceNo>` or `product:<productNo>`.
+    #[must_use]
+    pub fn key(&self) -> String {
+        match self {
+            Refetched::Order(order) => format!(
+                "{}:{}:{}",
+                CallbackKind::Order,
+                order.order_no,
+                order.order_type.as_i64()
+            ),
+            Refetched::Instance(instance) => {
+                format!("{}:{}", CallbackKind::Instance, instance.instance_no)
+            }
+            Refetched::Product(product) => {
+                format!("{}:{}", CallbackKind::Product, product.product_no)
+            }
+        }
+    }
+
+    /// Whether the thing will not change any more as far as this callback is concerned:
+    /// an order in a final status (succeeded, failed, partly done). Instances and
+    /// products are always "final": each callback announces a change that is already
+    /// visible.
+    #[must_use]
+    pub fn is_final(&self) -> bool {
+        match self {
+            Refetched::Order(order) => order.status.is_final(),
+            Refetched::Instance(_) | Refetched::Product(_) => true,
+        }
+    }
+}
+
+/// Whether an API error says "the thing you named does not exist" (rather than "try
+/// again"): the callback names nothing.
+fn names_nothing(err: &Error, kind: CallbackKind) -> bool {
+    if matches!(err, Error::InvalidInput(_)) {
+        // The number cannot even be sent (the platform never issues such numbers).
+        return true;
+    }
+    match (kind, err.api_code()) {
+        (CallbackKind::Order, Some(ApiCode::OrderNotFound))
+        | (CallbackKind::Instance, Some(ApiCode::InstanceNotFound)) => true,
+        // The platform has no "no such product" code: it refuses the productNo as a
+        // bad parameter.
+        (_, Some(ApiCode::InvalidParams)) => true,
+        _ => false,
+    }
+}
+
+impl Client {
+    /// Fetches what a callback is about, since callbacks are unsigned and only the
+    /// API's answer can be trusted: the order (with every page of its instances), the
+    /// instance or the product by its number. `Ok(None)` when the platform says the
+    /// thing does not exist.
+    ///
+    /// An order callback's `no` is looked up as the platform's `orderNo` first and, if
+    /// the platform knows no such order, as the caller's `appOrderNo` (the vendor's
+    /// document and its SDK disagree on which one the callback carries).
+    ///
+    /// # Errors
+    /// See [`Error`]; a "not found" answer is `Ok(None)`, not an error.
+    pub async fn refetch(&self, callback: &Callback) -> Result<Option<Refetched>, Error> {
+        let found = match callback.kind {
+            CallbackKind::Order => self.refetch_order(&callback.no).await,
+            CallbackKind::Instance => {
+                let request = InstancesRequest {
+                    instances: vec![callback.no.clone()],
+                };
+                self.instances(&request).await.map(|found| {
+                    found
+                        .into_iter()
+                        .find(|i| i.instance_no == callback.no)
+                        .map(|i| Refetched::Instance(Box::new(i)))
+                })
+            }
+            CallbackKind::Product => {
+                let request = ProductRequest {
+                    product_no: callback.no.clone(),
+                };
+                self.product(&request)
+                    .await
+                    .map(|p| Some(Refetched::Product(Box::new(p))))
+            }
+        };
+        match found {
+            Err(err) if names_nothing(&err, callback.kind) => Ok(None),
+            other => other,
+        }
+    }
+
+    async fn refetch_order(&self, no: &str) -> Result<Option<Refetched>, Error> {
+        let first = OrderRequest::new(no).with_page(1, MAX_PAGE_SIZE);
+        let order = match self.order(&first).await {
+            Ok(order) => order,
+            Err(err) if err.api_code() == Some(ApiCode::OrderNotFound) => {
+                let by_app_no = OrderRequest {
+                    app_order_no: Some(no.to_owned()),
+                    ..first
+                };
+                self.order(&by_app_no).await?
+            }
+            Err(err) => return Err(err),
+        };
+        Ok(Some(Refetched::Order(Box::new(
+            self.rest_of_order(order).await?,
+        ))))
+    }
+
+    /// Fetches the order's further pages of instances, up to its bound.
+    async fn rest_of_order(&self, mut order: Order) -> Result<Order, Error> {
+        let total = usize::try_from(order.total).unwrap_or(0);
+        let count = usize::try_from(order.count).unwrap_or(0);
+        let mut bound = total.min(MAX_REFETCHED_INSTANCES);
+        if count > 0 {
+            bound = bound.min(count);
+        }
+        // What the first page already holds is kept (a page is at most 100).
+        bound = bound.max(order.instances.len());
+        if total > bound {
+            tracing::warn!(
+                order_no = %order.order_no,
+                total,
+                count,
+                "order lists more instances than it may have; fetching the first {bound}"
+            );
+        }
+        let page_size = usize::try_from(MAX_PAGE_SIZE).unwrap_or(100);
+        let mut page: u32 = 1;
+        while order.instances.len() < bound {
+            page += 1;
+            let request = OrderRequest::new(order.order_no.clone()).with_page(page, MAX_PAGE_SIZE);
+            let next = self.order(&request).await?;
+            if next.instances.is_empty() {
+                break;
+            }
+            let more = next.instances.len();
+            order.instances.extend(next.instances);
+            if more < page_size {
+                break;
+            }
+        }
+        order.instances.truncate(bound);
+        Ok(order)
+    }
+}
