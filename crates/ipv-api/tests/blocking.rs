@@ -42,8 +42,11 @@ fn flaky(failures: usize) -> (FnTransport, Arc<Mutex<Vec<Bytes>>>) {
                 "connection reset by test",
             ));
         }
-        let req_id = open_request(&request).req_id;
-        let receipt = json!({"orderNo": "ORD-1", "appOrderNo": "APP-1", "amount": "4.00"});
+        let sent = open_request(&request);
+        // A receipt answers its own purchase: the client refuses one for another order.
+        let app_order_no = sent.params["appOrderNo"].clone();
+        let req_id = sent.req_id;
+        let receipt = json!({"orderNo": "ORD-1", "appOrderNo": app_order_no, "amount": "4.00"});
         Ok(json_response(StatusCode::OK, ok_body(&req_id, &receipt)))
     });
     (transport, bodies)
