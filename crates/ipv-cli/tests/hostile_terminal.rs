@@ -113,7 +113,14 @@ fn hostile() -> String {
             });
             (200, sealed(req_id, 200, "success", Some(&page)))
         } else if path.ends_with("/city/list/v2") {
-            let cities = json!([{ "cityCode": EVIL, "cityName": "n", EVIL: EVIL }]);
+            // Every field the document marks required is there: only the cells are evil.
+            let cities = json!([{
+                "cityCode": EVIL, "cityName": "n", "cityEnName": EVIL,
+                "stateCode": "s", "stateName": EVIL, "stateEnName": "s",
+                "countryCode": "USA", "countryName": "c", "countryEnName": "c",
+                "areaCode": "NA", "areaName": "a", "areaEnName": "a",
+                "status": 1, EVIL: EVIL
+            }]);
             (200, sealed(req_id, 200, "success", Some(&cities)))
         } else {
             (404, b"no".to_vec())
