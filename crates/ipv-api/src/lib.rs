@@ -45,8 +45,8 @@
 //! # Features
 //! - `hyper` (default): the default transport, `ipv_transport::HyperTransport`.
 //! - `server` (default): [`callback::CallbackServer`], a ready hyper server.
-//! - `blocking`: [`blocking::Client`], the same client for programs without an async
-//!   runtime (it owns one).
+//! - `blocking`: `blocking::Client` (documented when the feature is on), the same
+//!   client for programs without an async runtime (it owns one).
 //!
 //! # Tracing
 //! Every call runs in an `ipv_api.call` span with the endpoint name, the reqId, the
