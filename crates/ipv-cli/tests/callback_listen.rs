@@ -248,6 +248,7 @@ fn listen_refuses_to_verify_without_credentials_and_checks_its_token() {
 }
 
 /// A listener: the process, its address, its stdout and (kept open) its stderr.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 type Listener = (
     Running,
     String,
@@ -256,6 +257,7 @@ type Listener = (
 );
 
 /// A `callback listen --trust-query --store STORE` process.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 fn listener_with_store(store: &str) -> Listener {
     let mut child = Running(
         ipv()
@@ -286,6 +288,7 @@ fn listener_with_store(store: &str) -> Listener {
 
 /// Two listeners sharing `store`: an order callback is printed by the one that got it
 /// first; its duplicate at the other is answered success without a second line.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 fn two_listeners_share(store: &str) {
     let (mut a, addr_a, mut out_a, _err_a) = listener_with_store(store);
     let (mut b, addr_b, mut out_b, _err_b) = listener_with_store(store);
@@ -317,12 +320,15 @@ fn two_listeners_share(store: &str) {
     }
 }
 
+// The shared stores are cargo features of the binary (on by default).
+#[cfg(feature = "redis")]
 #[test]
 fn listeners_sharing_redis_handle_a_callback_once() {
     let redis = ipv_test_services::RedisServer::start().expect("redis-server starts");
     two_listeners_share(&redis.url());
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn listeners_sharing_postgres_handle_a_callback_once() {
     let postgres = ipv_test_services::PostgresServer::start().expect("postgres starts");
