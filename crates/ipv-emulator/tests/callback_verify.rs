@@ -2,6 +2,9 @@
 //! cannot use up the genuine one, nor reach the handler for things that do not exist;
 //! instance and product callbacks are handed over with what the API says.
 
+// The raw HTTP helpers the receiver's own tests use, shared rather than copied (the file
+// lives with ipv-api's tests; this test is left out of the published package).
+#[path = "../../ipv-api/tests/callback_common/mod.rs"]
 mod callback_common;
 
 use std::sync::{Arc, Mutex};
