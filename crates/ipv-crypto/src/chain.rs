@@ -3,15 +3,18 @@
 //! The mode is `cbc`'s: the chaining and its parallel decryptor are theirs, driven on
 //! whole blocks ([`encrypt`], [`decrypt`]); the padding is added and checked here.
 //!
-//! One thing is chosen here, not in `cbc`: how many blocks its decryptor deciphers per
-//! batch ([`DecryptBatch`]). `cbc` takes the batch width from the cipher's back end, and
-//! `aes` 0.9's VAES-512 back end (picked on any CPU with `avx512f` and `vaes`) asks for 64
-//! blocks; `cbc` then copies each 1 KiB batch twice on the stack around the cipher call.
-//! [`Batched`] hands `cbc` the same back end with a narrower batch, deciphered block by
-//! block through the back end's own `decrypt_block` (AES-NI), which the CPU overlaps.
-//! Measured on an AMD EPYC with VAES-512, 16 KiB in place: AES-128 decrypt 6.2 GB/s
-//! with 64-block batches, 12.3 GB/s with 8; AES-256 6.1 GB/s either way (see
-//! `docs/performance.md`).
+//! Two things are chosen here, not in `cbc`, because its drivers are slow on the CPUs
+//! `aes` 0.9 gives its VAES back ends (see `docs/performance.md` for the figures):
+//!
+//! * how blocks are fed to its encryptor ([`Staged`]: through a stage on our stack, so
+//!   the chaining value stays in a register);
+//! * how many blocks its decryptor deciphers per batch ([`Batched`]). `cbc` takes the
+//!   width from the cipher's back end, and the VAES-512 one (any CPU with `avx512f` and
+//!   `vaes`) asks for 64 blocks, which `cbc` copies twice on the stack around the call.
+//!   [`Batched`] hands `cbc` the same back end with a narrower batch, deciphered block
+//!   by block through the back end's own `decrypt_block` (AES-NI), which the CPU
+//!   overlaps. The width that measured best depends on the key's round count: 8 for
+//!   AES-128, 6 for AES-192, 5 for AES-256 ([`DecryptBatch128`] and its siblings).
 //!
 //! Why the padding check is ours: `cbc` re-exports `block-padding` (0.4) for its
 //! `*_padded` calls, and its `Pkcs7::unpad` is not constant-time: it returns early when
@@ -23,8 +26,8 @@
 
 use core::marker::PhantomData;
 
-use aes::cipher::consts::{U8, U16};
-use aes::cipher::typenum::Unsigned;
+use aes::cipher::array::ArraySize;
+use aes::cipher::consts::{U5, U6, U8, U16};
 use aes::cipher::{
     Array, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt, BlockCipherEncrypt,
     BlockModeDecrypt, BlockModeEncBackend, BlockModeEncClosure, BlockModeEncrypt, BlockSizeUser,
@@ -89,67 +92,89 @@ impl BlockModeEncClosure for Staged<'_> {
 
 /// CBC-decrypts `blocks` (a whole number of blocks) in place, chaining from `iv`; the
 /// caller checks and strips the padding.
-pub(crate) fn decrypt<C>(cipher: &C, iv: &[u8; BLOCK_LEN], blocks: &mut [u8])
+/// `N` is the batch width for `C` ([`DecryptBatch128`] and its siblings).
+pub(crate) fn decrypt<C, N>(cipher: &C, iv: &[u8; BLOCK_LEN], blocks: &mut [u8])
 where
     C: BlockCipherDecrypt + BlockSizeUser<BlockSize = U16>,
+    N: ArraySize,
 {
     let (blocks, rest) = Block16::slice_as_chunks_mut(blocks);
     debug_assert!(rest.is_empty(), "callers pass whole blocks");
     // `cbc` deciphers batches in temporaries of its own and does not wipe them; unlike
     // the buffer (wiped by the caller on refusal), those stack bytes are out of our reach.
-    cbc::Decryptor::<Batched<'_, C>>::inner_iv_init(Batched(cipher), &Block16::from(*iv))
-        .decrypt_blocks(blocks);
+    cbc::Decryptor::<Batched<'_, C, N>>::inner_iv_init(
+        Batched(cipher, PhantomData),
+        &Block16::from(*iv),
+    )
+    .decrypt_blocks(blocks);
 }
 
-/// The blocks `cbc`'s decryptor deciphers per batch (see the module docs): 8, the best
-/// of 4, 6, 8, 12, 16, 32 and the back end's own 64 on AES-128 and AES-256 as measured.
-type DecryptBatch = U8;
+/// Blocks per decryption batch for AES-128 (of 4, 6, 8, 12, 16, 32 and the back end's
+/// own 64, as measured on an AMD EPYC with VAES-512: 10.0 GB/s against 5.9 at 64).
+pub(crate) type DecryptBatch128 = U8;
+/// Blocks per decryption batch for AES-192 (of 5, 6 and 8 as measured: 7.3 GB/s
+/// against 6.3 and 6.5).
+pub(crate) type DecryptBatch192 = U6;
+/// Blocks per decryption batch for AES-256 (of 2 to 8 and 64 as measured: 5.9 GB/s at
+/// 5 against 5.3 at 8 and 5.4 at 64). With 15 round keys and only 16 registers for
+/// AES-NI, a wider batch spills.
+pub(crate) type DecryptBatch256 = U5;
 
-/// A block cipher seen through a back end that deciphers [`DecryptBatch`] blocks per
-/// batch; everything else (the key schedule, the back end `aes` picks for the CPU, the
+/// A block cipher seen through a back end that deciphers `N` blocks per batch;
+/// everything else (the key schedule, the back end `aes` picks for the CPU, the
 /// single-block path) is the inner cipher's.
-struct Batched<'a, C>(&'a C);
+struct Batched<'a, C, N>(&'a C, PhantomData<N>);
 
-impl<C> BlockSizeUser for Batched<'_, C> {
+impl<C, N> BlockSizeUser for Batched<'_, C, N> {
     type BlockSize = U16;
 }
 
-impl<C> BlockCipherDecrypt for Batched<'_, C>
+impl<C, N> BlockCipherDecrypt for Batched<'_, C, N>
 where
     C: BlockCipherDecrypt + BlockSizeUser<BlockSize = U16>,
+    N: ArraySize,
 {
     #[inline]
     fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
-        /// Passes the inner cipher's back end on to `f`, narrowed.
-        struct Narrowing<F>(F);
+        /// Passes the inner cipher's back end on to `f`, narrowed to `N` blocks.
+        struct Narrowing<F, N>(F, PhantomData<N>);
 
-        impl<F> BlockSizeUser for Narrowing<F> {
+        impl<F, N> BlockSizeUser for Narrowing<F, N> {
             type BlockSize = U16;
         }
 
-        impl<F: BlockCipherDecClosure<BlockSize = U16>> BlockCipherDecClosure for Narrowing<F> {
+        impl<F, N> BlockCipherDecClosure for Narrowing<F, N>
+        where
+            F: BlockCipherDecClosure<BlockSize = U16>,
+            N: ArraySize,
+        {
             #[inline(always)]
             fn call<B: BlockCipherDecBackend<BlockSize = U16>>(self, backend: &B) {
-                self.0.call(&Narrow(backend, PhantomData));
+                self.0.call(&Narrow::<B, N>(backend, PhantomData));
             }
         }
 
-        self.0.decrypt_with_backend(Narrowing(f));
+        self.0
+            .decrypt_with_backend(Narrowing::<_, N>(f, PhantomData));
     }
 }
 
-/// The inner back end `B`, deciphering [`DecryptBatch`] blocks per batch one at a time.
-struct Narrow<'a, B>(&'a B, PhantomData<DecryptBatch>);
+/// The inner back end `B`, deciphering `N` blocks per batch one at a time.
+struct Narrow<'a, B, N>(&'a B, PhantomData<N>);
 
-impl<B> BlockSizeUser for Narrow<'_, B> {
+impl<B, N> BlockSizeUser for Narrow<'_, B, N> {
     type BlockSize = U16;
 }
 
-impl<B> ParBlocksSizeUser for Narrow<'_, B> {
-    type ParBlocksSize = DecryptBatch;
+impl<B, N: ArraySize> ParBlocksSizeUser for Narrow<'_, B, N> {
+    type ParBlocksSize = N;
 }
 
-impl<B: BlockCipherDecBackend<BlockSize = U16>> BlockCipherDecBackend for Narrow<'_, B> {
+impl<B, N> BlockCipherDecBackend for Narrow<'_, B, N>
+where
+    B: BlockCipherDecBackend<BlockSize = U16>,
+    N: ArraySize,
+{
     #[inline(always)]
     fn decrypt_block(&self, block: InOut<'_, '_, Block16>) {
         self.0.decrypt_block(block);
@@ -158,7 +183,7 @@ impl<B: BlockCipherDecBackend<BlockSize = U16>> BlockCipherDecBackend for Narrow
     #[inline(always)]
     fn decrypt_par_blocks(&self, mut blocks: InOut<'_, '_, ParBlocks<Self>>) {
         // Independent blocks: the CPU runs their AES rounds side by side.
-        for i in 0..<DecryptBatch as Unsigned>::USIZE {
+        for i in 0..N::USIZE {
             self.0.decrypt_block(blocks.get(i));
         }
     }
@@ -219,7 +244,13 @@ mod tests {
                     .encrypt_blocks(chunks);
                 assert_eq!(ours, direct, "{blocks} blocks staged, encrypted");
                 let mut theirs = ours.clone();
-                decrypt(cipher, &iv, &mut ours);
+                let mut six = ours.clone();
+                decrypt::<C, U6>(cipher, &iv, &mut six);
+                assert_eq!(six, plain, "{blocks} blocks, batches of 6");
+                let mut five = ours.clone();
+                decrypt::<C, U5>(cipher, &iv, &mut five);
+                assert_eq!(five, plain, "{blocks} blocks, batches of 5");
+                decrypt::<C, U8>(cipher, &iv, &mut ours);
                 let (chunks, _) = Block16::slice_as_chunks_mut(&mut theirs);
                 cbc::Decryptor::<&C>::inner_iv_init(cipher, &Block16::from(iv))
                     .decrypt_blocks(chunks);

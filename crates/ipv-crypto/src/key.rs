@@ -331,9 +331,9 @@ impl Key {
     /// CBC-decrypts whole blocks in place (the caller strips the padding).
     fn decrypt_blocks(&self, blocks: &mut [u8]) {
         match &self.schedule {
-            Schedule::Aes128(c) => chain::decrypt(c, &self.iv, blocks),
-            Schedule::Aes192(c) => chain::decrypt(c, &self.iv, blocks),
-            Schedule::Aes256(c) => chain::decrypt(c, &self.iv, blocks),
+            Schedule::Aes128(c) => chain::decrypt::<_, chain::DecryptBatch128>(c, &self.iv, blocks),
+            Schedule::Aes192(c) => chain::decrypt::<_, chain::DecryptBatch192>(c, &self.iv, blocks),
+            Schedule::Aes256(c) => chain::decrypt::<_, chain::DecryptBatch256>(c, &self.iv, blocks),
         }
     }
 
