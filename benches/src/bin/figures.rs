@@ -247,7 +247,7 @@ impl Timing {
 
     /// This timing less `part` (work timed alone that each call of this one also did),
     /// clock by clock; `None` when `part` is not clearly smaller, so that no figure is
-    /// made out of noise.
+    /// made out of noise, or when the two were not read on the same clocks.
     fn without(self, part: Self) -> Option<Self> {
         let less = |whole: Duration, part: Duration| {
             (part < whole.mul_f64(0.9)).then(|| whole.saturating_sub(part))
@@ -256,7 +256,8 @@ impl Timing {
             wall: less(self.wall, part.wall)?,
             cpu: match (self.cpu, part.cpu) {
                 (Some(whole), Some(part)) => Some(less(whole, part)?),
-                _ => None,
+                (None, None) => None,
+                _ => return None,
             },
         })
     }
@@ -385,8 +386,8 @@ fn show_us(us: f64) -> String {
 /// the kernel gives no CPU time), and also by wall time when `wall_too`; no ratio at all
 /// without a reference for this CPU.
 fn codec_row(what: &str, ours: Timing, go_us: Option<f64>, target: f64, wall_too: bool) -> Row {
-    let us = ours.best().as_secs_f64() * 1e6;
-    let wall_us = ours.wall.as_secs_f64() * 1e6;
+    let us = micros(ours.best());
+    let wall_us = micros(ours.wall);
     let mut checks = Vec::new();
     if let Some(go_us) = go_us {
         checks.push(Check {
@@ -548,11 +549,6 @@ fn main() -> ExitCode {
                 settings.openssl_seconds,
                 took.cpu.is_none(),
             );
-            let clock = if took.cpu.is_some() {
-                "CPU time"
-            } else {
-                "wall time"
-            };
             rows.push(Row {
                 what: format!("raw AES-{bits}-CBC {direction}, 16 KiB (cbc crate)"),
                 ours: match ours {
@@ -572,7 +568,7 @@ fn main() -> ExitCode {
                 checks: openssl
                     .zip(ours)
                     .map(|(m, ours)| Check {
-                        of: if clock == "CPU time" {
+                        of: if took.cpu.is_some() {
                             "ours / openssl, CPU time, copy out"
                         } else {
                             "ours / openssl, wall time, copy out"
@@ -635,6 +631,8 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_part_timed_alone_is_taken_out_clock_by_clock_or_not_at_all() {
         let t = |wall: u64, cpu: Option<u64>| Timing {
@@ -649,15 +647,16 @@ mod tests {
         // A part as large as (or within 10% of) the whole is noise, not a figure.
         assert!(t(1_000, Some(900)).without(t(950, Some(100))).is_none());
         assert!(t(1_000, Some(900)).without(t(100, Some(900))).is_none());
-        // Without CPU time on either side, only the wall clock is taken out.
-        let wall_only = t(1_000, None).without(t(300, Some(10))).expect("separable");
+        // Without CPU time on both sides, only the wall clock is taken out; on one side
+        // only, the two cannot be set against each other.
+        assert!(t(1_000, None).without(t(300, Some(10))).is_none());
+        assert!(t(1_000, Some(900)).without(t(300, None)).is_none());
+        let wall_only = t(1_000, None).without(t(300, None)).expect("separable");
         assert_eq!(
             (wall_only.wall, wall_only.cpu),
             (Duration::from_nanos(700), None)
         );
     }
-
-    use super::*;
 
     const README: &str = "\
 Intro text.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use ipv_api::callback::{
-    BoxFuture, CallbackReceiver, CallbackServer, CallbackStore, Claim, Completion, Delivery,
-    LeaseToken, MemoryStore, ServerConfig, StoreError, handler_fn,
+    BoxFuture, CallbackHandler, CallbackReceiver, CallbackServer, CallbackStore, Claim, Completion,
+    Delivery, LeaseToken, MemoryStore, ServerConfig, StoreError, handler_fn,
 };
 use ipv_types::{CallbackAck, CallbackKind};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -17,6 +17,17 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use callback_common::{get, raw_request};
+
+/// A handler that does nothing but count its runs, and the count.
+fn counting_handler() -> (impl CallbackHandler, Arc<AtomicU32>) {
+    let runs = Arc::new(AtomicU32::new(0));
+    let counter = Arc::clone(&runs);
+    let handler = handler_fn(move |_delivery: Delivery| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok::<(), std::convert::Infallible>(()))
+    });
+    (handler, runs)
+}
 
 #[tokio::test]
 async fn duplicates_are_acknowledged_and_handled_once() {
@@ -65,12 +76,8 @@ async fn duplicates_are_acknowledged_and_handled_once() {
 
 #[tokio::test]
 async fn instance_and_product_callbacks_are_never_suppressed() {
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::trusting_query(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }));
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
     for _ in 0..3 {
         assert!(
             receiver
@@ -120,12 +127,8 @@ async fn a_failing_handler_gets_a_retry_and_then_success() {
 
 #[tokio::test]
 async fn garbage_unknown_types_and_orders_without_op_stop_without_the_handler() {
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::trusting_query(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }));
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
     let server = CallbackServer::bind("127.0.0.1:0", receiver).await.unwrap();
     let long_no = "x".repeat(200);
     for query in [
@@ -149,12 +152,8 @@ async fn garbage_unknown_types_and_orders_without_op_stop_without_the_handler() 
 
 #[tokio::test]
 async fn only_get_runs_the_handler() {
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::trusting_query(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }));
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
     let server = CallbackServer::bind("127.0.0.1:0", receiver).await.unwrap();
     for method in ["HEAD", "POST", "PUT", "DELETE", "OPTIONS"] {
         let answer = raw_request(
@@ -182,12 +181,8 @@ async fn only_get_runs_the_handler() {
 #[tokio::test]
 async fn a_path_token_hides_everything_else() {
     let token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::trusting_query(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }));
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
     let config = ServerConfig::default().with_path_token(token);
     let server = CallbackServer::bind_with("127.0.0.1:0", receiver, config)
         .await
@@ -235,12 +230,8 @@ async fn a_path_token_hides_everything_else() {
 
 #[tokio::test]
 async fn a_long_query_gets_414_without_reaching_the_receiver() {
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::trusting_query(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }));
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
     let config = ServerConfig::default().with_max_query_len(64);
     let server = CallbackServer::bind_with("127.0.0.1:0", receiver, config)
         .await
@@ -325,14 +316,10 @@ impl CallbackStore for FlakyStore {
 async fn a_store_that_is_down_means_retry_later_until_it_recovers() {
     let store = Arc::new(FlakyStore::default());
     store.down.store(true, Ordering::SeqCst);
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }))
-    .shared_store(store.clone())
-    .build_trusting_query();
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::builder(handler)
+        .shared_store(store.clone())
+        .build_trusting_query();
     let server = CallbackServer::bind("127.0.0.1:0", receiver).await.unwrap();
     for query in ["/?type=order&no=C1&op=1", "/?type=instance&no=i1"] {
         for _ in 0..3 {
@@ -368,14 +355,10 @@ async fn a_key_held_by_another_receiver_is_retry_later_never_success() {
             .unwrap(),
         Claim::Claimed
     );
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }))
-    .shared_store(store.clone())
-    .build_trusting_query();
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::builder(handler)
+        .shared_store(store.clone())
+        .build_trusting_query();
     let reply = receiver.handle("type=order&no=C9&op=1").await;
     assert_eq!(reply.status, 503);
     assert!(!reply.is_success());
@@ -591,14 +574,10 @@ async fn a_receiver_that_died_mid_handling_loses_its_key_when_the_lease_runs_out
             .unwrap(),
         Claim::Claimed
     );
-    let runs = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&runs);
-    let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok::<(), std::convert::Infallible>(()))
-    }))
-    .shared_store(store.clone())
-    .build_trusting_query();
+    let (handler, runs) = counting_handler();
+    let receiver = CallbackReceiver::builder(handler)
+        .shared_store(store.clone())
+        .build_trusting_query();
     let reply = receiver.handle("type=order&no=C-DIED&op=1").await;
     assert_eq!(reply.status, 503, "held by the dead receiver's lease");
 

@@ -3,12 +3,16 @@
 //! Every run goes through [`Emu::run`], which also checks that the app secret appears
 //! in neither stdout nor stderr.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Output, Stdio};
 
 use assert_cmd::Command;
 use ipv_emulator::{AppConfig, Emulator, EmulatorConfig, EmulatorHandle, OrderSchedule};
 use serde_json::Value;
+
+use common::line_starting;
 
 const APP_KEY: &str = "AKclitest0000001";
 /// 32 bytes (AES-256), distinctive enough that any leak is found by substring search.
@@ -633,21 +637,6 @@ fn demo_checks_out() {
     assert_eq!(doc["steps"].as_array().map(Vec::len), Some(16));
 }
 
-/// Reads lines from a child's stdout until one starts with `prefix`.
-fn line_starting(reader: &mut impl std::io::BufRead, prefix: &str) -> String {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "no `{prefix}` line"
-        );
-        if let Some(rest) = line.trim_end().strip_prefix(prefix) {
-            return rest.to_owned();
-        }
-    }
-}
-
 fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -754,14 +743,7 @@ fn callback_listen_prints_callbacks_and_fetches_what_they_name() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let url = line_starting(&mut stderr, "listening for callbacks at ");
-    let url = url.split_whitespace().next().unwrap().to_owned();
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, addr) = common::callback_listen_url(&mut stderr);
 
     // The same callback twice: answered both times, printed once.
     for _ in 0..2 {

@@ -2,11 +2,15 @@
 //! token) driven as processes: a forged early callback is told to retry and printed
 //! nowhere; the genuine one is printed once, with the final order.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use common::line_starting;
 
 const TOKEN: &str = "9d4c2b1a0f8e7d6c5b4a39281706f5e4";
 
@@ -34,20 +38,6 @@ impl Drop for Running {
                 .args(["-TERM", &self.0.id().to_string()])
                 .status();
             let _ = self.0.wait();
-        }
-    }
-}
-
-fn line_starting(reader: &mut impl std::io::BufRead, prefix: &str) -> String {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "no `{prefix}` line"
-        );
-        if let Some(rest) = line.trim_end().strip_prefix(prefix) {
-            return rest.to_owned();
         }
     }
 }
@@ -128,15 +118,8 @@ fn a_slow_order_a_forged_early_callback_and_the_genuine_one() {
             .unwrap(),
     );
     let mut stderr = BufReader::new(listener.0.stderr.take().unwrap());
-    let url = line_starting(&mut stderr, "listening for callbacks at ");
-    let url = url.split_whitespace().next().unwrap().to_owned();
+    let (url, addr) = common::callback_listen_url(&mut stderr);
     assert!(url.ends_with(&format!("/{TOKEN}/callback")), "{url}");
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
     let path = format!("/{TOKEN}/callback");
 
     // Open an order: it is not final for a while.
@@ -275,13 +258,7 @@ fn listener_with_store(store: &str) -> Listener {
             .unwrap(),
     );
     let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
-    let url = line_starting(&mut stderr, "listening for callbacks at ");
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, addr) = common::callback_listen_url(&mut stderr);
     let stdout = BufReader::new(child.0.stdout.take().unwrap());
     (child, addr, stdout, stderr)
 }
@@ -352,13 +329,7 @@ fn a_callback_is_not_acknowledged_when_its_line_cannot_be_written() {
             .unwrap(),
     );
     let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
-    let url = line_starting(&mut stderr, "listening for callbacks at ");
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (_, addr) = common::callback_listen_url(&mut stderr);
     // Nobody reads stdout any more: the line cannot be printed.
     drop(child.0.stdout.take());
 

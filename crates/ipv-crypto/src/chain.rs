@@ -221,9 +221,10 @@ mod tests {
     use std::vec;
 
     /// The staged encryptor and the narrowed decryptor give what `cbc` gives driven
-    /// directly, for every length around the stage and batch widths (16 and 8 here, 8 to
-    /// 64 in the back ends) and every key size; the openssl and NIST vectors in `tests/`
-    /// check both against outside truth.
+    /// directly, for every length around the stage and batch widths (a stage of 16,
+    /// batches of 5, 6 and 8 here; 8 to 64 in the back ends) and every key size. `cbc`
+    /// is on both sides of this comparison; the openssl and NIST vectors in `tests/`
+    /// (through `Key`, with the widths it picks) check against outside truth.
     #[test]
     fn staged_and_narrowed_paths_match_cbc_driven_directly() {
         use aes::cipher::KeyInit;
