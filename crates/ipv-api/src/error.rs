@@ -10,33 +10,7 @@ use ipv_types::{ApiCode, OrderStatus};
 
 use crate::codec::{DecodeError, EncodeError};
 
-/// A request broke a rule the platform documents; nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidInput {
-    /// The offending field, in the wire's spelling, with its position in lists
-    /// (`params[1].count`).
-    pub field: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl InvalidInput {
-    /// A new validation failure for `field`.
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl fmt::Display for InvalidInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid `{}`: {}", self.field, self.reason)
-    }
-}
-
-impl std::error::Error for InvalidInput {}
+pub use ipv_protocol::InvalidInput;
 
 /// The platform answered with a code other than 200.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 //!   (`products`, `open_instances`, `order`, …, generated from the table in
 //!   [`endpoint`]), a generic [`Client::send`] for any [`Endpoint`], and
 //!   [`Client::send_raw`] for endpoints this crate does not know yet.
-//! - [`codec`] is the pure, synchronous wire format (seal and open, client and server
-//!   side), shared with the emulator.
+//! - [`codec`], [`endpoint`] and [`validate`] are the wire layer of the `ipv-protocol`
+//!   crate, re-exported here: pure and synchronous, and shared with the emulator.
 //! - [`Error`] says for every failure whether the request may have reached the
 //!   platform; retries ([`RetryPolicy`]) resend the same reqId and body.
 //! - [`paginate`] streams paged lists; [`Client::wait_for_order`] waits for an order to
@@ -61,16 +61,16 @@
 pub mod blocking;
 pub mod callback;
 mod client;
-pub mod codec;
-pub mod endpoint;
 mod error;
 pub mod expiry;
+mod methods;
 pub mod paginate;
 pub mod pricing;
 mod req_id;
 pub mod retry;
-pub mod validate;
 mod wait;
+
+pub use ipv_protocol::{codec, endpoint, validate};
 
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Environment, Reply,

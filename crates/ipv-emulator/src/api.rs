@@ -1,7 +1,7 @@
-//! The 30 endpoints: the routing table (keyed by `ipv_api`'s `Endpoint::PATH`), typed
+//! The 30 endpoints: the routing table (keyed by `ipv_protocol`'s `Endpoint::PATH`), typed
 //! parameter decoding with field-naming errors, and the handlers' wiring.
 
-use ipv_api::endpoint::Endpoint;
+use ipv_protocol::endpoint::Endpoint;
 use ipv_types::{
     AddIpWhitelistRequest, AfterSaleReleaseRequest, AppInfoRequest, AreasRequest,
     AssignedIpInfoRequest, CitiesRequest, DrawApiUrlRequest, DrawWithPasswordRequest,
@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn all_thirty_endpoints_are_routed() {
         assert_eq!(ROUTED_PATHS.len(), 30);
-        for info in ipv_api::endpoint::ENDPOINTS {
+        for info in ipv_protocol::endpoint::ENDPOINTS {
             assert!(
                 route_for(info.path).is_some(),
                 "{} is not routed",

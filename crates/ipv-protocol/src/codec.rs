@@ -19,7 +19,7 @@
 //! kept verbatim).
 //!
 //! ```
-//! use ipv_api::codec;
+//! use ipv_protocol::codec;
 //! use ipv_crypto::Key;
 //! use ipv_types::ApiCode;
 //!

@@ -1,6 +1,6 @@
 //! The documented rules each request must meet, checked before anything is sent.
 //!
-//! One function per endpoint, named after its [`Client`](crate::Client) method; the
+//! One function per endpoint, named after its client method (`ipv_api::Client`); the
 //! endpoint table calls them from [`Endpoint::validate`](crate::Endpoint::validate).
 //! Field names in errors are the wire's (`appOrderNo`, `params[1].count`).
 //!
@@ -21,7 +21,7 @@ use ipv_types::{
     SyncUserAuthRequest, UpsertProxyUserRequest, UpsertUserRequest,
 };
 
-use crate::error::InvalidInput;
+use crate::InvalidInput;
 
 type Checked = Result<(), InvalidInput>;
 

@@ -3,24 +3,25 @@
 //! The table at the bottom of this file reads side by side with the endpoint table in
 //! `docs/architecture.md`: number, path middle, `Client` method, request type, response
 //! type, and whether sending the request twice is harmless. From it one macro
-//! generates the `Endpoint` impls, [`ENDPOINTS`] and the named methods on
-//! [`Client`](crate::Client).
+//! generates the `Endpoint` impls and [`ENDPOINTS`]; [`for_each_endpoint!`](crate::for_each_endpoint)
+//! hands the same rows to other crates, so `ipv-api` generates its named client methods
+//! and the CLI its subcommands from this one table.
 //!
 //! ```
-//! use ipv_api::endpoint::{ENDPOINTS, Endpoint};
+//! use ipv_protocol::endpoint::{ENDPOINTS, Endpoint};
 //! use ipv_types::OpenInstancesRequest;
 //!
 //! assert_eq!(ENDPOINTS.len(), 30);
 //! assert_eq!(OpenInstancesRequest::PATH, "/api/open/app/instance/open/v2");
 //! assert_eq!(OpenInstancesRequest::NAME, "open_instances");
-//! let info = ipv_api::endpoint::by_path("/api/open/app/order/v2").unwrap();
+//! let info = ipv_protocol::endpoint::by_path("/api/open/app/order/v2").unwrap();
 //! assert_eq!(info.number, 15);
 //! ```
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::InvalidInput;
+use crate::InvalidInput;
 use crate::validate;
 
 use ipv_types::{
@@ -44,19 +45,19 @@ pub const PATH_SUFFIX: &str = "/v2";
 
 /// A request DTO of one endpoint: where it goes and what it returns.
 ///
-/// Implemented for the 30 request types of `ipv-types`; [`Client::send`](crate::Client::send)
-/// takes any of them.
+/// Implemented for the 30 request types of `ipv-types`; the client's `send` takes any of
+/// them, and the emulator routes on [`Endpoint::PATH`].
 pub trait Endpoint: Serialize {
     /// The URL path, such as `/api/open/app/product/query/v2`.
     const PATH: &'static str;
-    /// The endpoint's name, which is also the name of its [`Client`](crate::Client) method.
+    /// The endpoint's name, which is also the name of its method on `ipv_api::Client`.
     const NAME: &'static str;
     /// Whether sending the same request twice is harmless even if the platform did not
     /// de-duplicate it by reqId: reads, set-style updates, and purchases keyed by the
     /// caller's own order number (appOrderNo / orderNo / resetNo). Requests that are not
     /// (drawing proxies, returning flow, creating accounts without a chosen name) are
     /// retried only when they certainly did not reach the server, unless the
-    /// [`RetryPolicy`](crate::RetryPolicy) says otherwise.
+    /// client's retry policy says otherwise.
     const IDEMPOTENT: bool;
     /// Whether the request has parameters; when not, the envelope's `params` is `""`.
     const HAS_PARAMS: bool = true;
@@ -77,7 +78,7 @@ pub trait Endpoint: Serialize {
 pub struct EndpointInfo {
     /// The endpoint's number in the spec (1..=30).
     pub number: u8,
-    /// The method name on [`Client`](crate::Client), also [`Endpoint::NAME`].
+    /// The method name on `ipv_api::Client`, also [`Endpoint::NAME`].
     pub name: &'static str,
     /// The full URL path.
     pub path: &'static str,
@@ -129,58 +130,6 @@ macro_rules! has_params {
     };
 }
 
-macro_rules! client_method {
-    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty; ()) => {
-        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends [`", stringify!($req), "`] (no parameters).")]
-        ///
-        /// # Errors
-        /// See [`Error`](crate::Error).
-        pub async fn $method(&self) -> Result<$resp, crate::Error> {
-            self.send(&$req).await
-        }
-    };
-    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty;) => {
-        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends a [`", stringify!($req), "`] and returns its `", stringify!($resp), "`.")]
-        ///
-        /// # Errors
-        /// See [`Error`](crate::Error); validation runs before anything is sent.
-        pub async fn $method(&self, request: &$req) -> Result<$resp, crate::Error> {
-            self.send(request).await
-        }
-    };
-}
-
-/// The blocking twin of `client_method!`, for [`blocking::Client`](crate::blocking::Client).
-#[cfg(feature = "blocking")]
-macro_rules! blocking_method {
-    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty; ()) => {
-        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends [`", stringify!($req), "`] (no parameters) and waits for the answer.")]
-        ///
-        /// # Errors
-        /// See [`Error`](crate::Error).
-        ///
-        /// # Panics
-        /// Inside an async runtime (see [`blocking`](crate::blocking)).
-        #[track_caller]
-        pub fn $method(&self) -> Result<$resp, crate::Error> {
-            self.send(&$req)
-        }
-    };
-    ($num:literal $middle:literal $method:ident $req:ident => $resp:ty;) => {
-        #[doc = concat!("Endpoint ", stringify!($num), ", `", $middle, "`: sends a [`", stringify!($req), "`] and waits for its `", stringify!($resp), "`.")]
-        ///
-        /// # Errors
-        /// See [`Error`](crate::Error); validation runs before anything is sent.
-        ///
-        /// # Panics
-        /// Inside an async runtime (see [`blocking`](crate::blocking)).
-        #[track_caller]
-        pub fn $method(&self, request: &$req) -> Result<$resp, crate::Error> {
-            self.send(request)
-        }
-    };
-}
-
 macro_rules! endpoints {
     ($(
         $num:literal $middle:literal $method:ident $( ($($unit:tt)*) )?
@@ -213,21 +162,28 @@ macro_rules! endpoints {
                 response: stringify!($resp),
             },
         )*];
-
-        /// One async method per endpoint, generated from the endpoint table.
-        impl crate::Client {
-            $( client_method!($num $middle $method $req => $resp; $( ($($unit)*) )?); )*
-        }
-
-        /// One blocking method per endpoint, generated from the same table.
-        #[cfg(feature = "blocking")]
-        impl crate::blocking::Client {
-            $( blocking_method!($num $middle $method $req => $resp; $( ($($unit)*) )?); )*
-        }
     };
 }
 
-endpoints! {
+/// Calls the macro named `$callback` with the rows of the endpoint table, so other crates
+/// generate code from the one table (the client's named methods, the CLI's subcommands).
+///
+/// Each row reads `number "path/middle" method_name Request => Response, repeat;`, where
+/// `method_name` is followed by `()` for the one request without parameters and `repeat`
+/// is `idempotent` or `not_idempotent`. The request and response names are plain
+/// identifiers of `ipv_types` items: bring them into scope where the callback expands.
+///
+/// ```
+/// macro_rules! count {
+///     ($($num:literal $middle:literal $method:ident $( ($($unit:tt)*) )?
+///         $req:ident => $resp:ty, $idem:ident;)*) => { [$($num),*].len() };
+/// }
+/// assert_eq!(ipv_protocol::for_each_endpoint!(count), 30);
+/// ```
+#[macro_export]
+macro_rules! for_each_endpoint {
+    ($callback:ident) => {
+        $callback! {
     //  #  path middle                  Client method                request                          response                 repeat
     1  "info"                      app_info()                AppInfoRequest               => AppInfo,              idempotent;
     2  "area"                      areas                     AreasRequest                 => Vec<Area>,            idempotent;
@@ -259,7 +215,11 @@ endpoints! {
     28 "proxy/addIpWhiteList"      add_ip_whitelist          AddIpWhitelistRequest        => IpWhitelist,          idempotent;
     29 "proxy/delIpWhiteList"      remove_ip_whitelist       RemoveIpWhitelistRequest     => IpWhitelist,          idempotent;
     30 "proxy/return"              return_dynamic_proxy      ReturnDynamicProxyRequest    => ReturnedProxy,        not_idempotent;
+        }
+    };
 }
+
+for_each_endpoint!(endpoints);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! The documented request rules, as a table: each bad request names its field.
 
-use ipv_api::Endpoint;
+use ipv_protocol::Endpoint;
 use ipv_types::{
     AddIpWhitelistRequest, AfterSaleReleaseRequest, DrawApiUrlRequest, FlowUsageLogRequest,
     InstanceListRequest, InstancesRequest, OpenAssignedIpRequest, OpenInstancesRequest, OpenParam,

@@ -2,22 +2,19 @@
 //! openssl binary as an independent oracle.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use ipv_api::codec::{self, DecodeStage};
 use ipv_crypto::Key;
+use ipv_protocol::codec::{self, DecodeStage};
 use ipv_types::ApiCode;
 
-const REQUEST_KEY: &[u8] = b"qwertyuiop123456";
-const RESPONSE_KEY: &[u8] = b"xx1vsogzzvqvrgml7f6sc233p8vdqev2";
-const APP_KEY: &str = "AK20240708150154";
+use ipv_fixtures::{APP_KEY, REQUEST_SECRET as REQUEST_KEY, RESPONSE_SECRET as RESPONSE_KEY};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../benches/fixtures")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    ipv_fixtures::by_name(name)
+        .unwrap_or_else(|| panic!("no fixture named {name}"))
+        .as_bytes()
+        .to_vec()
 }
 
 fn json(bytes: &[u8]) -> serde_json::Value {
