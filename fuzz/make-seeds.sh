@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Writes the committed seed corpus, seeds/<target>/<name>: small inputs that start
+# Writes the committed seed corpus, crates/ipv-fuzz-bodies/seeds/<target>/<name>: small inputs that start
 # libFuzzer in useful places and that `cargo test` runs through the same bodies.
 # Deterministic; valid ciphertexts come from `openssl enc` (IV = the first 16 key bytes).
 #
 # Usage: fuzz/make-seeds.sh   (needs bash and openssl)
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
+cd "$(dirname "${BASH_SOURCE[0]}")/../crates/ipv-fuzz-bodies"
 export LC_ALL=C
 
 k128=qwertyuiop123456                 # the API document's key; selector byte 0
@@ -66,7 +66,7 @@ printf '\x00\303\251t\303\251\n' | seed open_b64 non-ascii
 { printf '\x02'; bytes 32 z | enc "$k256" -a; } | seed open_b64 aes256-line-wrapped
 
 # decode_types: JSON (and callback queries) as the platform sends them.
-products="$(cat ../benches/fixtures/products-100.json)"
+products="$(cat ../ipv-fixtures/data/products-100.json)"
 first_product="${products%%\},\{\"productNo*}}"  # up to the end of the first object
 first_product="${first_product#\[}"
 : | seed decode_types empty
@@ -125,7 +125,7 @@ printf '%s' 017b227265714964223a22727e33222c22636f6465223a3230302c226d7367223a22
 
 # open_request: a request body, as the server reads it.
 mkdir -p seeds/open_request
-cp ../benches/fixtures/request-open-2-params.aes128.json seeds/open_request/aes128-open-fixture
+cp ../ipv-fixtures/data/request-open-2-params.aes128.json seeds/open_request/aes128-open-fixture
 : | seed open_request empty
 request v2 AES "$ak128" req-1 '' | seed open_request app-info-empty-params
 request v2 AES "$ak256" req-2 "$(sealed "$k256" '{"proxyType":[103],"productNo":"p1"}')" | seed open_request aes256-products-query

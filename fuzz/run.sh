@@ -3,8 +3,8 @@
 #
 # Usage: fuzz/run.sh TARGET [SECONDS] [libFuzzer flags...]   (SECONDS defaults to 60)
 #
-# New inputs go to corpus/TARGET (committed after `cargo fuzz cmin TARGET`); seeds/TARGET
-# is only read. A crash is saved under artifacts/TARGET/ and makes this script fail.
+# New inputs go to corpus/TARGET (committed after `cargo fuzz cmin TARGET`); the seeds in
+# crates/ipv-fuzz-bodies/seeds/TARGET are only read. A crash is saved under artifacts/TARGET/ and makes this script fail.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -15,5 +15,5 @@ shift $(($# < 2 ? $# : 2))
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 mkdir -p "corpus/$target"
 # cargo-fuzz passes nightly-only flags (sanitizers); RUSTC_BOOTSTRAP lets stable take them.
-RUSTC_BOOTSTRAP=1 exec cargo fuzz run "$target" "corpus/$target" "seeds/$target" -- \
+RUSTC_BOOTSTRAP=1 exec cargo fuzz run "$target" "corpus/$target" "../crates/ipv-fuzz-bodies/seeds/$target" -- \
     -max_total_time="$seconds" "$@"

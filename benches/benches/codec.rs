@@ -1,5 +1,5 @@
 //! The codec and cipher on the shared fixtures, comparable with the Go SDK's figures in
-//! `benches/fixtures/README.md`.
+//! the `ipv-fixtures` crate's `data/README.md`.
 
 // criterion_group!/criterion_main! generate undocumented functions.
 #![allow(missing_docs)]

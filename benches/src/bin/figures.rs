@@ -11,7 +11,7 @@
 //!
 //! The Go figures differ by CPU, so they are read at run time from the reference table
 //! of the fixtures README: by default `../shared/fixtures/README.md` beside the
-//! repository, else the repository's own `benches/fixtures/README.md`. The row is picked
+//! repository, else the copy embedded in the `ipv-fixtures` crate. The row is picked
 //! by the CPU model `/proc/cpuinfo` reports (the same text as `lscpu`'s "Model name"):
 //! a row label such as `Intel Xeon with VAES/AVX-512 (2026-11-30)` matches when every
 //! word before `with` is a word of the model name and every flag after it is in the
@@ -186,19 +186,14 @@ fn reference_for<'a>(rows: &'a [GoReference], cpu: &Cpu) -> Option<&'a GoReferen
 }
 
 /// Where the reference table is read from: `--reference <path>`, else the shared
-/// fixtures beside the repository, else the repository's copy.
-fn reference_path() -> PathBuf {
+/// fixtures beside the repository, else `None`: the copy embedded in `ipv-fixtures`.
+fn reference_path() -> Option<PathBuf> {
     let mut args = std::env::args().skip_while(|a| a != "--reference").skip(1);
     if let Some(path) = args.next() {
-        return PathBuf::from(path);
+        return Some(PathBuf::from(path));
     }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = manifest.join("../../shared/fixtures/README.md");
-    if shared.exists() {
-        shared
-    } else {
-        manifest.join("fixtures/README.md")
-    }
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/README.md");
+    shared.exists().then_some(shared)
 }
 
 /// The payload size of the raw cipher figures (`openssl speed -bytes 16384`).
@@ -435,26 +430,32 @@ fn main() -> ExitCode {
 
     let cpu = Cpu::detect();
     let reference_file = reference_path();
-    let references = match std::fs::read_to_string(&reference_file) {
-        Ok(text) => parse_references(&text),
-        Err(e) => {
-            eprintln!("cannot read {}: {e}", reference_file.display());
-            Vec::new()
-        }
+    let reference_name = reference_file.as_ref().map_or_else(
+        || "the fixtures README embedded in ipv-fixtures".to_owned(),
+        |path| path.display().to_string(),
+    );
+    let references = match &reference_file {
+        None => parse_references(ipv_fixtures::README),
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => parse_references(&text),
+            Err(e) => {
+                eprintln!("cannot read {reference_name}: {e}");
+                Vec::new()
+            }
+        },
     };
     let go = reference_for(&references, &cpu);
     println!("CPU: {}", cpu.shown());
     match go {
         Some(row) => println!(
             "Go SDK reference: the row \"{}\" of {}",
-            row.label,
-            reference_file.display()
+            row.label, reference_name
         ),
         None => println!(
             "Go SDK reference: none of the {} rows of {} is for this CPU; no Go ratios are \
              printed (another machine's figures would say nothing about this one)",
             references.len(),
-            reference_file.display()
+            reference_name
         ),
     }
     println!();

@@ -19,11 +19,10 @@ fn ipv() -> Command {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../benches/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|err| panic!("reading {path}: {err}"))
+    ipv_fixtures::by_name(name)
+        .unwrap_or_else(|| panic!("no fixture named {name}"))
+        .as_bytes()
+        .to_vec()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,4 +1,4 @@
-//! The shared wire fixtures (`benches/fixtures/`, made with `openssl enc`): each sealed
+//! The shared wire fixtures (the `ipv-fixtures` crate, made with `openssl enc`): each sealed
 //! envelope field opens to exactly the plaintext file beside it, and seals back to the
 //! same text.
 //!
@@ -9,11 +9,9 @@ use ipv_crypto::{Key, KeySize};
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../benches/fixtures/",
-            $name
-        ))
+        ipv_fixtures::by_name($name)
+            .expect("a fixture of that name")
+            .as_bytes()
     };
 }
 

@@ -1,17 +1,17 @@
-//! Bodies of the codec fuzz targets: `ipv_api::codec` on both sides of the wire, and the
+//! Bodies of the codec fuzz targets: `ipv_protocol::codec` on both sides of the wire, and the
 //! JSON decoding of every one of the 30 endpoints' response types.
 //!
 //! This file is compiled twice: as a module of the fuzz crate, and by
 //! `crates/ipv-api/tests/fuzz_seeds.rs` as a test of `ipv-api` (through `#[path]`), so it
-//! may use only `ipv_api`, `ipv_crypto`, `ipv_types`, `serde`, `serde_json` and `std`.
+//! may use only `ipv_protocol`, `ipv_crypto`, `ipv_types`, `serde`, `serde_json` and `std`.
 //!
 //! Every body returns a short label of the path the input took ("opened 200",
 //! "refused decrypt", ...), so the seed tests can check that each named seed reaches the
 //! stage it was written for.
 
-use ipv_api::codec::{self, DecodeError, DecodeStage, Opened};
-use ipv_api::endpoint::Endpoint;
 use ipv_crypto::Key;
+use ipv_protocol::codec::{self, DecodeError, DecodeStage, Opened};
+use ipv_protocol::endpoint::Endpoint;
 use ipv_types::{
     AddIpWhitelistRequest, AfterSaleReleaseRequest, ApiCode, AppInfo, AppInfoRequest, AreasRequest,
     AssignedIpInfoRequest, CitiesRequest, DrawApiUrlRequest, DrawWithPasswordRequest,
@@ -234,7 +234,7 @@ macro_rules! for_each_endpoint {
 }
 
 /// The request paths [`for_each_endpoint!`] covers, in its order, for the seed test that
-/// checks it against `ipv_api::ENDPOINTS`.
+/// checks it against `ipv_protocol::ENDPOINTS`.
 pub fn covered_paths() -> Vec<&'static str> {
     let mut paths = Vec::new();
     fn push<E: Endpoint>(paths: &mut Vec<&'static str>) {

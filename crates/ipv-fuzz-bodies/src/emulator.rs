@@ -12,12 +12,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ipv_api::{ENDPOINTS, codec};
 use ipv_crypto::Key;
 use ipv_emulator::{
     DEFAULT_APP_KEY, DEFAULT_APP_SECRET, Emulator, EmulatorConfig, EmulatorHandle, OrderSchedule,
     UNDECRYPTABLE_ANSWER,
 };
+use ipv_protocol::{ENDPOINTS, codec};
 use ipv_types::ApiCode;
 
 /// The main account every input can buy dynamic flow for.

@@ -1,21 +1,18 @@
-//! Reading a target's committed seeds, for the stable runners that replay them under
-//! `cargo test` (each includes this file with `#[path]`, as it includes its bodies).
+//! Reading a target's committed seeds (this crate's `seeds/`), for the stable runners in
+//! `tests/` that replay them under `cargo test`.
 
 use std::fs;
 use std::path::PathBuf;
 
-/// Every seed of `target` in `fuzz/seeds/<target>/`, by file name, sorted so failures are
-/// reproducible. `manifest_dir` is the runner's `CARGO_MANIFEST_DIR`: a crate under
-/// `crates/`, or `fuzz/` itself.
+/// Every seed of `target` in this crate's `seeds/<target>/`, by file name, sorted so
+/// failures are reproducible.
 ///
 /// # Panics
 /// When the directory or a seed cannot be read: the runner's test fails, naming the path.
-pub fn read(manifest_dir: &str, target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = ["../../fuzz/seeds", "seeds"]
-        .iter()
-        .map(|base| PathBuf::from(manifest_dir).join(base).join(target))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("no fuzz/seeds/{target} beside {manifest_dir}"));
+pub fn read(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(target);
     let mut seeds: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {

@@ -1,18 +1,13 @@
-//! The codec fuzz targets' bodies (`fuzz/src/codec.rs`, the very file cargo-fuzz builds)
-//! run over the committed seeds `fuzz/seeds/<target>/`, so every `cargo test` on the
+//! The codec fuzz targets' bodies (`ipv_fuzz_bodies::codec`, the very code cargo-fuzz builds)
+//! run over the committed seeds `crates/ipv-fuzz-bodies/seeds/<target>/`, so every `cargo test` on the
 //! stable toolchain exercises the fuzz properties, and each named seed is checked to take
 //! the path it was written for (opened, or refused at which stage).
 
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../../fuzz/src/codec.rs"]
-mod bodies;
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../../fuzz/src/seeds.rs"]
-mod seed_files;
+use ipv_fuzz_bodies::{codec as bodies, seeds as seed_files};
 
 /// Every seed of `target`, by file name, sorted so failures are reproducible.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
-    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), target);
+    let seeds = seed_files::read(target);
     assert!(
         (5..=40).contains(&seeds.len()),
         "{target}: {} seeds",
@@ -125,7 +120,7 @@ fn decode_all_responses_seeds() {
 #[test]
 fn every_endpoint_is_covered() {
     let covered = bodies::covered_paths();
-    let listed: Vec<&str> = ipv_api::ENDPOINTS.iter().map(|e| e.path).collect();
+    let listed: Vec<&str> = ipv_protocol::ENDPOINTS.iter().map(|e| e.path).collect();
     assert_eq!(covered.len(), 30);
     assert_eq!(covered, listed);
 }

@@ -1,20 +1,15 @@
-//! The fuzz targets' bodies (`fuzz/src/crypto.rs`, the very file cargo-fuzz builds) run
-//! over the committed seed corpus `fuzz/seeds/<target>/`, so every `cargo test` on the
+//! The fuzz targets' bodies (`ipv_fuzz_bodies::crypto`, the very code cargo-fuzz builds) run
+//! over the committed seed corpus `crates/ipv-fuzz-bodies/seeds/<target>/`, so every `cargo test` on the
 //! stable toolchain exercises the fuzz properties, and each seed is checked to take the
 //! path it was written for.
 
-#[allow(unreachable_pub)]
-#[path = "../../../fuzz/src/crypto.rs"]
-mod bodies;
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../../fuzz/src/seeds.rs"]
-mod seed_files;
+use ipv_fuzz_bodies::{crypto as bodies, seeds as seed_files};
 
 use bodies::Verdict;
 
 /// Every seed of `target`, by file name, sorted so failures are reproducible.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
-    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), target);
+    let seeds = seed_files::read(target);
     assert!(
         (5..=20).contains(&seeds.len()),
         "{target}: {} seeds",

@@ -1,20 +1,15 @@
 //! The `emulator_request` fuzz target's body (`fuzz/src/emulator.rs`, the very file
-//! cargo-fuzz builds) over its committed seeds `fuzz/seeds/emulator_request/`, so every
+//! cargo-fuzz builds) over its committed seeds `crates/ipv-fuzz-bodies/seeds/emulator_request/`, so every
 //! `cargo test` exercises the in-process request properties on the stable toolchain, and
 //! each named seed is checked to be answered as it was written to be.
 
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../../fuzz/src/emulator.rs"]
-mod bodies;
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../../fuzz/src/seeds.rs"]
-mod seed_files;
+use ipv_fuzz_bodies::{emulator as bodies, seeds as seed_files};
 
 use bodies::Answer;
 
 #[test]
 fn emulator_request_seeds() {
-    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), "emulator_request");
+    let seeds = seed_files::read("emulator_request");
     assert!(seeds.len() >= 10, "{} seeds", seeds.len());
 
     let expected: &[(&str, Answer)] = &[

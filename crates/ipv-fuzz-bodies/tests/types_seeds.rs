@@ -1,21 +1,13 @@
-//! The `decode_types` fuzz body (`fuzz/src/types.rs`, the very file cargo-fuzz builds) run
-//! over the committed seeds in `fuzz/seeds/decode_types/`, so a plain `cargo test` on the
+//! The `decode_types` fuzz body (`ipv_fuzz_bodies::types`, the very code cargo-fuzz builds) run
+//! over the committed seeds in `crates/ipv-fuzz-bodies/seeds/decode_types/`, so a plain `cargo test` on the
 //! stable toolchain exercises it, and each seed is checked to decode as what it holds.
 //!
-//! Runs as a test of `ipv-types` (a `[[test]]` stanza in its Cargo.toml points here) and
-//! as a test of the fuzz crate (`cd fuzz && cargo test`); the seed directory is found from
-//! either manifest.
 
-#[allow(unreachable_pub)]
-#[path = "../src/types.rs"]
-mod bodies;
-#[allow(unreachable_pub, dead_code)]
-#[path = "../src/seeds.rs"]
-mod seed_files;
+use ipv_fuzz_bodies::{seeds as seed_files, types as bodies};
 
 /// Every seed by file name, sorted so failures are reproducible.
 fn seeds() -> Vec<(String, Vec<u8>)> {
-    let seeds = seed_files::read(env!("CARGO_MANIFEST_DIR"), "decode_types");
+    let seeds = seed_files::read("decode_types");
     assert!((5..=20).contains(&seeds.len()), "{} seeds", seeds.len());
     seeds
 }

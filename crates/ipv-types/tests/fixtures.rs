@@ -5,8 +5,8 @@ use ipv_types::{
     Product, Protocol, ProxyType, SellLimit, Toggle, Unit, UseLimit, UseType,
 };
 
-const PRODUCTS: &str = include_str!("../../../benches/fixtures/products-100.json");
-const OPEN_REQUEST: &str = include_str!("../../../benches/fixtures/open-request-2-params.json");
+const PRODUCTS: &str = ipv_fixtures::PRODUCTS_100;
+const OPEN_REQUEST: &str = ipv_fixtures::OPEN_REQUEST_2_PARAMS;
 
 fn money(s: &str) -> Money {
     s.parse().unwrap()

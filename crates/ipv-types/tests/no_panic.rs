@@ -154,7 +154,7 @@ proptest! {
 
 #[test]
 fn the_fixtures_and_their_corruptions() {
-    let products = include_bytes!("../../../benches/fixtures/products-100.json");
+    let products = ipv_fixtures::PRODUCTS_100.as_bytes();
     decode_everything(products);
     for cut in [0, 1, 100, 1000, products.len() / 2, products.len() - 1] {
         decode_everything(&products[..cut]);
