@@ -35,6 +35,11 @@ fn factory(url: String) -> impl Fn() -> BoxFuture<'static, Arc<dyn CallbackStore
     }
 }
 
+// needs: postgres
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_passes_the_conformance_suite() {
     let server = server();
@@ -60,6 +65,11 @@ impl Outage for PostgresOutage {
     }
 }
 
+// needs: postgres
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_fails_while_down_and_recovers() {
     let server = server();
@@ -68,6 +78,11 @@ async fn postgres_store_fails_while_down_and_recovers() {
     conformance::outage_and_recovery(&factory(url), &mut outage, OP_TIMEOUT * 2).await;
 }
 
+// needs: postgres
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_purges_old_done_keys_and_dead_claims() {
     let server = server();
@@ -144,6 +159,11 @@ async fn postgres_store_connect_fails_quickly_when_nothing_listens() {
     assert!(error.to_string().contains("PostgreSQL"), "{error}");
 }
 
+// needs: postgres
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_refuses_keys_over_the_limit() {
     let server = server();

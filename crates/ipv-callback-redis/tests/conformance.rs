@@ -34,6 +34,11 @@ fn factory(url: String) -> impl Fn() -> BoxFuture<'static, Arc<dyn CallbackStore
     }
 }
 
+// needs: redis
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_passes_the_conformance_suite() {
     let server = server();
@@ -60,6 +65,11 @@ impl Outage for RedisOutage {
     }
 }
 
+// needs: redis
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_fails_while_down_and_recovers() {
     let server = server();
@@ -68,6 +78,11 @@ async fn redis_store_fails_while_down_and_recovers() {
     conformance::outage_and_recovery(&factory(url), &mut outage, OP_TIMEOUT * 2).await;
 }
 
+// needs: redis
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_forgets_done_keys_after_the_retention() {
     let server = server();
@@ -113,6 +128,11 @@ async fn redis_store_connect_fails_quickly_when_nothing_listens() {
     assert!(error.to_string().contains("Redis"), "{error}");
 }
 
+// needs: redis
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_refuses_keys_over_the_limit_and_long_prefixes() {
     let server = server();

@@ -299,6 +299,10 @@ fn two_listeners_share(store: &str) {
 
 // The shared stores are cargo features of the binary (on by default).
 #[cfg(feature = "redis")]
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[test]
 fn listeners_sharing_redis_handle_a_callback_once() {
     let redis = ipv_test_services::RedisServer::start().expect("redis-server starts");
@@ -306,6 +310,10 @@ fn listeners_sharing_redis_handle_a_callback_once() {
 }
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[test]
 fn listeners_sharing_postgres_handle_a_callback_once() {
     let postgres = ipv_test_services::PostgresServer::start().expect("postgres starts");

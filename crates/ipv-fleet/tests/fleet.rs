@@ -179,11 +179,19 @@ async fn fleet_handles_every_order_exactly_once(kind: StoreKind) {
     fleet.shutdown().await;
 }
 
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_sharing_postgres_handles_every_order_exactly_once() {
     fleet_handles_every_order_exactly_once(StoreKind::Postgres).await;
 }
 
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_sharing_redis_handles_every_order_exactly_once() {
     fleet_handles_every_order_exactly_once(StoreKind::Redis).await;

@@ -78,11 +78,19 @@ async fn store_outage_means_retry_later_then_recovery(kind: StoreKind) {
     fleet.shutdown().await;
 }
 
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receivers_on_postgres_answer_retry_later_while_it_is_down_then_recover() {
     store_outage_means_retry_later_then_recovery(StoreKind::Postgres).await;
 }
 
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receivers_on_redis_answer_retry_later_while_it_is_down_then_recover() {
     store_outage_means_retry_later_then_recovery(StoreKind::Redis).await;

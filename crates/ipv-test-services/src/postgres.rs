@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ServiceError;
-use crate::process::{find_binary, free_port, log_tail, stop, temp_dir};
+use crate::process::{free_port, log_tail, stop, temp_dir};
 
 /// A PostgreSQL server on 127.0.0.1 with `trust` authentication, a temporary data
 /// directory and `fsync=off` (a test database: it survives its server being killed, not
@@ -211,35 +211,14 @@ impl Drop for PostgresServer {
     }
 }
 
-/// Where `initdb` and `postgres` live: `IPV_PG_BIN`, Debian's newest
-/// `/usr/lib/postgresql/<ver>/bin`, or PATH.
+/// Where `initdb` and `postgres` live (`ipv_test_probe::postgres_bin_dir`).
 fn bin_dir() -> Result<PathBuf, ServiceError> {
-    if let Some(dir) = std::env::var_os("IPV_PG_BIN") {
-        return Ok(PathBuf::from(dir));
-    }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("postgres").is_file().then_some((version, bin))
-        })
-        .collect();
-    versions.sort();
-    if let Some((_, bin)) = versions.pop() {
-        return Ok(bin);
-    }
-    find_binary("initdb", &[])
-        .and_then(|initdb| initdb.parent().map(Path::to_path_buf))
-        .filter(|dir| dir.join("postgres").is_file() && dir.join("pg_isready").is_file())
-        .ok_or_else(|| {
-            ServiceError::new(
-                "PostgreSQL (initdb, postgres) is not installed: run `bash .ci/services` (as \
-                 root) to install PostgreSQL and Redis for the store tests",
-            )
-        })
+    ipv_test_probe::postgres_bin_dir().ok_or_else(|| {
+        ServiceError::new(
+            "PostgreSQL (initdb, postgres) is not installed: run `bash .ci/services` (as \
+             root) to install PostgreSQL and Redis for the store tests",
+        )
+    })
 }
 
 /// The `postgres` user's ids when running as root (PostgreSQL refuses root).

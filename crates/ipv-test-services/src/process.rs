@@ -1,7 +1,7 @@
 //! Process helpers shared by the two servers.
 
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -17,16 +17,7 @@ pub(crate) fn free_port() -> Result<u16, ServiceError> {
         .map_err(|e| ServiceError::new(format!("cannot read a loopback port: {e}")))
 }
 
-/// The first of `names` found on PATH or in `extra` directories.
-pub(crate) fn find_binary(name: &str, extra: &[PathBuf]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    extra
-        .iter()
-        .cloned()
-        .chain(std::env::split_paths(&path))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
+pub(crate) use ipv_test_probe::find_binary;
 
 /// Sends `signal` (a name such as `INT`) to `child` through kill(1), which keeps this
 /// crate free of unsafe code.
