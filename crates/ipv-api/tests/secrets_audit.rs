@@ -5,8 +5,6 @@
 //! The secret and the payload markers are distinctive strings, so a leak anywhere is
 //! found by substring search.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ipv_api::codec::{self, DecodeStage};
@@ -341,30 +339,9 @@ async fn every_error_variant_is_clean() {
     }
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn trace_logs_of_calls_hold_no_secret_and_no_payload() {
-    let buffer = Buffer::default();
+    let buffer = ipv_test_services::TraceCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(buffer.clone())
@@ -389,7 +366,7 @@ async fn trace_logs_of_calls_hold_no_secret_and_no_payload() {
     let failing = client(FnTransport::new(|_| Err(TransportError::io("reset"))));
     let _ = failing.product(&ProductRequest::new(REQUEST_MARKER)).await;
 
-    let logs = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("UTF-8 logs");
+    let logs = buffer.text();
     assert!(!logs.is_empty(), "the client logs at trace level");
     assert_clean("trace logs", &logs);
 }

@@ -2,9 +2,8 @@
 //! number of attempts and the outcome: the fields an operator greps for. Checked on the
 //! span-close lines of a fmt subscriber writing into a buffer.
 
-use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ipv_api::codec;
@@ -17,26 +16,6 @@ use ipv_types::{ApiCode, ProductRequest};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const SECRET: &str = "qwertyuiop123456";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn client(transport: FnTransport, req_id: &str) -> Client {
     Client::builder()
@@ -63,7 +42,7 @@ fn closes<'a>(logs: &'a str, req_id: &str) -> Vec<&'a str> {
 
 #[tokio::test]
 async fn call_spans_carry_endpoint_req_id_attempts_and_outcome() {
-    let buffer = Buffer::default();
+    let buffer = ipv_test_services::TraceCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_span_events(FmtSpan::CLOSE)
@@ -113,7 +92,7 @@ async fn call_spans_carry_endpoint_req_id_attempts_and_outcome() {
         .expect_err("10004");
     assert_eq!(error.api_code(), Some(ApiCode::InvalidParams));
 
-    let logs = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("UTF-8");
+    let logs = buffer.text();
     let ok = closes(&logs, "span-ok-0001");
     assert_eq!(ok.len(), 1, "one span per logical call:\n{logs}");
     for field in ["endpoint=\"product\"", "attempts=3", "outcome=\"ok\""] {

@@ -3,8 +3,6 @@
 //! emulator together, in one process) hold neither the secret nor any marker placed in
 //! request payloads.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ipv_api::{Client, RetryPolicy};
@@ -73,27 +71,6 @@ async fn start_errors_never_quote_the_secret() {
     assert!(!text.contains("ZZsecret"), "{text}");
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 fn client(base_url: String, secret: &str) -> Client {
     Client::builder()
         .base_url(base_url)
@@ -109,7 +86,7 @@ fn client(base_url: String, secret: &str) -> Client {
 // thread's default subscriber set below.
 #[tokio::test(flavor = "current_thread")]
 async fn trace_logs_of_client_and_emulator_hold_no_secret_and_no_payload() {
-    let buffer = Buffer::default();
+    let buffer = ipv_test_services::TraceCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(buffer.clone())
@@ -175,7 +152,7 @@ async fn trace_logs_of_client_and_emulator_hold_no_secret_and_no_payload() {
     emu.control().check_invariants().expect("invariants");
     emu.shutdown().await;
 
-    let logs = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("UTF-8");
+    let logs = buffer.text();
     assert!(
         logs.contains("api request"),
         "the emulator logs each request: {logs}"

@@ -1,3 +1,6 @@
+//! What the workspace's tests share: throwaway database servers, and (feature `trace`)
+//! [`TraceCapture`], a `tracing` writer into memory.
+//!
 //! Throwaway database servers for tests and benches: [`PostgresServer`] and
 //! [`RedisServer`] each start a real server on 127.0.0.1 with a free port and a
 //! temporary data directory, can be stopped and started again on the same port and
@@ -12,9 +15,13 @@
 mod postgres;
 mod process;
 mod redis;
+#[cfg(feature = "trace")]
+mod trace;
 
 pub use postgres::PostgresServer;
 pub use redis::RedisServer;
+#[cfg(feature = "trace")]
+pub use trace::TraceCapture;
 
 /// Why a throwaway server could not be started, with what to do about it.
 #[derive(Debug)]
