@@ -71,10 +71,20 @@ impl Service {
     /// Whether the service's programs are installed here.
     #[must_use]
     pub fn installed(self) -> bool {
+        !self.programs().is_empty()
+    }
+
+    /// The service's programs as found here; empty when any of them is missing.
+    #[must_use]
+    pub fn programs(self) -> Vec<PathBuf> {
         match self {
-            Self::Postgres => postgres_bin_dir().is_some(),
-            Self::Redis => redis_server().is_some(),
-            Self::Chromium => chromium().is_some(),
+            Self::Postgres => postgres_bin_dir()
+                .map(|dir| vec![dir.join("initdb"), dir.join("postgres")])
+                .unwrap_or_default(),
+            Self::Redis => redis_server().into_iter().collect(),
+            Self::Chromium => chromium()
+                .map(|(browser, driver)| vec![browser, driver])
+                .unwrap_or_default(),
         }
     }
 }
@@ -142,8 +152,14 @@ pub fn chromium() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// For a `build.rs`: declares the cfgs of `services` and sets each one whose programs are
-/// installed (or all of them under [`REQUIRE_ENV`]); asks cargo to run the script again
-/// when PATH, the variables above or the places looked in change.
+/// installed (or all of them under [`REQUIRE_ENV`]).
+///
+/// Cargo runs the script again when PATH or the variables above change, and when a
+/// program it found goes away (hidden, removed). While a service is missing, the script
+/// watches a file in `OUT_DIR` that is never made, so cargo runs it again on every build
+/// and an install is noticed by the next `cargo test` (at the cost of rebuilding the crate
+/// until then; a program's own modification time says nothing, as packages install theirs
+/// with the packaging date).
 pub fn declare(services: &[Service]) {
     for var in [
         REQUIRE_ENV,
@@ -154,18 +170,23 @@ pub fn declare(services: &[Service]) {
     ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
-    // An install or removal changes these directories' modification times.
-    for dir in ["/usr/bin", "/usr/lib/postgresql", "/usr/local/bin"] {
-        if Path::new(dir).is_dir() {
-            println!("cargo::rerun-if-changed={dir}");
-        }
-    }
     let required = std::env::var_os(REQUIRE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
     for service in Service::ALL {
         println!("cargo::rustc-check-cfg=cfg({})", service.cfg());
     }
     for &service in services {
-        if required || service.installed() {
+        let programs = service.programs();
+        for program in &programs {
+            println!("cargo::rerun-if-changed={}", program.display());
+        }
+        if programs.is_empty() {
+            let out_dir = std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let never_made = out_dir.join(format!("recheck-{}", service.cfg()));
+            println!("cargo::rerun-if-changed={}", never_made.display());
+        }
+        if required || !programs.is_empty() {
             println!("cargo::rustc-cfg={}", service.cfg());
         } else {
             println!(
