@@ -11,18 +11,18 @@ use ipv_emulator::{AppConfig, CallbackPolicy, DEFAULT_CALLBACK_CONCURRENCY, Emul
 use ipv_types::{OpenInstancesRequest, OpenParam};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::Semaphore;
 
 use common::{client, config, start};
 
-/// A callback receiver that holds every request until released, counting how many it
-/// holds at once.
+/// A callback receiver that holds every request until a permit lets it answer, counting
+/// how many it holds at once.
 struct Receiver {
     addr: std::net::SocketAddr,
     active: Arc<AtomicUsize>,
     most: Arc<AtomicUsize>,
     served: Arc<AtomicUsize>,
-    release: watch::Sender<bool>,
+    permits: Arc<Semaphore>,
 }
 
 impl Receiver {
@@ -32,7 +32,8 @@ impl Receiver {
         let active = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let served = Arc::new(AtomicUsize::new(0));
-        let (release, released) = watch::channel(false);
+        let permits = Arc::new(Semaphore::new(0));
+        let gate = Arc::clone(&permits);
         let (a, m, s) = (active.clone(), most.clone(), served.clone());
         tokio::spawn(async move {
             loop {
@@ -40,7 +41,7 @@ impl Receiver {
                     return;
                 };
                 let (a, m, s) = (a.clone(), m.clone(), s.clone());
-                let mut released = released.clone();
+                let gate = Arc::clone(&gate);
                 tokio::spawn(async move {
                     let mut head = Vec::new();
                     let mut buf = [0u8; 1024];
@@ -52,7 +53,7 @@ impl Receiver {
                     }
                     let now = a.fetch_add(1, Ordering::SeqCst) + 1;
                     m.fetch_max(now, Ordering::SeqCst);
-                    let _ = released.wait_for(|r| *r).await;
+                    gate.acquire().await.expect("the gate stays open").forget();
                     a.fetch_sub(1, Ordering::SeqCst);
                     s.fetch_add(1, Ordering::SeqCst);
                     let body = r#"{"code":"success","msg":""}"#;
@@ -70,7 +71,7 @@ impl Receiver {
             active,
             most,
             served,
-            release,
+            permits,
         }
     }
 }
@@ -115,11 +116,25 @@ async fn deliveries_are_capped_and_the_rest_wait_their_turn() {
         receiver.active.load(Ordering::SeqCst) == 2
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Let them answer one at a time: each answer frees a slot, and the next queued
+    // delivery takes it. An uncapped dispatcher would have started every queued delivery
+    // at once (all held here), so `most` would read more than two.
+    for answered in 1..=queued {
+        receiver.permits.add_permits(1);
+        wait_until("one more answered", || {
+            receiver.served.load(Ordering::SeqCst) >= answered
+        })
+        .await;
+        let active = receiver.active.load(Ordering::SeqCst);
+        assert!(
+            active <= 2,
+            "{active} deliveries at once after {answered} answers"
+        );
+    }
     assert_eq!(receiver.most.load(Ordering::SeqCst), 2, "capped at two");
 
-    // Released, every queued callback is delivered, never more than two at a time.
-    receiver.release.send_replace(true);
+    // Every queued callback is delivered, never more than two at a time.
+    receiver.permits.add_permits(1_000);
     assert!(
         emu.control()
             .wait_for_callbacks(Duration::from_secs(30))
