@@ -48,7 +48,7 @@ fn state_without_clock(control: &ipv_emulator::Control) -> serde_json::Value {
 
 #[tokio::test]
 async fn every_state_changing_route_refuses_foreign_requests_and_changes_nothing() {
-    let receiver = Receiver::start(0).await;
+    let receiver = Receiver::start(false).await;
     let app = AppConfig::default_app().with_callback_url(receiver.url());
     let emu = start(config().with_apps(vec![app])).await;
     let control = emu.control();

@@ -4,9 +4,10 @@
 
 pub mod webdriver;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -16,31 +17,40 @@ use tokio::net::{TcpListener, TcpStream};
 /// which the dashboard must show as text.
 pub const MARKUP_ANSWER: &str = r#"<img src="x" id="injected"><b>receiver down</b>"#;
 
-/// A callback receiver on loopback: the first `fail_first` requests get HTTP 500 with
-/// [`MARKUP_ANSWER`], the rest `{"code":"success"}`.
+/// A callback receiver on loopback. With `fail_first_attempts`, the first request for
+/// each callback (each distinct request line) gets HTTP 500 with [`MARKUP_ANSWER`] and
+/// the later ones `{"code":"success"}`; without, every request succeeds.
 pub struct Receiver {
     pub addr: SocketAddr,
     pub served: Arc<AtomicUsize>,
 }
 
 impl Receiver {
-    pub async fn start(fail_first: usize) -> Self {
+    pub async fn start(fail_first_attempts: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let served = Arc::new(AtomicUsize::new(0));
         let count = served.clone();
+        let seen = Arc::new(Mutex::new(HashSet::new()));
         tokio::spawn(async move {
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     return;
                 };
                 let count = count.clone();
+                let seen = seen.clone();
                 tokio::spawn(async move {
-                    if read_head(&mut stream).await.is_none() {
+                    let Some(head) = read_head(&mut stream).await else {
                         return;
-                    }
-                    let n = count.fetch_add(1, Ordering::SeqCst);
-                    let (status, body) = if n < fail_first {
+                    };
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let line = String::from_utf8_lossy(&head)
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let first = seen.lock().expect("lock").insert(line);
+                    let (status, body) = if fail_first_attempts && first {
                         ("500 Internal Server Error", MARKUP_ANSWER)
                     } else {
                         ("200 OK", r#"{"code":"success","msg":""}"#)

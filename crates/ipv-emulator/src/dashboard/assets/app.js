@@ -67,7 +67,14 @@ async function act(what, route, body) {
   await refresh();
 }
 
+// The rows each table shows now, so an unchanged poll leaves the table (and a button
+// the user is about to press) alone.
+const shown = new WeakMap();
+
 function fillRows(tbody, rows, makeRow) {
+  const key = JSON.stringify(rows);
+  if (shown.get(tbody) === key) return;
+  shown.set(tbody, key);
   const fresh = document.createDocumentFragment();
   for (const row of rows) fresh.appendChild(makeRow(row));
   tbody.replaceChildren(fresh);
@@ -233,9 +240,10 @@ async function loadInstances() {
 async function loadCallbacks() {
   const log = await get('deliveries?limit=200');
   $('callbacks-info').textContent = `${log.total} attempts logged; ${log.queued.length} callbacks queued for another attempt`;
-  fillRows($('callbacks-table').tBodies[0], log.attempts, (a) => {
+  const attempts = log.attempts.map((a) => Object.assign({ queued: log.queued.includes(a.id) }, a));
+  fillRows($('callbacks-table').tBodies[0], attempts, (a) => {
     const resend = document.createElement('td');
-    if (!log.queued.includes(a.id)) {
+    if (!a.queued) {
       const b = el('button', 'Resend', 'resend');
       b.type = 'button';
       b.dataset.id = String(a.id);
