@@ -271,8 +271,40 @@ async fn drive(
         .save_screenshot(shots, "dashboard-instances-expired.png")
         .await;
 
-    // Toggle a fault from the page: the next API request fails; off again, it works.
+    // Top up and set stock from the page; the apps table and the stock follow.
     open_view(driver, "overview").await;
+    let balance_before = control.summary().apps[0].balance;
+    driver.type_into("#topup-amount", "250.00").await;
+    driver.click("#topup-btn").await;
+    let expected = (balance_before + ipv_types::Money::from_int(250)).to_string();
+    driver
+        .wait_js(
+            "the topped-up balance",
+            WAIT,
+            "const c = document.querySelector('#apps-table tbody tr td.balance');
+             return !!c && c.textContent === arguments[0];",
+            vec![json!(expected)],
+        )
+        .await;
+    driver
+        .eval(
+            "const s = document.getElementById('stock-product');
+             s.value = 'ipv_dc_us_sjc_w'; s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await;
+    driver.type_into("#stock-inventory", "7").await;
+    driver.click("#stock-btn").await;
+    driver
+        .wait_js(
+            "the new stock",
+            WAIT,
+            "return document.getElementById('stock-now').textContent === 'now 7';",
+            vec![],
+        )
+        .await;
+
+    // Toggle a fault from the page: the next API request fails; off again, it works.
     driver.type_into("#fault-http5xx", "1").await;
     driver.click("#faults-btn").await;
     let active = "return document.getElementById('faults-now').dataset.active === arguments[0];";

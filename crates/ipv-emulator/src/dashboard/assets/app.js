@@ -32,6 +32,12 @@ function when(iso) {
   return String(iso).replace('T', ' ').replace(/\.\d+/, '').replace('Z', '');
 }
 
+// With milliseconds, for callback attempts a few milliseconds apart.
+function whenMs(iso) {
+  if (!iso) return '';
+  return String(iso).replace('T', ' ').replace(/(\.\d{3})\d*/, '$1').replace('Z', '');
+}
+
 async function get(route) {
   const resp = await fetch(API + route, { cache: 'no-store', credentials: 'same-origin' });
   const body = await resp.json();
@@ -121,7 +127,13 @@ async function loadOverview(summary) {
     return tr;
   });
   const chosen = histories.find((x) => x.appKey === ui.chartApp);
-  if (chosen) drawChart(chosen.points);
+  if (chosen) {
+    // The balance holds until now: the line runs on to the emulator clock.
+    const last = chosen.points[chosen.points.length - 1];
+    const points = chosen.points.concat(last && Date.parse(ui.now) > Date.parse(last.at)
+      ? [{ at: ui.now, balance: last.balance, kind: 'now', amount: '', reference: '' }] : []);
+    drawChart(points);
+  }
   const [products, faults] = await Promise.all([get('products'), get('faults')]);
   setOptions($('stock-product'), products.map((p) => p.productNo), false);
   const p = products.find((x) => x.productNo === $('stock-product').value);
@@ -156,7 +168,7 @@ function svg(tag, attrs, text) {
 }
 
 function drawChart(points) {
-  const W = 800, H = 220, L = 70, R = 10, T = 10, B = 30;
+  const W = Math.max(400, Math.round($('chart').clientWidth - 16)), H = 220, L = 70, R = 10, T = 10, B = 30;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'balance over time' });
   const ys = points.map((p) => parseFloat(p.balance));
   const ts = points.map((p) => Date.parse(p.at));
@@ -252,9 +264,9 @@ async function loadCallbacks() {
       resend.textContent = 'queued';
     }
     const outcome = el('td', a.outcome + (a.duplicate ? ' (duplicate)' : ''), a.acknowledged ? 'ack-yes' : 'ack-no');
-    const tr = row([a.id, `${a.type} ${a.no}${a.op ? ' op ' + a.op : ''}`, a.attempt, when(a.at),
+    const tr = row([a.id, `${a.type} ${a.no}${a.op ? ' op ' + a.op : ''}`, a.attempt, whenMs(a.at),
       el('td', a.url, 'url'), a.statusCode === null || a.statusCode === undefined ? '' : a.statusCode,
-      el('td', a.answer, 'answer'), el('td', a.latencyMs + ' ms', 'num'), outcome, when(a.nextAttemptAt), resend]);
+      el('td', a.answer, 'answer'), el('td', a.latencyMs + ' ms', 'num'), outcome, whenMs(a.nextAttemptAt), resend]);
     tr.dataset.id = String(a.id);
     tr.dataset.attempt = String(a.attempt);
     return tr;
@@ -283,6 +295,7 @@ async function refresh() {
   ui.busy = true;
   try {
     const [clock, summary] = await Promise.all([get('clock'), get('summary')]);
+    ui.now = clock.now;
     $('clock').textContent = when(clock.now) + (clock.offsetSeconds ? ` (+${clock.offsetSeconds} s)` : '');
     if (ui.view === 'overview') await loadOverview(summary);
     else if (ui.view === 'orders') await loadOrders(summary);
