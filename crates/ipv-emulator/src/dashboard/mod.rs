@@ -81,7 +81,7 @@ fn decode_component(text: &str) -> Option<String> {
 }
 
 /// The query as a JSON object of strings (empty values dropped), for serde.
-fn query_object(query: Option<&str>) -> Result<serde_json::Value, HttpResponse> {
+fn query_object(query: Option<&str>) -> Result<serde_json::Value, String> {
     let mut map = serde_json::Map::new();
     for pair in query
         .unwrap_or("")
@@ -91,9 +91,7 @@ fn query_object(query: Option<&str>) -> Result<serde_json::Value, HttpResponse> 
     {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let (Some(name), Some(value)) = (decode_component(name), decode_component(value)) else {
-            return Err(refused(
-                "the query string is not valid percent-encoded UTF-8",
-            ));
+            return Err("the query string is not valid percent-encoded UTF-8".to_owned());
         };
         if value.is_empty() {
             continue;
@@ -103,11 +101,12 @@ fn query_object(query: Option<&str>) -> Result<serde_json::Value, HttpResponse> 
     Ok(serde_json::Value::Object(map))
 }
 
-fn from_query<T: serde::de::DeserializeOwned>(query: Option<&str>) -> Result<T, HttpResponse> {
+/// The query as `T`; `Err` names what is wrong.
+fn from_query<T: serde::de::DeserializeOwned>(query: Option<&str>) -> Result<T, String> {
     let object = query_object(query)?;
     serde_path_to_error::deserialize(object).map_err(|e| {
         let path = e.path().to_string();
-        refused(format!("invalid query at `{path}`: {}", e.into_inner()))
+        format!("invalid query at `{path}`: {}", e.into_inner())
     })
 }
 
@@ -188,7 +187,7 @@ macro_rules! query {
     ($t:ty, $q:expr) => {
         match from_query::<$t>($q) {
             Ok(v) => v,
-            Err(resp) => return Some(resp),
+            Err(why) => return Some(refused(why)),
         }
     };
 }
