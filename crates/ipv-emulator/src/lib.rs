@@ -32,8 +32,12 @@
 //!
 //! Every request that cannot be parsed, authenticated or decrypted gets one fixed,
 //! byte-identical answer (code 10001), so the emulator is no padding oracle; decrypted
-//! text is never echoed. The control API is unauthenticated: bind the emulator to
-//! loopback (`ipv emulator serve` refuses other addresses unless `--allow-remote`). The
+//! text is never echoed. The control API answers reads without credentials: bind the
+//! emulator to loopback (`ipv emulator serve` refuses other addresses unless
+//! `--allow-remote`). Every control request must name the emulator's loopback address
+//! and port as `Host` and come from no foreign `Origin`, and state-changing ones carry
+//! the per-run token ([`EmulatorHandle::control_token`]) in `X-Emulator-Token`, so a web
+//! page the developer visits cannot drive the emulator. The
 //! state file never holds an app's secret (pass the apps again on start) and is written
 //! with mode 0600 on Unix.
 #![forbid(unsafe_code)]
