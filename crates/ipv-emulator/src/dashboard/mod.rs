@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn the_page_has_no_inline_code() {
         assert!(INDEX_HTML.contains(TOKEN_SLOT));
-        assert!(INDEX_HTML.contains(r#"<script src="app.js""#));
+        assert!(INDEX_HTML.contains(r#"<script src="/__emulator/ui/app.js""#));
         assert!(!INDEX_HTML.contains("<script>"));
         let lower = INDEX_HTML.to_ascii_lowercase();
         let handler = lower.match_indices(" on").any(|(at, _)| {

@@ -27,6 +27,12 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(fail_first_attempts: bool) -> Self {
+        Self::start_with(fail_first_attempts, MARKUP_ANSWER.to_owned()).await
+    }
+
+    /// As [`Receiver::start`], failing with `failure_body` instead.
+    pub async fn start_with(fail_first_attempts: bool, failure_body: String) -> Self {
+        let failure_body: Arc<str> = failure_body.into();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let served = Arc::new(AtomicUsize::new(0));
@@ -39,6 +45,7 @@ impl Receiver {
                 };
                 let count = count.clone();
                 let seen = seen.clone();
+                let failure_body = failure_body.clone();
                 tokio::spawn(async move {
                     let Some(head) = read_head(&mut stream).await else {
                         return;
@@ -51,7 +58,7 @@ impl Receiver {
                         .to_owned();
                     let first = seen.lock().expect("lock").insert(line);
                     let (status, body) = if fail_first_attempts && first {
-                        ("500 Internal Server Error", MARKUP_ANSWER)
+                        ("500 Internal Server Error", &*failure_body)
                     } else {
                         ("200 OK", r#"{"code":"success","msg":""}"#)
                     };
