@@ -211,12 +211,25 @@ impl Driver {
     }
 
     /// Clicks the element `css` selects (a real WebDriver click: scrolled into view,
-    /// pointer events).
+    /// pointer events). The page re-renders a table when its rows change, so an element
+    /// found just before may be replaced: it is looked up again then, until a deadline.
     pub async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.session_call("POST", &format!("/element/{id}/click"), Some(json!({})))
-            .await
-            .unwrap_or_else(|e| panic!("click on {css}: {e:?}"));
+        super::wait_for(
+            &format!("a click on {css}"),
+            Duration::from_secs(20),
+            || async {
+                let id = self.element(css).await;
+                match self
+                    .session_call("POST", &format!("/element/{id}/click"), Some(json!({})))
+                    .await
+                {
+                    Ok(_) => Some(()),
+                    Err(WdError(e)) if e.contains("stale element") => None,
+                    Err(e) => panic!("click on {css}: {e:?}"),
+                }
+            },
+        )
+        .await;
     }
 
     /// Replaces the text of the input `css` selects by typing `text`.
