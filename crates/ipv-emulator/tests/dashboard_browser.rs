@@ -1,8 +1,8 @@
 //! The dashboard in a real browser: headless Chromium driven over WebDriver
 //! (chromedriver, started by the test on a free loopback port).
 //!
-//! It opens the dashboard; buys through the API and sees the order appear and reach
-//! done; sees the order's callback attempts against a receiver that fails the first
+//! It opens the dashboard; buys through the API and sees the order appear, pending,
+//! and reach done after "Process orders now"; sees the order's callback attempts against a receiver that fails the first
 //! one, with the receiver's markup answer shown as text; presses resend and sees a new
 //! attempt; filters instances by how soon they run out; advances the clock from the
 //! page and sees the instances run out; toggles a fault from the page and sees the next
@@ -102,10 +102,19 @@ async fn drive(
             vec![json!(order_no)],
         )
         .await;
-    assert!(
-        ["pending", "processing", "succeeded"].contains(&first_status.as_str().unwrap_or("")),
-        "{first_status}"
-    );
+    // Orders take an hour of emulator time here: it waits, pending, until processed.
+    assert_eq!(first_status, json!("pending"));
+    open_view(driver, "overview").await;
+    driver.click("#process-btn").await;
+    driver
+        .wait_js(
+            "orders processed",
+            WAIT,
+            "return document.getElementById('message').textContent === 'process orders: done';",
+            vec![],
+        )
+        .await;
+    open_view(driver, "orders").await;
     let moves = driver
         .wait_js(
             "the order to reach done",
@@ -367,6 +376,7 @@ async fn drive(
     })
     .await
     .expect("proxy user");
+    let _moved = control.process_orders();
     wait_until_flow_delivered(&control).await;
     control
         .record_usage(
@@ -415,7 +425,7 @@ async fn the_dashboard_in_a_real_browser() {
     let config = EmulatorConfig::default()
         .with_apps(vec![app])
         .with_start_time(START)
-        .with_order_schedule(OrderSchedule::lasting(Duration::from_secs(2)));
+        .with_order_schedule(OrderSchedule::lasting(Duration::from_secs(3600)));
     let emu = start(config).await;
     let (shots, _keep) = screenshot_dir();
     let driver = Driver::start().await;
