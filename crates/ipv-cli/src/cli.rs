@@ -963,11 +963,21 @@ pub struct EmulatorServeArgs {
     /// Load state from this file at start and save it there on exit.
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
-    /// Allow a non-loopback `--addr`: the emulator's control API is unauthenticated,
-    /// so anyone who can reach the address can reset it, move its clock and read its
-    /// state.
+    /// Allow a non-loopback `--addr` (and control requests addressed to any host name):
+    /// anyone who can reach the address can read the emulator's state, and anyone who
+    /// sees the control token can reset it and move its clock.
     #[arg(long)]
     pub allow_remote: bool,
+    /// The token state-changing control requests (and the dashboard) must carry in the
+    /// `X-Emulator-Token` header; default: a fresh random one, printed at start. 16 to
+    /// 256 characters from `A-Z a-z 0-9 - . _ ~`.
+    #[arg(
+        long,
+        env = "IPV_EMULATOR_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
     /// How long each new order stays pending, then processing, before it completes
     /// (`5s`, `250ms`, `2m`; half pending, half processing; default 50ms, `0` completes
     /// orders inside the call that creates them).

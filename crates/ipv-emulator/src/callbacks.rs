@@ -120,6 +120,35 @@ pub struct DeliveryAttempt {
     /// Emulator time of the attempt.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The URL requested, query included (empty for a callback dropped unsent).
+    #[serde(default)]
+    pub url: String,
+    /// The receiver's HTTP status, when it answered.
+    #[serde(default)]
+    pub status_code: Option<u16>,
+    /// The start of the receiver's answer body: at most [`ANSWER_SHOWN_CHARS`]
+    /// characters, control characters escaped (`ipv_types::text::for_terminal`). It is
+    /// the receiver's text: show it as text, never as markup.
+    #[serde(default)]
+    pub answer: String,
+    /// How long the attempt took, in milliseconds (wall clock).
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// When the next attempt is due (emulator time), if another will be made.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+}
+
+/// How much of a receiver's answer body each logged attempt keeps.
+pub const ANSWER_SHOWN_CHARS: usize = 1_024;
+
+/// What one attempt got back.
+struct Answer {
+    acknowledged: bool,
+    outcome: String,
+    status_code: Option<u16>,
+    body: String,
+    latency_ms: u64,
 }
 
 /// The wait after `current`: doubled, never above `max`, never overflowing.
@@ -174,8 +203,20 @@ pub(crate) async fn dispatcher(shared: Arc<Shared>, mut shutdown: watch::Receive
     }
 }
 
-/// Sends one GET; returns (acknowledged, outcome text).
-async fn send_once(shared: &Shared, target: &str) -> (bool, String) {
+/// Sends one GET and notes what came back.
+async fn send_once(shared: &Shared, target: &str) -> Answer {
+    let started = std::time::Instant::now();
+    let answer =
+        |acknowledged: bool, outcome: String, status_code: Option<u16>, body: &[u8]| Answer {
+            acknowledged,
+            outcome,
+            status_code,
+            body: ipv_types::text::for_terminal_bounded(
+                &String::from_utf8_lossy(body),
+                ANSWER_SHOWN_CHARS,
+            ),
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
     let request = match Request::builder()
         .method(Method::GET)
         .uri(target)
@@ -183,23 +224,52 @@ async fn send_once(shared: &Shared, target: &str) -> (bool, String) {
         .body(Bytes::new())
     {
         Ok(r) => r,
-        Err(_) => return (false, "invalid callback URL".to_owned()),
+        Err(_) => return answer(false, "invalid callback URL".to_owned(), None, b""),
     };
     let timeout = shared.config.callback_policy.timeout;
     match tokio::time::timeout(timeout, shared.transport.send(request)).await {
-        Err(_) => (false, "timeout".to_owned()),
-        Ok(Err(e)) => (false, format!("transport error ({})", e.kind())),
-        Ok(Ok(resp)) if resp.status() != StatusCode::OK => {
-            (false, format!("http {}", resp.status().as_u16()))
-        }
+        Err(_) => answer(false, "timeout".to_owned(), None, b""),
+        Ok(Err(e)) => answer(false, format!("transport error ({})", e.kind()), None, b""),
         Ok(Ok(resp)) => {
-            if is_acknowledged(resp.body()) {
+            let status = resp.status();
+            let (ack, outcome) = if status != StatusCode::OK {
+                (false, format!("http {}", status.as_u16()))
+            } else if is_acknowledged(resp.body()) {
                 (true, "success".to_owned())
             } else {
                 (false, "unexpected answer".to_owned())
-            }
+            };
+            answer(ack, outcome, Some(status.as_u16()), resp.body())
         }
     }
+}
+
+/// Logs an attempt that got `answer`; `next` is when the next one is due, if any.
+fn log_answered(
+    state: &mut State,
+    cb: &OutgoingCallback,
+    (attempt, duplicate): (u32, bool),
+    answer: &Answer,
+    next: Option<OffsetDateTime>,
+    at: OffsetDateTime,
+) {
+    state.log_delivery(DeliveryAttempt {
+        id: cb.id,
+        app_key: cb.app_key.clone(),
+        kind: cb.kind,
+        no: cb.no.clone(),
+        op: cb.op.clone(),
+        attempt,
+        duplicate,
+        acknowledged: answer.acknowledged,
+        outcome: answer.outcome.clone(),
+        at,
+        url: cb.target(),
+        status_code: answer.status_code,
+        answer: answer.body.clone(),
+        latency_ms: answer.latency_ms,
+        next_attempt_at: next,
+    });
 }
 
 pub(crate) fn log_attempt(
@@ -222,6 +292,11 @@ pub(crate) fn log_attempt(
         acknowledged: ack,
         outcome,
         at,
+        url: String::new(),
+        status_code: None,
+        answer: String::new(),
+        latency_ms: 0,
+        next_attempt_at: None,
     });
 }
 
@@ -240,14 +315,19 @@ async fn deliver_callback(shared: &Shared, id: u64) {
             break;
         };
         let target = cb.target();
-        let (ack, outcome) = send_once(shared, &target).await;
+        let answer = send_once(shared, &target).await;
+        let ack = answer.acknowledged;
         let attempt = cb.attempts.saturating_add(1);
         let give_up = !ack && attempt >= policy.max_attempts.max(1);
         let duplicate = ack && lock(&shared.state).faults.duplicate_callbacks;
         {
             let now = shared.now();
+            let next = (!ack && !give_up)
+                .then(|| time::Duration::try_from(backoff).ok())
+                .flatten()
+                .and_then(|wait| now.checked_add(wait));
             let mut state = lock(&shared.state);
-            log_attempt(&mut state, &cb, attempt, false, ack, outcome, now);
+            log_answered(&mut state, &cb, (attempt, false), &answer, next, now);
             if ack || give_up {
                 state.outbox.retain(|c| c.id != id);
             } else if let Some(c) = state.outbox.iter_mut().find(|c| c.id == id) {
@@ -256,11 +336,11 @@ async fn deliver_callback(shared: &Shared, id: u64) {
             shared.persist(&mut state);
         }
         if duplicate {
-            let (dup_ack, dup_outcome) = send_once(shared, &target).await;
+            let dup = send_once(shared, &target).await;
             let now = shared.now();
             let mut state = lock(&shared.state);
             state.fault_stats.duplicate_callbacks += 1;
-            log_attempt(&mut state, &cb, attempt, true, dup_ack, dup_outcome, now);
+            log_answered(&mut state, &cb, (attempt, true), &dup, None, now);
             shared.persist(&mut state);
         }
         if ack || give_up {

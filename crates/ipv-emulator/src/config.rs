@@ -256,6 +256,16 @@ pub struct EmulatorConfig {
     /// [`DEFAULT_CALLBACK_CONCURRENCY`](crate::DEFAULT_CALLBACK_CONCURRENCY)). The other
     /// queued callbacks wait in the outbox.
     pub callback_concurrency: usize,
+    /// The per-run token every state-changing control request must carry in the
+    /// `X-Emulator-Token` header (and that the dashboard page holds). `None` = a fresh
+    /// random token at start ([`EmulatorHandle::control_token`](crate::EmulatorHandle::control_token)).
+    /// 16 to 256 characters from `A-Z a-z 0-9 - . _ ~`.
+    pub control_token: Option<String>,
+    /// Accept control requests whatever their `Host` header says (for an emulator
+    /// reached from other machines, `ipv emulator serve --allow-remote`). Off by default:
+    /// only loopback names and addresses with the bound port are served, which stops
+    /// DNS-rebinding pages.
+    pub allow_remote: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -269,6 +279,8 @@ impl Default for EmulatorConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             reply_cache_per_app: 10_000,
             callback_concurrency: crate::callbacks::DEFAULT_CALLBACK_CONCURRENCY,
+            control_token: None,
+            allow_remote: false,
         }
     }
 }
@@ -306,6 +318,22 @@ impl EmulatorConfig {
     #[must_use]
     pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Uses `token` as the control token instead of a random one (see
+    /// [`EmulatorConfig::control_token`]).
+    #[must_use]
+    pub fn with_control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(token.into());
+        self
+    }
+
+    /// Serves control requests addressed to any host name (see
+    /// [`EmulatorConfig::allow_remote`]).
+    #[must_use]
+    pub fn with_allow_remote(mut self, allow: bool) -> Self {
+        self.allow_remote = allow;
         self
     }
 

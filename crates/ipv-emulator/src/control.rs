@@ -421,7 +421,7 @@ struct TopUpBody {
     amount: Money,
 }
 
-fn reply(status: StatusCode, value: &impl Serialize) -> Response<Full<Bytes>> {
+pub(crate) fn reply(status: StatusCode, value: &impl Serialize) -> Response<Full<Bytes>> {
     let body = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"null".to_vec());
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
@@ -436,7 +436,7 @@ fn ok() -> Response<Full<Bytes>> {
     reply(StatusCode::OK, &serde_json::json!({"ok": true}))
 }
 
-fn refused(message: impl Into<String>) -> Response<Full<Bytes>> {
+pub(crate) fn refused(message: impl Into<String>) -> Response<Full<Bytes>> {
     reply(
         StatusCode::BAD_REQUEST,
         &serde_json::json!({"ok": false, "error": message.into()}),
@@ -460,6 +460,10 @@ pub(crate) async fn handle_http(
     rest: String,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    if let Err(why) = shared.access.check(&method, req.headers(), req.uri()) {
+        return crate::dashboard::forbidden(why);
+    }
+    let query = req.uri().query().map(str::to_owned);
     let control = Control {
         shared: shared.clone(),
     };
@@ -484,6 +488,9 @@ pub(crate) async fn handle_http(
                 Err(resp) => return *resp,
             }
         };
+    }
+    if let Some(resp) = crate::dashboard::route(&control, &method, &rest, query.as_deref(), &body) {
+        return resp;
     }
     match (method, rest.as_str()) {
         (Method::POST, "reset") => match control.reset() {

@@ -32,8 +32,12 @@
 //!
 //! Every request that cannot be parsed, authenticated or decrypted gets one fixed,
 //! byte-identical answer (code 10001), so the emulator is no padding oracle; decrypted
-//! text is never echoed. The control API is unauthenticated: bind the emulator to
-//! loopback (`ipv emulator serve` refuses other addresses unless `--allow-remote`). The
+//! text is never echoed. The control API answers reads without credentials: bind the
+//! emulator to loopback (`ipv emulator serve` refuses other addresses unless
+//! `--allow-remote`). Every control request must name the emulator's loopback address
+//! and port as `Host` and come from no foreign `Origin`, and state-changing ones carry
+//! the per-run token ([`EmulatorHandle::control_token`]) in `X-Emulator-Token`, so a web
+//! page the developer visits cannot drive the emulator. The
 //! state file never holds an app's secret (pass the apps again on start) and is written
 //! with mode 0600 on Unix.
 #![forbid(unsafe_code)]
@@ -46,6 +50,7 @@ mod catalogue;
 mod clock;
 mod config;
 mod control;
+mod dashboard;
 mod expiry;
 mod faults;
 mod orders;
@@ -62,12 +67,19 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use callbacks::{CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT};
+pub use callbacks::{
+    ANSWER_SHOWN_CHARS, CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT,
+};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
     DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
+pub use dashboard::{
+    AccountsView, AllotmentView, BalanceHistory, BalancePoint, DeliveriesView, InstanceFilter,
+    InstanceRow, MAX_BALANCE_POINTS, MAX_PAGE_SIZE, MainAccountView, OrderFilter, OrderMove,
+    OrderRow, Page, PageRequest, ProductStock, ProxyUserView,
+};
 pub use faults::FaultConfig;
 pub use persist::StateWriteHold;
 pub use state::FaultStats;
@@ -169,6 +181,8 @@ impl Emulator {
             .map_err(|e| StartError::Transport(e.to_string()))?;
         let listener = server::bind(addr).await.map_err(StartError::Bind)?;
         let local_addr = listener.local_addr().map_err(StartError::Bind)?;
+        let access =
+            dashboard::Access::new(&config, local_addr.port()).map_err(StartError::Config)?;
         let (persister, writer) = match &config.state_file {
             Some(path) => {
                 let (persister, task) = persist::Persister::start(path.clone());
@@ -187,6 +201,7 @@ impl Emulator {
             in_flight: Mutex::new(Default::default()),
             transport: Arc::new(transport),
             persister,
+            access,
         });
         {
             let mut state = lock(&shared.state);
@@ -288,6 +303,19 @@ impl EmulatorHandle {
     #[must_use]
     pub fn base_url(&self) -> String {
         format!("http://{}", self.local_addr)
+    }
+
+    /// The token state-changing control requests carry in the `X-Emulator-Token`
+    /// header (the configured one, or the one generated at start).
+    #[must_use]
+    pub fn control_token(&self) -> &str {
+        self.shared.access.token()
+    }
+
+    /// `http://{addr}/__emulator/ui/`, the dashboard.
+    #[must_use]
+    pub fn dashboard_url(&self) -> String {
+        format!("{}/__emulator/ui/", self.base_url())
     }
 
     /// The control API.

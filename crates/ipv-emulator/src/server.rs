@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub(crate) transport: SharedTransport,
     /// The state-file writer, when there is a state file.
     pub(crate) persister: Option<persist::Persister>,
+    /// Who may use the control API and the dashboard (Host, Origin, token).
+    pub(crate) access: crate::dashboard::Access,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it (every state

@@ -26,12 +26,33 @@ fn envelope(app_key: &str, encrypt: &str, params: &str) -> Vec<u8> {
 }
 
 async fn post(transport: &HyperTransport, url: &str, body: Vec<u8>) -> (u16, Bytes) {
-    let req = http::Request::builder()
+    post_with(transport, url, body, None).await
+}
+
+/// A control request: state-changing ones carry the emulator's per-run token.
+async fn post_control(
+    transport: &HyperTransport,
+    token: &str,
+    url: &str,
+    body: Vec<u8>,
+) -> (u16, Bytes) {
+    post_with(transport, url, body, Some(token)).await
+}
+
+async fn post_with(
+    transport: &HyperTransport,
+    url: &str,
+    body: Vec<u8>,
+    token: Option<&str>,
+) -> (u16, Bytes) {
+    let mut req = http::Request::builder()
         .method(http::Method::POST)
         .uri(url)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Bytes::from(body))
-        .expect("request");
+        .header(http::header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        req = req.header("x-emulator-token", token);
+    }
+    let req = req.body(Bytes::from(body)).expect("request");
     let resp = transport.send(req).await.expect("an answer");
     (resp.status().as_u16(), resp.into_body())
 }
@@ -148,8 +169,9 @@ async fn control_api_over_http() {
 
     let clock = json(transport.send(get("clock")).await.expect("clock"));
     assert_eq!(clock["offsetSeconds"], 0);
-    let (status, body) = post(
+    let (status, body) = post_control(
         &transport,
+        emu.control_token(),
         &format!("{base}/__emulator/clock/advance"),
         br#"{"seconds":3600}"#.to_vec(),
     )
@@ -162,8 +184,9 @@ async fn control_api_over_http() {
         Some(clock["unix"].as_i64().expect("unix") + 3600)
     );
 
-    let (status, body) = post(
+    let (status, body) = post_control(
         &transport,
+        emu.control_token(),
         &format!("{base}/__emulator/faults"),
         br#"{"latencyMs":1,"dropAfterApplyRate":0.25,"seed":9}"#.to_vec(),
     )
@@ -171,8 +194,9 @@ async fn control_api_over_http() {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let faults = json(transport.send(get("faults")).await.expect("faults"));
     assert_eq!(faults["dropAfterApplyRate"], 0.25);
-    let (status, body) = post(
+    let (status, body) = post_control(
         &transport,
+        emu.control_token(),
         &format!("{base}/__emulator/faults"),
         br#"{"http5xxRate":2}"#.to_vec(),
     )
@@ -180,15 +204,14 @@ async fn control_api_over_http() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("http5xxRate"));
 
-    let (status, _) = post(
-        &transport,
-        &format!("{base}/__emulator/apps"),
+    let (status, _) = post_control(&transport, emu.control_token(), &format!("{base}/__emulator/apps"),
         br#"{"appKey":"AK_HTTP_ADDED","secret":"abcdefghijklmnop","name":"added","balance":"12.50"}"#.to_vec(),
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = post(
+    let (status, _) = post_control(
         &transport,
+        emu.control_token(),
         &format!("{base}/__emulator/topup"),
         br#"{"appKey":"AK_HTTP_ADDED","amount":"7.50"}"#.to_vec(),
     )
@@ -221,8 +244,9 @@ async fn control_api_over_http() {
 
     let ok = json(transport.send(get("invariants")).await.expect("invariants"));
     assert_eq!(ok["ok"], true);
-    let (status, _) = post(
+    let (status, _) = post_control(
         &transport,
+        emu.control_token(),
         &format!("{base}/__emulator/orders/process"),
         Vec::new(),
     )
@@ -230,7 +254,13 @@ async fn control_api_over_http() {
     assert_eq!(status, 200);
     let callbacks = json(transport.send(get("callbacks")).await.expect("callbacks"));
     assert!(callbacks.as_array().expect("array").is_empty());
-    let (status, _) = post(&transport, &format!("{base}/__emulator/reset"), Vec::new()).await;
+    let (status, _) = post_control(
+        &transport,
+        emu.control_token(),
+        &format!("{base}/__emulator/reset"),
+        Vec::new(),
+    )
+    .await;
     assert_eq!(status, 200);
     let summary = json(transport.send(get("summary")).await.expect("summary"));
     assert_eq!(summary["apps"].as_array().expect("apps").len(), 1);

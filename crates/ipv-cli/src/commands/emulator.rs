@@ -46,12 +46,12 @@ fn check_reach(args: &EmulatorServeArgs) -> CmdResult {
     }
     if !args.allow_remote {
         return Err(Failure::usage(format!(
-            "refusing to listen on {}: the emulator's control API (/__emulator/) is unauthenticated; listen on a loopback address such as 127.0.0.1, or pass --allow-remote",
+            "refusing to listen on {}: the emulator's control API (/__emulator/) answers reads unauthenticated (changes need the control token); listen on a loopback address such as 127.0.0.1, or pass --allow-remote",
             args.addr
         )));
     }
     eprintln!(
-        "warning: listening on {} (--allow-remote): anyone who can reach it can use the unauthenticated control API (/__emulator/) to reset the emulator, move its clock and read its state",
+        "warning: listening on {} (--allow-remote): anyone who can reach it can read the emulator's state through the unauthenticated control API (/__emulator/), and anyone who sees the control token (sent in clear over plain HTTP) can reset it and move its clock",
         args.addr
     );
     Ok(())
@@ -61,7 +61,12 @@ fn check_reach(args: &EmulatorServeArgs) -> CmdResult {
 pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdResult {
     check_reach(args)?;
     let app = served_app(settings, args)?;
-    let mut config = EmulatorConfig::default().with_apps(vec![app.clone()]);
+    let mut config = EmulatorConfig::default()
+        .with_apps(vec![app.clone()])
+        .with_allow_remote(args.allow_remote);
+    if let Some(token) = &args.control_token {
+        config = config.with_control_token(token.clone());
+    }
     if let Some(path) = &args.state_file {
         config = config.with_state_file(path.clone());
     }
@@ -84,6 +89,8 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
         if let Some(delay) = args.order_delay {
             writeln!(stdout, "orders complete after: {delay:?}")?;
         }
+        writeln!(stdout, "dashboard: {}", handle.dashboard_url())?;
+        writeln!(stdout, "control token: {}", handle.control_token())?;
         stdout.flush()?;
     }
     if app.app_key != DEFAULT_APP_KEY || settings.secret.is_some() {
