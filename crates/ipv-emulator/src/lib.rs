@@ -1,7 +1,7 @@
 //! A stateful local emulator of the ipipv open API v2.
 //!
 //! It serves all 30 endpoints at their real paths over real HTTP (hyper 1), with the
-//! real encrypted envelope (through `ipv-api`'s codec, the same code the client uses),
+//! real encrypted envelope (through `ipv-protocol`'s codec, the same code the client uses),
 //! and keeps state: balances, stock per product and CIDR block, asynchronous orders,
 //! instances, main accounts, proxy users, whitelists, usage and password resets. Orders
 //! move `pending -> processing -> done` on a schedule and end with a callback to the

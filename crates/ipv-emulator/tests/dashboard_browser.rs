@@ -10,7 +10,7 @@
 //! with `IPV_SAVE_SCREENSHOTS=1` they are written to `docs/` (those in the repository
 //! came from this test).
 //!
-//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
+//! Needs `chromium` and `chromedriver` on PATH (Debian's `chromium` and
 //! `chromium-driver`; `IPV_CHROMIUM` / `IPV_CHROMEDRIVER` point elsewhere).
 
 mod common;
@@ -418,6 +418,10 @@ async fn wait_until_flow_delivered(control: &Control) {
 }
 
 // needs: chromium
+#[cfg_attr(
+    not(ipv_chromium),
+    ignore = "needs Chromium and chromedriver: not installed here; apt-get install chromium chromium-driver"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_in_a_real_browser() {
     let receiver = Receiver::start(true).await;

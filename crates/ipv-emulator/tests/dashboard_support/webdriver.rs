@@ -14,14 +14,23 @@ use serde_json::{Value, json};
 /// The key W3C WebDriver puts an element reference under.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// Where the browser and its driver are (overridable for other systems).
+/// The browser and its driver, found the way the build script decided the test runs
+/// (`ipv_test_probe::chromium`: `IPV_CHROMIUM` / `IPV_CHROMEDRIVER`, else on PATH).
+fn programs() -> (PathBuf, PathBuf) {
+    ipv_test_probe::chromium().unwrap_or_else(|| {
+        panic!(
+            "chromium and chromedriver are not installed: {}",
+            ipv_test_probe::Service::Chromium.install_hint()
+        )
+    })
+}
+
 pub fn chromium_path() -> PathBuf {
-    std::env::var_os("IPV_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from)
+    programs().0
 }
 
 pub fn chromedriver_path() -> PathBuf {
-    std::env::var_os("IPV_CHROMEDRIVER")
-        .map_or_else(|| "/usr/bin/chromedriver".into(), PathBuf::from)
+    programs().1
 }
 
 /// A chromedriver process we started, killed (by its own handle) when dropped.
