@@ -331,15 +331,15 @@ pub(crate) fn help_for(wire: &str) -> String {
 
 fn arg_for(flag: &Flag, field: &Field, required: bool) -> Arg {
     let mut help = help_for(flag.wire);
-    if let Some(dict) = dictionary_of(&field.kind)
-        && let Some(choices) = names::names_for_wire(dict)
-    {
-        help.push_str(&format!(" [{}]", choices.join(", ")));
-    }
     if required {
         help.push_str(" (required)");
     }
-    let arg = Arg::new(flag.id.clone()).long(flag.long.clone()).help(help);
+    let mut arg = Arg::new(flag.id.clone()).long(flag.long.clone()).help(help);
+    if let Some(dict) = dictionary_of(&field.kind)
+        && let Some(choices) = names::names_for_wire(dict)
+    {
+        arg = arg.value_parser(NamesOrNumbers(choices));
+    }
     match &field.kind {
         Kind::Bool => arg
             .num_args(0..=1)
@@ -364,6 +364,34 @@ fn arg_for(flag: &Flag, field: &Field, required: bool) -> Arg {
                 ArgAction::Set
             })
             .value_name(value_name(other)),
+    }
+}
+
+/// A dictionary flag's values: offered by name (help, completions), taken as any text
+/// (a name or a number, checked when the request is built).
+#[derive(Clone)]
+struct NamesOrNumbers(Vec<String>);
+
+impl clap::builder::TypedValueParser for NamesOrNumbers {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0
+                .iter()
+                .map(|n| clap::builder::PossibleValue::new(n.clone())),
+        ))
     }
 }
 
