@@ -686,8 +686,13 @@ impl Client {
                     )
                 })
                 .unwrap_or_default();
+            // A lookup naming the same number as both is one by the caller's number
+            // (the platform's own number is not known yet): the answer's appOrderNo
+            // must be it. Otherwise the platform's number must match, and the
+            // caller's too where the lookup names one.
+            let by_app_number = asked_app.as_deref() == Some(asked.as_str());
             let app_differs = asked_app.as_ref().is_some_and(|app| *app != answered_app);
-            if answered != *asked || app_differs {
+            if app_differs || (!by_app_number && answered != *asked) {
                 return Err(Error::wrong_order(
                     asked,
                     asked_app.as_deref(),

@@ -1,22 +1,10 @@
 //! `ipv codec` and other commands that need no server, driven as a process.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{ipv, text};
 
 const DOC_SECRET: &str = "qwertyuiop123456";
-
-fn ipv() -> Command {
-    let mut cmd = Command::cargo_bin("ipv").expect("the ipv binary is built");
-    // A developer's environment must not leak into the tests.
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -24,10 +12,6 @@ fn fixture(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|err| panic!("reading {path}: {err}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
