@@ -325,14 +325,33 @@ fn every_endpoint_command_reaches_the_emulator() {
         .to_owned();
     let dynamic = first_product(&emu, "104");
     let dyn_no = dynamic["productNo"].as_str().unwrap().to_owned();
-    let (_, order) = open_and_wait(&emu, "1");
-    let instance = instance_numbers(&order).remove(0);
+    let (receipt, order) = open_and_wait(&emu, "2");
+    let mut instances = instance_numbers(&order);
+    let other = instances.pop().unwrap();
+    let instance = instances.pop().unwrap();
 
+    // Every endpoint command run here, to hold the list to the 30 of `ipv --help`.
+    let used = std::cell::RefCell::new(std::collections::BTreeSet::from([
+        "products".to_owned(),
+        "open".to_owned(),
+    ]));
     let ok = |args: &[&str]| -> Value {
+        used.borrow_mut().insert(args[0].to_owned());
         let value = emu.json(args);
         assert!(!value.is_null() || args[0] == "set-flow-limit", "{args:?}");
         value
     };
+    assert_eq!(ok(&["app-info"])["appName"], "cli test app");
+    let order_no = receipt["orderNo"].as_str().unwrap();
+    assert_eq!(ok(&["order", order_no])["orderNo"], order_no);
+    assert_eq!(
+        ok(&["instances", &instance])[0]["instanceNo"],
+        instance.as_str()
+    );
+    let renewed = ok(&["renew", &instance, "--cycles", "1", "--wait"]);
+    assert_eq!(renewed["order"]["status"], 3, "{renewed}");
+    let released = ok(&["release", &other, "--wait"]);
+    assert_eq!(released["order"]["status"], 3, "{released}");
     assert!(ok(&["areas"]).as_array().is_some_and(|a| !a.is_empty()));
     assert!(ok(&["cities"]).as_array().is_some_and(|a| !a.is_empty()));
     assert_eq!(
@@ -485,6 +504,8 @@ fn every_endpoint_command_reaches_the_emulator() {
     assert_eq!(after_sale["order"]["status"], 3);
 
     // The two commands that may answer either way still get a typed answer.
+    used.borrow_mut()
+        .extend(["assigned-ip-info".to_owned(), "open-assigned-ip".to_owned()]);
     let out = emu.run(&["-o", "json", "assigned-ip-info", "198.18.0.200"]);
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
@@ -505,6 +526,16 @@ fn every_endpoint_command_reaches_the_emulator() {
         "{}",
         text(&out.stderr)
     );
+
+    // Every endpoint command of `ipv --help` was run.
+    let help = text(&ipv().arg("--help").output().unwrap().stdout);
+    let listed: std::collections::BTreeSet<String> = help
+        .lines()
+        .filter(|line| line.trim_end().ends_with("`)") && line.contains("(endpoint `"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert_eq!(listed.len(), 30, "{help}");
+    assert_eq!(*used.borrow(), listed);
 
     // `raw` with a path middle and with a full path.
     let info = ok(&["raw", "info"]);

@@ -606,6 +606,7 @@ fn something_chosen_to_buy(json: &mut Map<String, Value>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::Field;
 
     #[test]
     fn every_endpoint_has_a_row_a_type_and_a_command() {
@@ -622,6 +623,141 @@ mod tests {
             assert_eq!(path, info.path);
         }
         assert_eq!(commands().len(), 30);
+    }
+
+    /// Every path of fields, at every depth, of a request shape.
+    fn paths(kind: &Kind) -> Vec<Vec<Field>> {
+        let mut all = Vec::new();
+        for field in kind.fields() {
+            all.push(vec![field.clone()]);
+            let inner = match &field.kind {
+                Kind::List(inner) => inner.as_ref(),
+                other => other,
+            };
+            for mut rest in paths(inner) {
+                rest.insert(0, field.clone());
+                all.push(rest);
+            }
+        }
+        all
+    }
+
+    fn sample_text(kind: &Kind) -> String {
+        match kind {
+            Kind::Int | Kind::Dict(_) => "1".to_owned(),
+            Kind::Float => "1.5".to_owned(),
+            Kind::Bool => "true".to_owned(),
+            Kind::Time => "2006-01-02 15:04:05".to_owned(),
+            Kind::List(inner) => sample_text(inner),
+            _ => "x".to_owned(),
+        }
+    }
+
+    fn sample_json(kind: &Kind) -> Value {
+        match kind {
+            Kind::Int | Kind::Dict(_) => json!(1),
+            Kind::Float => json!(1.5),
+            Kind::Bool => json!(true),
+            Kind::List(inner) => json!([sample_json(inner)]),
+            Kind::Struct(_) => json!({}),
+            Kind::Json | Kind::Unit => json!(null),
+            _ => json!(sample_text(kind)),
+        }
+    }
+
+    /// `{"a": [{"b": sample}]}` for the path a.b (lists wrapped in arrays).
+    fn object_for(path: &[Field]) -> Value {
+        let (first, rest) = path.split_first().unwrap();
+        let inner = if rest.is_empty() {
+            return json!({ first.wire: sample_json(&first.kind) });
+        } else {
+            object_for(rest)
+        };
+        let wrapped = match first.kind {
+            Kind::List(_) => json!([inner]),
+            _ => inner,
+        };
+        json!({ first.wire: wrapped })
+    }
+
+    /// The JSON pointer of the path's last field in the request.
+    fn pointer(path: &[Field]) -> String {
+        let mut out = String::new();
+        for (i, field) in path.iter().enumerate() {
+            out.push('/');
+            out.push_str(field.wire);
+            if i + 1 < path.len() && matches!(field.kind, Kind::List(_)) {
+                out.push_str("/0");
+            }
+        }
+        out
+    }
+
+    /// The flag and value that reach `path`.
+    fn args_for(set: &FlagSet, path: &[Field]) -> Vec<String> {
+        let flags = set.flags();
+        let own = |wire: &str, item: bool| flags.iter().find(|f| f.wire == wire && f.item == item);
+        let first = &path[0];
+        let flattened = set
+            .items
+            .as_ref()
+            .is_some_and(|(list, _)| *list == first.wire);
+        if path.len() == 1 {
+            let long = &own(first.wire, false).expect("a flag").long;
+            return vec![format!(
+                "--{long}={}",
+                match &first.kind {
+                    Kind::List(inner) if matches!(**inner, Kind::Struct(_)) => "{}".to_owned(),
+                    Kind::Struct(_) | Kind::Json => "{}".to_owned(),
+                    other => sample_text(other),
+                }
+            )];
+        }
+        if flattened && let Some(item_flag) = own(path[1].wire, true) {
+            if path.len() == 2 {
+                let value = match &path[1].kind {
+                    Kind::List(inner) if !inner.is_scalar() => "{}".to_owned(),
+                    other => sample_text(other),
+                };
+                return vec![format!("--{}={value}", item_flag.long)];
+            }
+            return vec![format!("--{}={}", item_flag.long, object_for(&path[2..]))];
+        }
+        let long = &own(first.wire, false).expect("a flag").long;
+        vec![format!("--{long}={}", object_for(&path[1..]))]
+    }
+
+    #[test]
+    fn every_field_of_every_request_is_reached_by_a_flag() {
+        let commands = commands();
+        let mut walked = 0;
+        for row in ROWS {
+            let set = flag_set(row).unwrap();
+            let kind = with_request!(row.endpoint, |R| shape_of::<R>())
+                .unwrap()
+                .unwrap();
+            let command = commands
+                .iter()
+                .find(|c| c.get_name() == row.command)
+                .unwrap();
+            for path in paths(&kind) {
+                let args = args_for(&set, &path);
+                let matches = command
+                    .clone()
+                    .no_binary_name(true)
+                    .try_get_matches_from(&args)
+                    .unwrap_or_else(|err| panic!("{} {args:?}: {err}", row.command));
+                let json = Value::Object(set.to_json(&matches).unwrap());
+                let at = pointer(&path);
+                assert!(
+                    json.pointer(&at).is_some_and(|v| !v.is_null()),
+                    "{} {args:?}: no {at} in {json}",
+                    row.command
+                );
+                walked += 1;
+            }
+        }
+        assert!(walked > 100, "only {walked} fields walked");
     }
 
     #[test]
