@@ -26,6 +26,12 @@ use crate::shape::{Kind, shape_of};
 use crate::show::{Show, to_wire_value};
 use crate::{ids, names, output, wait};
 
+/// Makes an identifier the caller did not give.
+pub(crate) type MakeId = fn() -> String;
+
+/// Completes or checks a request's JSON before it is decoded.
+pub(crate) type Prepare = fn(&mut Map<String, Value>) -> CmdResult;
+
 /// What the CLI adds to one endpoint's generated command.
 pub(crate) struct Row {
     /// The endpoint's name in the table (`open_instances`).
@@ -39,9 +45,9 @@ pub(crate) struct Row {
     /// Values for fields left out, as flag text.
     pub(crate) defaults: &'static [(&'static str, &'static str)],
     /// The caller's identifier generated when absent, and how.
-    pub(crate) generated: Option<(&'static str, fn() -> String)>,
+    pub(crate) generated: Option<(&'static str, MakeId)>,
     /// A last look at the request's JSON before it is decoded.
-    pub(crate) prepare: Option<fn(&mut Map<String, Value>) -> CmdResult>,
+    pub(crate) prepare: Option<Prepare>,
 }
 
 const fn row(endpoint: &'static str, command: &'static str, about: &'static str) -> Row {
@@ -67,12 +73,12 @@ impl Row {
         self
     }
 
-    const fn generated(mut self, wire: &'static str, make: fn() -> String) -> Self {
+    const fn generated(mut self, wire: &'static str, make: MakeId) -> Self {
         self.generated = Some((wire, make));
         self
     }
 
-    const fn prepare(mut self, prepare: fn(&mut Map<String, Value>) -> CmdResult) -> Self {
+    const fn prepare(mut self, prepare: Prepare) -> Self {
         self.prepare = Some(prepare);
         self
     }
