@@ -310,7 +310,7 @@ impl Client {
                 &intent.app_order_no,
                 &receipt.app_order_no,
                 &receipt.order_no,
-                "",
+                "-",
             ));
         }
         let mut request = OrderRequest::new(receipt.order_no.clone()).with_page(1, MAX_PAGE_SIZE);

@@ -119,7 +119,8 @@ fn open_with_the_wrong_secret_fails_without_echoing_anything_secret() {
         .write_stdin(fixture("request-open-2-params.aes128.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    // A wrong secret is exit 6 here as on every command.
+    assert_eq!(out.status.code(), Some(6));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("did not decrypt"), "{stderr}");
     assert!(!stderr.contains(wrong));

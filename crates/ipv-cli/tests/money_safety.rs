@@ -249,7 +249,12 @@ fn expiring_measures_from_the_emulators_clock_or_from_now() {
     let early = emu.json(&["expiring", "--within", "3d", "--now", &now.to_string()]);
     assert!(due_numbers(&early).is_empty(), "{early}");
 
-    // renew --expiring-within follows the same clock.
+    // renew --expiring-within follows the same clock; dry, it renews nothing.
+    let charges = emu.charges();
+    let dry = emu.json(&["renew", "--expiring-within", "3d", "--yes", "--dry-run"]);
+    assert_eq!(dry["dryRun"], true, "{dry}");
+    assert_eq!(dry["estimatedTotal"], "20.00", "{dry}");
+    assert_eq!(emu.charges(), charges);
     let renewed = emu.json(&["renew", "--expiring-within", "3d", "--yes"]);
     assert_eq!(
         renewed["renewals"].as_array().map(Vec::len),

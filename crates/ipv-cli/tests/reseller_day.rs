@@ -173,12 +173,13 @@ fn completions_and_help_list_the_names_and_the_exit_codes() {
 
     let help = text(&ipv().arg("--help").output().unwrap().stdout);
     for line in [
-        "Exit codes:",
+        "Exit codes (the same mistake gives the same code on every command):",
         "1  the API",
         "2  usage",
         "3  transport",
         "4  an order",
         "5  `ipv demo`",
+        "6  the app key or secret was refused",
     ] {
         assert!(help.contains(line), "{line}: {help}");
     }

@@ -455,6 +455,7 @@ pub(crate) struct RenewExpiring {
     duration: Option<u32>,
     wait_timeout: Option<Duration>,
     now: Option<OffsetDateTime>,
+    dry_run: bool,
 }
 
 impl RenewExpiring {
@@ -488,6 +489,12 @@ impl RenewExpiring {
                 .ok()
                 .flatten()
                 .copied(),
+            dry_run: matches
+                .try_get_one::<bool>("dry_run")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false),
         })
     }
 }
@@ -523,6 +530,18 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewExpiring) -> C
     if !session.json() {
         print_text(&table)?;
         print_text(&total_line(total, unpriced))?;
+    }
+    if args.dry_run {
+        // The table is the estimate: nothing is renewed.
+        if session.json() {
+            return print_json(&json!({
+                "dryRun": true,
+                "instances": due.iter().map(due_json).collect::<Vec<_>>(),
+                "estimatedTotal": total,
+                "unpriced": unpriced,
+            }));
+        }
+        return print_text("dry run: nothing was renewed\n");
     }
     let summary = format!(
         "{} instance(s), estimated {total}{}",
