@@ -108,8 +108,9 @@ impl WaitOptions {
 /// [`Client::wait_for_purchase`] compares the order it fetches with this intent and
 /// refuses an order that is not what was sent ([`Error::OrderReused`]). What the
 /// order shows is compared: its type, the products of its instances, its count (for
-/// opens of static products), and the instances renewed or released. The number of
-/// cycles is not in an order, so a reuse that differs only in cycles is not seen.
+/// opens of static products), the instances renewed or released, and, for opens by
+/// product, the periods each new instance runs (read from its expiry). See
+/// `docs/protocol.md` for what cannot be compared.
 ///
 /// ```
 /// use ipv_api::PurchaseIntent;
@@ -130,6 +131,9 @@ pub struct PurchaseIntent {
     count: Option<i64>,
     /// Instances renewed or released.
     instances: Vec<String>,
+    /// Opens by product: the periods (`cycleTimes`) bought of each product, where one
+    /// number holds for all its items.
+    periods: Vec<(String, u32)>,
 }
 
 impl PurchaseIntent {
@@ -146,6 +150,7 @@ impl PurchaseIntent {
             products: Vec::new(),
             count: None,
             instances: Vec::new(),
+            periods: Vec::new(),
         }
     }
 
@@ -221,6 +226,25 @@ fn describe(order_type: OrderType, count: i64, products: &[&str], instances: &[&
     text
 }
 
+/// How many periods (`duration` x `unit`) an instance opened at `opened` and expiring at
+/// `expires` (unix seconds) runs, to the nearest; `None` when there is no telling (an
+/// unlimited or unknown unit, a period of zero).
+fn periods_run(
+    opened: time::OffsetDateTime,
+    expires: i64,
+    unit: ipv_types::Unit,
+    duration: u32,
+) -> Option<i64> {
+    let one = crate::expiry::expires_at(opened, unit, duration, 1).ok()??;
+    let period = (one - opened).whole_seconds();
+    if period <= 0 || expires <= 0 {
+        return None;
+    }
+    let run = expires - opened.unix_timestamp();
+    // Calendar months differ by up to three days: round to the nearest period.
+    Some((run + period / 2) / period)
+}
+
 impl fmt::Display for PurchaseIntent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let products: Vec<&str> = self.products.iter().map(String::as_str).collect();
@@ -256,6 +280,19 @@ impl From<&OpenInstancesRequest> for PurchaseIntent {
             .all(|p| p.flow.is_none() && p.app_username.is_none());
         if static_only {
             intent.count = Some(request.params.iter().map(|p| i64::from(p.count)).sum());
+            if by_product {
+                for product in &intent.products {
+                    let mut cycles = request
+                        .params
+                        .iter()
+                        .filter(|p| p.product_no.as_ref() == Some(product))
+                        .map(|p| p.cycle_times);
+                    let first = cycles.next();
+                    if let Some(first) = first.filter(|c| cycles.all(|other| other == *c)) {
+                        intent.periods.push((product.clone(), first));
+                    }
+                }
+            }
         }
         intent
     }
@@ -266,6 +303,7 @@ impl From<&OpenAssignedIpRequest> for PurchaseIntent {
         let mut intent = Self::new(OrderType::New, &request.app_order_no);
         intent.products = vec![request.product_no.clone()];
         intent.count = Some(1);
+        intent.periods = vec![(request.product_no.clone(), request.cycle_times)];
         intent
     }
 }
@@ -317,7 +355,61 @@ impl Client {
         request.app_order_no = Some(intent.app_order_no.clone());
         let order = self.wait_with(&request, options).await?;
         intent.check(&order)?;
+        self.check_periods(intent, &order).await?;
         Ok(order)
+    }
+
+    /// For an open by product: each new instance must run for the periods bought, within
+    /// half a period (its expiry against its opening, by the product's unit and
+    /// duration). The product is read once; when it cannot be read, or an instance has
+    /// no opening time, there is nothing to compare and the check passes.
+    async fn check_periods(&self, intent: &PurchaseIntent, order: &Order) -> Result<(), Error> {
+        for (product_no, cycles) in &intent.periods {
+            let bought: Vec<&ipv_types::Instance> = order
+                .instances
+                .iter()
+                // A renewed instance runs longer than it was bought for.
+                .filter(|i| i.product_no == *product_no && i.open_at.is_some())
+                .filter(|i| i.renew_at.is_none())
+                .collect();
+            if bought.is_empty() {
+                continue;
+            }
+            let product = match self
+                .product(&ipv_types::ProductRequest::new(product_no.clone()))
+                .await
+            {
+                Ok(product) => product,
+                Err(error) => {
+                    tracing::debug!(product_no, error = %error, "no product to compare periods with");
+                    continue;
+                }
+            };
+            let Ok(duration) = u32::try_from(product.duration) else {
+                continue;
+            };
+            for instance in bought {
+                let Some(opened) = instance.open_at else {
+                    continue;
+                };
+                let found = periods_run(opened, instance.user_expired, product.unit, duration);
+                if let Some(found) = found
+                    && found != i64::from(*cycles)
+                {
+                    return Err(Error::order_reused(
+                        &intent.app_order_no,
+                        &order.order_no,
+                        format!("{intent} for {cycles} period(s)"),
+                        &format!(
+                            "{} instance {} of {product_no} bought for {found} period(s)",
+                            describe(order.order_type, order.count, &[], &[]),
+                            instance.instance_no
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Polls order `order_no` until it is succeeded, failed or partly done, and returns

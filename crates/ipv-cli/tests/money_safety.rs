@@ -147,6 +147,24 @@ fn an_order_number_reused_with_another_product_exits_4_naming_both() {
     );
     assert!(stderr.contains("used before"), "{stderr}");
     assert_eq!(emu.charges(), charges, "nothing more was bought");
+    // The same product for other cycles: the instances' expiry tells.
+    let out = emu.run(&[
+        "open",
+        "--product",
+        DAILY,
+        "--cycles",
+        "5",
+        "--app-order-no",
+        "shop0001",
+        "--wait",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("5 period(s)") && stderr.contains("1 period(s)"),
+        "{stderr}"
+    );
+    assert_eq!(emu.charges(), charges);
     // The same purchase repeated is still the safe retry it always was.
     emu.ok(&[
         "open",
