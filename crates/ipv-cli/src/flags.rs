@@ -331,6 +331,9 @@ pub(crate) fn help_for(wire: &str) -> String {
 
 fn arg_for(flag: &Flag, field: &Field, required: bool) -> Arg {
     let mut help = help_for(flag.wire);
+    if is_object_list(&field.kind) && !help.contains('=') {
+        help.push_str(": one item each, as key=value,... or JSON (repeatable)");
+    }
     if required {
         help.push_str(" (required)");
     }

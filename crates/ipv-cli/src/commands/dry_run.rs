@@ -106,7 +106,7 @@ async fn open_lines(
         let bridge = if param.use_bridge.map(|b| b.normalized()) == Some(t::BridgeChoice::No) {
             ""
         } else {
-            " (plus the bridge fee, if one applies: it is not published)"
+            " + bridge fee, if any (not published)"
         };
         let what = match &product {
             Ok(p) if ipv_api::pricing::is_flow_product(p) => {
