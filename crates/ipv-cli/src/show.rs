@@ -181,20 +181,25 @@ impl Show for Vec<t::Area> {
         if json {
             return print_value(true, &to_wire_value(self)?, &[]);
         }
-        let mut table = output::Table::new(["code", "name", "cname"]);
-        fn walk(table: &mut output::Table, areas: &[t::Area], depth: usize) {
-            for area in areas {
-                table.push(vec![
-                    format!("{}{}", "  ".repeat(depth), area.code),
-                    area.name.clone(),
-                    area.cname.clone(),
-                ]);
-                walk(table, &area.children, depth + 1);
-            }
-        }
-        walk(&mut table, self, 0);
-        output::print_text(&table.to_string())
+        output::print_text(&area_tree(self))
     }
+}
+
+/// The area tree as a table whose codes are indented by depth.
+fn area_tree(areas: &[t::Area]) -> String {
+    fn walk(table: &mut output::Table, areas: &[t::Area], depth: usize) {
+        for area in areas {
+            table.push(vec![
+                format!("{}{}", "  ".repeat(depth), area.code),
+                area.name.clone(),
+                area.cname.clone(),
+            ]);
+            walk(table, &area.children, depth + 1);
+        }
+    }
+    let mut table = output::Table::new(["code", "name", "cname"]);
+    walk(&mut table, areas, 0);
+    table.to_string()
 }
 
 #[cfg(test)]
@@ -223,6 +228,20 @@ mod tests {
         check::<t::City>();
         check::<t::OrderItem>();
         check::<t::ProxyBalanceItem>();
+    }
+
+    #[test]
+    fn area_tree_indents_children() {
+        let areas: Vec<t::Area> = serde_json::from_value(serde_json::json!([
+            {"code": "AS", "name": "Asia", "cname": "亚洲", "children": [
+                {"code": "CHN", "name": "China", "cname": "中国", "children": []}
+            ]}
+        ]))
+        .unwrap();
+        assert_eq!(
+            area_tree(&areas),
+            "code   name   cname\n-----  -----  -----\nAS     Asia   亚洲\n  CHN  China  中国\n"
+        );
     }
 
     #[test]

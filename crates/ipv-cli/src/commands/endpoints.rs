@@ -405,6 +405,8 @@ pub(crate) fn row_for(name: &str) -> Option<&'static Row> {
 pub(crate) struct Prepared {
     row: &'static Row,
     json: Map<String, Value>,
+    /// The identifier made up for the caller, to tell stderr.
+    generated: Option<(&'static str, String)>,
     wait: bool,
     wait_timeout: Option<Duration>,
     dry_run: bool,
@@ -444,9 +446,18 @@ pub(crate) fn prepare(row: &'static Row, matches: &ArgMatches) -> CmdResult<Prep
     if let Some(prepare) = row.prepare {
         prepare(&mut json)?;
     }
+    let mut generated = None;
+    if let Some((wire, make)) = row.generated
+        && !json.contains_key(wire)
+    {
+        let value = make();
+        json.insert(wire.to_owned(), Value::String(value.clone()));
+        generated = Some((wire, value));
+    }
     Ok(Prepared {
         row,
         json,
+        generated,
         wait: flag("wait"),
         wait_timeout: duration("wait_timeout"),
         dry_run: flag("dry_run"),
@@ -456,18 +467,14 @@ pub(crate) fn prepare(row: &'static Row, matches: &ArgMatches) -> CmdResult<Prep
 
 impl Prepared {
     /// Sends the request (or, for `--dry-run`, only reads what the estimate needs).
-    pub(crate) async fn run(mut self, session: &Session) -> CmdResult {
+    pub(crate) async fn run(self, session: &Session) -> CmdResult {
         if let Some(expiring) = &self.expiring {
             return crate::commands::reseller::renew_expiring(session, expiring).await;
         }
-        if let Some((wire, make)) = self.row.generated
-            && !self.json.contains_key(wire)
+        if let Some((wire, value)) = &self.generated
+            && !self.dry_run
         {
-            let value = make();
-            if !self.dry_run {
-                eprintln!("{wire}: {value} (generated; pass it again to repeat this call safely)");
-            }
-            self.json.insert(wire.to_owned(), Value::String(value));
+            eprintln!("{wire}: {value} (generated; pass it again to repeat this call safely)");
         }
         let endpoint = self.row.endpoint;
         with_request!(endpoint, |R| send_typed::<R>(session, &self).await)
@@ -764,6 +771,84 @@ mod tests {
             }
         }
         assert!(walked > 100, "only {walked} fields walked");
+    }
+
+    fn prepared(args: &[&str]) -> CmdResult<Map<String, Value>> {
+        let matches = crate::cli::command()
+            .try_get_matches_from(std::iter::once("ipv").chain(args.iter().copied()))
+            .map_err(|err| Failure::usage(err.to_string()))?;
+        let (name, sub) = matches.subcommand().unwrap();
+        prepare(row_for(name).unwrap(), sub).map(|p| p.json)
+    }
+
+    #[test]
+    fn products_ask_for_every_type_by_default_and_take_names_or_numbers() {
+        let all = prepared(&["products"]).unwrap();
+        assert_eq!(
+            Value::Object(all),
+            json!({"proxyType": [101, 102, 103, 104, 105, 201]})
+        );
+        let by_name = prepared(&[
+            "products",
+            "--proxy-type",
+            "dynamic-abroad",
+            "--unit",
+            "month",
+        ]);
+        let by_number = prepared(&["products", "--proxy-type", "104", "--unit", "3"]);
+        assert_eq!(by_name.unwrap(), by_number.unwrap());
+    }
+
+    #[test]
+    fn after_sale_takes_instances_and_dingtalk_users() {
+        let json = prepared(&[
+            "after-sale",
+            "I1",
+            "I2",
+            "--dingtalk-user",
+            "uid=u1,phone=123",
+            "--reason",
+            "broken",
+        ])
+        .unwrap();
+        let order_no = json["orderNo"].as_str().unwrap();
+        assert!(order_no.starts_with("ipv"), "generated: {order_no}");
+        assert_eq!(
+            Value::Object(json.clone()),
+            json!({"instances": ["I1", "I2"], "reason": "broken", "orderNo": order_no,
+                   "dingTalkUserList": [{"uid": "u1", "phone": "123"}]})
+        );
+        let request: t::AfterSaleReleaseRequest = decode_request(&json).unwrap();
+        assert_eq!(request.ding_talk_users[0].phone, "123");
+    }
+
+    #[test]
+    fn values_that_do_not_fit_their_field_name_their_flag() {
+        let json = prepared(&["open", "--product", "P", "--count", "-1"]).unwrap();
+        let err = decode_request::<t::OpenInstancesRequest>(&json).unwrap_err();
+        assert!(err.message.contains("--count"), "{}", err.message);
+        let err = prepared(&["orders", "--start-time", "yesterday"])
+            .and_then(|json| decode_request::<t::OrdersRequest>(&json).map(|_| ()))
+            .unwrap_err();
+        assert!(err.message.contains("--start-time"), "{}", err.message);
+        let err = prepared(&[
+            "upsert-user",
+            "--phone",
+            "1",
+            "--email",
+            "e",
+            "--vsp",
+            "300",
+        ])
+        .and_then(|json| decode_request::<t::UpsertUserRequest>(&json).map(|_| ()))
+        .unwrap_err();
+        assert!(err.message.contains("--vsp"), "{}", err.message);
+        let err = prepared(&["open"]).unwrap_err();
+        assert!(
+            err.message.contains("nothing chosen to buy"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
