@@ -3,12 +3,14 @@
 //!
 //! ```text
 //! IPV_APP_KEY=AK... IPV_APP_SECRET=... cargo run -p ipv-api --example products
-//! IPV_BASE_URL=http://127.0.0.1:8080 ...   # e.g. against `ipv emulator serve`
+//! IPV_ENDPOINT=http://127.0.0.1:8080 ...   # e.g. against `ipv emulator serve`
 //! ```
+//!
+//! `IPV_ENDPOINT` is the variable the `ipv` command reads too (default here: the sandbox).
 
 use std::time::Duration;
 
-use ipv_api::{Client, Environment, WaitOptions, estimate_cost};
+use ipv_api::{Client, Environment, PurchaseIntent, WaitOptions, estimate_cost};
 use ipv_types::{OpenInstancesRequest, OpenParam, ProductsRequest, ProxyType};
 
 fn env(name: &str) -> Result<String, Box<dyn std::error::Error>> {
@@ -16,8 +18,16 @@ fn env(name: &str) -> Result<String, Box<dyn std::error::Error>> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let base_url = std::env::var("IPV_BASE_URL")
+async fn main() {
+    // Errors print with Display, one readable line.
+    if let Err(e) = run().await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let base_url = std::env::var("IPV_ENDPOINT")
         .unwrap_or_else(|_| Environment::Sandbox.base_url().to_owned());
     let client = Client::builder()
         .base_url(base_url)
@@ -60,14 +70,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The app's own order number makes the purchase safe to retry.
     let app_order_no = format!("EX{}", client.next_req_id().get(..16).unwrap_or("0"));
-    let receipt = client
-        .open_instances(&OpenInstancesRequest::new(app_order_no, vec![param]))
-        .await?;
+    let request = OpenInstancesRequest::new(app_order_no, vec![param]);
+    let receipt = client.open_instances(&request).await?;
     println!("order {} charged {}", receipt.order_no, receipt.amount);
     let options = WaitOptions::default()
         .with_deadline(Duration::from_secs(120))
         .on_progress(|order| println!("  order is {}", order.status));
-    let order = client.wait_for_order(&receipt.order_no, options).await?;
+    // Checks the order is this purchase's, not an earlier one under the same number.
+    let order = client
+        .wait_for_purchase(&receipt, &PurchaseIntent::from(&request), options)
+        .await?;
     for instance in &order.instances {
         println!(
             "  {} {}:{}",

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use ipv_crypto::{Key, KeyLengthError};
 use ipv_transport::{HttpTransport, RequestTimeout, SharedTransport, TransportError};
-use ipv_types::OrderReceipt;
+use ipv_types::{OrderReceipt, OrderRequest};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -350,6 +350,9 @@ struct Call<'a> {
     /// For calls answered with a receipt: the caller's order number the receipt must
     /// name.
     order_no: Option<String>,
+    /// For order lookups: the order asked for (its `orderNo`, and the `appOrderNo` the
+    /// lookup named, if any), which the answer must be.
+    lookup: Option<(String, Option<String>)>,
 }
 
 /// The order numbers of a receipt, read beside the typed answer to check the echo.
@@ -372,6 +375,22 @@ fn sent_order_no<E: Endpoint>(request: &E) -> Option<String> {
     ["appOrderNo", "orderNo"]
         .iter()
         .find_map(|key| value.get(key)?.as_str().map(str::to_owned))
+}
+
+/// The order an `order` lookup asks for: its `orderNo` and the `appOrderNo` it names.
+/// `None` for every other request.
+fn looked_up_order<E: Endpoint>(request: &E) -> Option<(String, Option<String>)> {
+    if std::any::type_name::<E>() != std::any::type_name::<OrderRequest>() {
+        return None;
+    }
+    let value = serde_json::to_value(request).ok()?;
+    let order_no = value.get("orderNo")?.as_str()?.to_owned();
+    let app_order_no = value
+        .get("appOrderNo")
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    Some((order_no, app_order_no))
 }
 
 /// One failed attempt: the error and, for HTTP 429/503, the server's `Retry-After`.
@@ -463,6 +482,7 @@ impl Client {
             uri: self.uri_for(E::PATH)?,
             idempotent: E::IDEMPOTENT,
             order_no: sent_order_no(request),
+            lookup: looked_up_order(request),
         };
         self.execute(call, body, req_id).await
     }
@@ -492,6 +512,7 @@ impl Client {
             uri: self.uri_for(&path)?,
             idempotent: false,
             order_no: None,
+            lookup: None,
         };
         self.execute::<serde_json::Value>(call, body, req_id)
             .await
@@ -651,6 +672,37 @@ impl Client {
                 .into());
             }
         }
+        if let (Some((asked, asked_app)), true) = (&call.lookup, opened.code.is_ok()) {
+            // An order lookup must answer with the order asked for: a stranger's order
+            // (a confused or hostile server) is not shown as ours.
+            let echo = codec::open_response::<ReceiptEcho>(&inner.key, response.body())
+                .map_err(decode_error)?;
+            let (answered, answered_app) = echo
+                .data
+                .map(|e| {
+                    (
+                        e.order_no.unwrap_or_default(),
+                        e.app_order_no.unwrap_or_default(),
+                    )
+                })
+                .unwrap_or_default();
+            // A lookup naming the same number as both is one by the caller's number
+            // (the platform's own number is not known yet): the answer's appOrderNo
+            // must be it. Otherwise the platform's number must match, and the
+            // caller's too where the lookup names one.
+            let by_app_number = asked_app.as_deref() == Some(asked.as_str());
+            let app_differs = asked_app.as_ref().is_some_and(|app| *app != answered_app);
+            if app_differs || (!by_app_number && answered != *asked) {
+                return Err(Error::wrong_order(
+                    asked,
+                    asked_app.as_deref(),
+                    &answered,
+                    &answered_app,
+                    req_id,
+                )
+                .into());
+            }
+        }
         match opened.data {
             Some(value) if opened.code.is_ok() => Ok(value),
             _ => Err(Error::Api(ApiError {
@@ -682,6 +734,8 @@ fn outcome_name(error: &Error) -> &'static str {
         Error::Redirect { .. } => "redirect",
         Error::ReqIdMismatch { .. } => "req_id_mismatch",
         Error::OrderMismatch { .. } => "order_mismatch",
+        Error::WrongOrder { .. } => "wrong_order",
+        Error::OrderReused { .. } => "order_reused",
         Error::Decode { .. } => "decode_error",
         Error::Api(_) => "api_error",
         Error::Pagination { .. } => "pagination_error",

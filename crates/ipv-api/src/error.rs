@@ -135,6 +135,37 @@ pub enum Error {
         /// The reqId of the call.
         req_id: String,
     },
+    /// An order lookup (`order`, and so every poll of
+    /// [`Client::wait_for_order`](crate::Client::wait_for_order)) was answered with
+    /// another order than the one asked for: another `orderNo`, or another `appOrderNo`
+    /// than the one the lookup named. Nothing in the answer is believed.
+    WrongOrder {
+        /// The platform's order number asked for.
+        asked: String,
+        /// The caller's order number the lookup named, if any.
+        asked_app_order_no: Option<String>,
+        /// The platform's order number answered, cut to [`SERVER_TEXT_LIMIT`] characters.
+        answered: String,
+        /// The caller's order number answered, cut likewise.
+        answered_app_order_no: String,
+        /// The reqId of the call.
+        req_id: String,
+    },
+    /// The platform answered a purchase with an order that does not match what was sent
+    /// (another product, count, order type or set of instances): the caller's order
+    /// number was used before, for another purchase, and the platform answered with that
+    /// one (see [`Client::wait_for_purchase`](crate::Client::wait_for_purchase)). What
+    /// was sent was not bought under this number; the order found is the earlier one.
+    OrderReused {
+        /// The caller's order number (`appOrderNo`, or `orderNo` for releases).
+        app_order_no: String,
+        /// The platform's order number of the order found, cut to [`SERVER_TEXT_LIMIT`].
+        order_no: String,
+        /// What the purchase asked for (`open of 1 x P2`).
+        sent: String,
+        /// What the order found holds, cut to [`SERVER_TEXT_LIMIT`] characters.
+        found: String,
+    },
     /// The response could not be opened. The request reached the platform and may have
     /// been applied (a purchase whose answer could not be read may still have been made).
     Decode {
@@ -177,6 +208,8 @@ impl Error {
             | Self::Redirect { .. }
             | Self::ReqIdMismatch { .. }
             | Self::OrderMismatch { .. }
+            | Self::WrongOrder { .. }
+            | Self::OrderReused { .. }
             | Self::Decode { .. }
             | Self::Api(_)
             | Self::Pagination { .. }
@@ -191,7 +224,9 @@ impl Error {
             Self::InvalidInput(_)
             | Self::Encode(_)
             | Self::Pagination { .. }
+            | Self::OrderReused { .. }
             | Self::WaitTimedOut { .. } => None,
+            Self::WrongOrder { req_id, .. } => Some(req_id),
             Self::Transport { req_id, .. }
             | Self::Timeout { req_id, .. }
             | Self::Http { req_id, .. }
@@ -232,6 +267,8 @@ impl Error {
             | Self::Redirect { .. }
             | Self::ReqIdMismatch { .. }
             | Self::OrderMismatch { .. }
+            | Self::WrongOrder { .. }
+            | Self::OrderReused { .. }
             | Self::Pagination { .. }
             | Self::WaitTimedOut { .. } => false,
             Self::Transport { source, .. } => {
@@ -270,6 +307,36 @@ impl Error {
             answered: bounded(answered),
             platform_order_no: bounded(platform_order_no),
             req_id: req_id.to_owned(),
+        }
+    }
+
+    pub(crate) fn wrong_order(
+        asked: &str,
+        asked_app_order_no: Option<&str>,
+        answered: &str,
+        answered_app_order_no: &str,
+        req_id: &str,
+    ) -> Self {
+        Self::WrongOrder {
+            asked: asked.to_owned(),
+            asked_app_order_no: asked_app_order_no.map(str::to_owned),
+            answered: bounded(answered),
+            answered_app_order_no: bounded(answered_app_order_no),
+            req_id: req_id.to_owned(),
+        }
+    }
+
+    pub(crate) fn order_reused(
+        app_order_no: &str,
+        order_no: &str,
+        sent: String,
+        found: &str,
+    ) -> Self {
+        Self::OrderReused {
+            app_order_no: app_order_no.to_owned(),
+            order_no: bounded(order_no),
+            sent,
+            found: bounded(found),
         }
     }
 
@@ -348,6 +415,37 @@ impl fmt::Display for Error {
                 for_terminal_bounded(platform_order_no, SERVER_TEXT_LIMIT),
                 ForTerminal(sent)
             ),
+            Self::WrongOrder {
+                asked,
+                asked_app_order_no,
+                answered,
+                answered_app_order_no,
+                req_id,
+            } => {
+                write!(f, "asked for order `{}`", ForTerminal(asked))?;
+                if let Some(app) = asked_app_order_no {
+                    write!(f, " (appOrderNo `{}`)", ForTerminal(app))?;
+                }
+                write!(
+                    f,
+                    " but the answer is order `{}` (appOrderNo `{}`): it belongs to another order and was not believed (reqId {req_id})",
+                    for_terminal_bounded(answered, SERVER_TEXT_LIMIT),
+                    for_terminal_bounded(answered_app_order_no, SERVER_TEXT_LIMIT)
+                )
+            }
+            Self::OrderReused {
+                app_order_no,
+                order_no,
+                sent,
+                found,
+            } => write!(
+                f,
+                "order number `{}` was used before with other parameters: sent {}, but the platform's order `{}` under that number is {}; nothing new was bought under it (use a new order number)",
+                ForTerminal(app_order_no),
+                ForTerminal(sent),
+                for_terminal_bounded(order_no, SERVER_TEXT_LIMIT),
+                for_terminal_bounded(found, SERVER_TEXT_LIMIT)
+            ),
             Self::Decode { source, req_id } => write!(
                 f,
                 "{source}; the request reached the platform and may have been applied (reqId {req_id})"
@@ -388,6 +486,8 @@ impl std::error::Error for Error {
             | Self::Redirect { .. }
             | Self::ReqIdMismatch { .. }
             | Self::OrderMismatch { .. }
+            | Self::WrongOrder { .. }
+            | Self::OrderReused { .. }
             | Self::Pagination { .. }
             | Self::WaitTimedOut { .. } => None,
         }

@@ -81,7 +81,7 @@ pub use expiry::{ExpiryError, expires_at};
 pub use pricing::{EstimateError, estimate_cost};
 pub use req_id::ReqIdProvider;
 pub use retry::RetryPolicy;
-pub use wait::{MIN_POLL_INTERVAL, ProgressFn, WaitOptions};
+pub use wait::{MIN_POLL_INTERVAL, ProgressFn, PurchaseIntent, WaitOptions};
 
 /// This crate's README (async and blocking examples), compiled as doctests.
 #[cfg(all(doctest, feature = "blocking"))]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use ipv_api::codec;
-use ipv_api::{Client, Error, RetryPolicy, SERVER_TEXT_LIMIT, WaitOptions};
+use ipv_api::{Client, Error, PurchaseIntent, RetryPolicy, SERVER_TEXT_LIMIT, WaitOptions};
 use ipv_crypto::Key;
 use ipv_transport::HyperTransport;
 use ipv_types::text::is_unsafe_char;
@@ -853,4 +853,146 @@ async fn control_characters_from_the_server_never_reach_the_terminal() {
     let err = server.client().app_info().await.unwrap_err();
     assert!(matches!(err, Error::Http { status: 500, .. }), "{err}");
     assert_printable(&err.to_string());
+}
+
+// ---------------------------------------------------------------------------------------
+// Orders that are not the one asked for
+// ---------------------------------------------------------------------------------------
+
+/// A finished order `order_no` / `app_order_no` with one instance of `product`.
+fn finished_order(order_no: &str, app_order_no: &str, product: &str) -> Value {
+    json!({"orderNo": order_no, "appOrderNo": app_order_no, "type": 1, "status": 3,
+           "count": 1, "refund": 0, "page": 1, "pageSize": 100, "total": 1,
+           "instances": [{"instanceNo": "inst-stranger", "productNo": product,
+                          "ip": "203.0.113.9", "username": "stranger", "pwd": "theirs"}]})
+}
+
+#[tokio::test]
+async fn a_wait_answered_with_another_order_is_an_error_naming_both() {
+    // Every poll of order C1 is answered with someone else's order C2.
+    let server =
+        Hostile::start(|asked| Answer::ok(asked, &finished_order("C2", "THEIRS-1", "p1"))).await;
+    let client = server.client();
+    let err = client
+        .wait_for_order("C1", WaitOptions::default())
+        .await
+        .unwrap_err();
+    let Error::WrongOrder {
+        asked, answered, ..
+    } = &err
+    else {
+        panic!("not WrongOrder: {err}")
+    };
+    assert_eq!(asked, "C1");
+    assert_eq!(answered, "C2");
+    assert!(!err.is_retryable());
+    assert_eq!(server.requests(), 1, "the wait stops at the first stranger");
+    let shown = err.to_string();
+    assert!(shown.contains("`C1`") && shown.contains("`C2`"), "{shown}");
+    assert!(
+        !shown.contains("203.0.113.9"),
+        "nothing of the stranger's order is shown"
+    );
+
+    // A plain lookup is held to the order it names too.
+    let err = client.order(&OrderRequest::new("C1")).await.unwrap_err();
+    assert!(matches!(err, Error::WrongOrder { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_purchase_wait_answered_with_the_right_number_but_another_app_order_is_refused() {
+    // The platform's order number matches, the caller's does not: another app's order.
+    let server = Hostile::start(|asked| {
+        if asked.path.contains("/instance/open/") {
+            Answer::ok(
+                asked,
+                &json!({"orderNo": "C1", "appOrderNo": "APP-MINE-1", "amount": "1.00"}),
+            )
+        } else {
+            Answer::ok(asked, &finished_order("C1", "SOMEONE-ELSES", "p1"))
+        }
+    })
+    .await;
+    let client = server.client();
+    let request = open_request();
+    let receipt = client.open_instances(&request).await.unwrap();
+    let err = client
+        .wait_for_purchase(
+            &receipt,
+            &PurchaseIntent::from(&request),
+            WaitOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let Error::WrongOrder {
+        asked_app_order_no,
+        answered_app_order_no,
+        ..
+    } = &err
+    else {
+        panic!("not WrongOrder: {err}")
+    };
+    assert_eq!(asked_app_order_no.as_deref(), Some("APP-MINE-1"));
+    assert_eq!(answered_app_order_no, "SOMEONE-ELSES");
+}
+
+#[tokio::test]
+async fn a_purchase_answered_with_an_order_of_another_product_is_order_reused() {
+    let server = Hostile::start(|asked| {
+        if asked.path.contains("/instance/open/") {
+            Answer::ok(
+                asked,
+                &json!({"orderNo": "C1", "appOrderNo": "APP-MINE-1", "amount": "1.00"}),
+            )
+        } else {
+            Answer::ok(asked, &finished_order("C1", "APP-MINE-1", "p-other"))
+        }
+    })
+    .await;
+    let client = server.client();
+    let request = open_request();
+    let receipt = client.open_instances(&request).await.unwrap();
+    let err = client
+        .wait_for_purchase(
+            &receipt,
+            &PurchaseIntent::from(&request),
+            WaitOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let Error::OrderReused {
+        app_order_no,
+        order_no,
+        sent,
+        found,
+    } = &err
+    else {
+        panic!("not OrderReused: {err}")
+    };
+    assert_eq!(app_order_no, "APP-MINE-1");
+    assert_eq!(order_no, "C1");
+    assert!(sent.contains("p1"), "{sent}");
+    assert!(found.contains("p-other"), "{found}");
+    assert_printable(&err.to_string());
+}
+
+#[tokio::test]
+async fn a_receipt_with_an_empty_order_number_is_a_decode_error() {
+    let server = Hostile::start(|asked| {
+        Answer::ok(
+            asked,
+            &json!({"orderNo": "", "appOrderNo": "APP-MINE-1", "amount": "1.00"}),
+        )
+    })
+    .await;
+    let err = server
+        .client()
+        .open_instances(&open_request())
+        .await
+        .unwrap_err();
+    let Error::Decode { source, .. } = &err else {
+        panic!("not a decode error: {err}")
+    };
+    assert!(source.to_string().contains("orderNo"), "{source}");
+    assert!(err.may_have_been_sent());
 }

@@ -15,6 +15,84 @@ use ipv_types as t;
 
 use crate::names::DictParser;
 
+/// The whole command tree: the hand-written commands and flags of [`Cli`], and the 30
+/// endpoint subcommands made from the request types.
+#[must_use]
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    Cli::command().subcommands(crate::commands::endpoints::commands())
+}
+
+/// The tree `emulator serve --help` is shown from: the flags that choose a platform
+/// are hidden (the emulator is one; it refuses them).
+#[must_use]
+pub fn command_for_serve_help() -> clap::Command {
+    NOT_FOR_SERVE.iter().fold(command(), |command, id| {
+        command.mut_arg(*id, |arg| arg.hide(true))
+    })
+}
+
+/// Global flags that choose a platform or shape requests, which `emulator serve`
+/// (a platform itself) has no use for.
+pub(crate) const NOT_FOR_SERVE: &[&str] =
+    &["endpoint", "sandbox", "production", "emulator", "timeout"];
+
+/// `--now TIME`: the time expiry is measured from.
+pub(crate) fn now_arg() -> clap::Arg {
+    clap::Arg::new("now")
+        .long("now")
+        .value_name("TIME")
+        .value_parser(parse_now)
+        .help(
+            "Measure expiry from this time (unix seconds, RFC 3339, or YYYY-MM-DD hh:mm:ss at \
+             UTC+8; default: the emulator's clock against an emulator on this machine, else \
+             this machine's clock)",
+        )
+}
+
+/// Parses `--now`: unix seconds, RFC 3339, or the platform's `YYYY-MM-DD hh:mm:ss`
+/// (UTC+8).
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_now(text: &str) -> Result<time::OffsetDateTime, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<i64>() {
+        return time::OffsetDateTime::from_unix_timestamp(secs).map_err(|err| err.to_string());
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    {
+        return Ok(t);
+    }
+    text.parse::<t::QueryTime>()
+        .map(t::QueryTime::instant)
+        .map_err(|_| format!("`{text}` is not unix seconds, RFC 3339 or YYYY-MM-DD hh:mm:ss"))
+}
+
+/// Checks a callback path token: 16 to 128 characters of A-Z a-z 0-9 - _.
+///
+/// # Errors
+/// A message saying what a token must be (the value itself is not repeated: it is a
+/// secret).
+pub fn parse_path_token(text: &str) -> Result<String, String> {
+    let ok_chars = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if (16..=128).contains(&text.len()) && ok_chars {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "a path token is 16 to 128 characters of A-Z a-z 0-9 - _ (this one has {} characters{})",
+            text.chars().count(),
+            if ok_chars {
+                ""
+            } else {
+                ", some of them others"
+            }
+        ))
+    }
+}
+
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
 /// Say where to send requests with `--endpoint` (or `IPV_ENDPOINT`), `--sandbox` or
@@ -40,6 +118,7 @@ pub struct Cli {
 
 /// Configuration and output flags, accepted anywhere on the command line.
 #[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Base URL of the API, e.g. `https://sandbox.ipipv.com` (default: an embedded emulator).
     #[arg(long, global = true, env = "IPV_ENDPOINT", value_name = "URL")]
@@ -183,69 +262,11 @@ pub fn parse_window(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("`{text}` is too long a window"))
 }
 
-/// Every subcommand.
+/// The subcommands written by hand: tools, and commands over several endpoints. The
+/// 30 endpoint subcommands are made at run time from the request types (see
+/// [`command`]).
 #[derive(Subcommand)]
 pub enum Command {
-    /// The app's name, balance, credit, callback URL and status (endpoint `info`).
-    AppInfo,
-    /// Regions, as a tree of continents and countries (endpoint `area`).
-    Areas(CodesArgs),
-    /// Cities with their state, country and region (endpoint `city/list`).
-    Cities(CodesArgs),
-    /// Search products (endpoint `product/query`).
-    Products(ProductsArgs),
-    /// One product by number (endpoint `product/info`).
-    Product(ProductArgs),
-    /// Where a product can be bought (endpoint `product/area`).
-    ProductAreas(ProductAreasArgs),
-    /// Projects (endpoint `project/list`).
-    Projects(CodesArgs),
-    /// Buy instances of a product (endpoint `instance/open`).
-    Open(OpenArgs),
-    /// Buy an instance with a chosen IP (endpoint `instance/open/assign/ip`).
-    OpenAssignedIp(OpenAssignedIpArgs),
-    /// Whether an IP can be bought with `open-assigned-ip` (endpoint `assign/ip/info`).
-    AssignedIpInfo(AssignedIpInfoArgs),
-    /// Renew instances (endpoint `instance/renew`).
-    Renew(RenewArgs),
-    /// Release instances (endpoint `instance/release`).
-    Release(ReleaseArgs),
-    /// Release instances through after-sales (endpoint `instance/aftersale`).
-    AfterSale(AfterSaleArgs),
-    /// Reset instances' passwords (endpoint `instance/reset/password`).
-    ResetPasswords(ResetPasswordsArgs),
-    /// One order with its instances (endpoint `order`).
-    Order(OrderArgs),
-    /// A page of orders (endpoint `order/list`).
-    Orders(TimePageArgs),
-    /// Instances by number (endpoint `instance`).
-    Instances(InstancesArgs),
-    /// A page of instances (endpoint `instance/list`).
-    InstanceList(TimePageArgs),
-    /// Create or update a main (dynamic proxy) user (endpoint `user`).
-    UpsertUser(UpsertUserArgs),
-    /// Sync a user's real-name authentication (endpoint `userAuth`).
-    SyncUserAuth(SyncUserAuthArgs),
-    /// Create or update a proxy user under a main user (endpoint `proxy/user`).
-    UpsertProxyUser(UpsertProxyUserArgs),
-    /// A proxy user's limit, usage and status (endpoint `proxy/user/info`).
-    ProxyUser(ProxyUserArgs),
-    /// Set a proxy user's flow limit (endpoint `proxy/user/flow/limit`).
-    SetFlowLimit(SetFlowLimitArgs),
-    /// A dynamic account's flow and IP balance (endpoint `proxy/info`).
-    ProxyBalance(ProxyBalanceArgs),
-    /// Draw dynamic proxies authenticated by password (endpoint `proxy/draw/pwd`).
-    DrawPwd(DrawPwdArgs),
-    /// Get API URLs that draw dynamic proxies (endpoint `proxy/draw/api`).
-    DrawApi(DrawApiArgs),
-    /// A page of a dynamic account's flow usage (endpoint `proxy/flow/use/log`).
-    FlowLog(FlowLogArgs),
-    /// Add an IP to a dynamic account's whitelist (endpoint `proxy/addIpWhiteList`).
-    WhitelistAdd(WhitelistArgs),
-    /// Remove an IP from a dynamic account's whitelist (endpoint `proxy/delIpWhiteList`).
-    WhitelistRemove(WhitelistRemoveArgs),
-    /// Return unused dynamic flow or IPs for a refund (endpoint `proxy/return`).
-    ReturnProxy(ReturnProxyArgs),
     /// Every instance over every page, as `ip:port:user:pass`, proxy URLs, CSV or JSON
     /// lines (endpoint `instance/list`, all pages).
     Export(ExportArgs),
@@ -267,610 +288,6 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-}
-
-/// An optional list of codes to filter by.
-#[derive(Args)]
-pub struct CodesArgs {
-    /// Only these codes (repeatable; default: all).
-    #[arg(long = "code", value_name = "CODE")]
-    pub codes: Vec<String>,
-}
-
-/// Product search filters; `--product-no` alone is the precise lookup.
-#[derive(Args)]
-pub struct ProductsArgs {
-    /// Proxy type (repeatable), by name or number (default: all of them).
-    #[arg(long = "proxy-type", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: Vec<t::ProxyType>,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: Option<String>,
-    /// Country (ISO 3166 alpha-3).
-    #[arg(long, value_name = "CODE")]
-    pub country_code: Option<String>,
-    /// City code.
-    #[arg(long, value_name = "CODE")]
-    pub city_code: Option<String>,
-    /// Supplier code.
-    #[arg(long, value_name = "CODE")]
-    pub supplier_code: Option<String>,
-    /// Time unit, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
-    pub unit: Option<t::Unit>,
-    /// ISP type, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
-    pub isp_type: Option<t::IspType>,
-    /// Network type, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::NetType>::new())]
-    pub net_type: Option<t::NetType>,
-    /// Duration in units.
-    #[arg(long, value_name = "N")]
-    pub duration: Option<u32>,
-}
-
-/// One product.
-#[derive(Args)]
-pub struct ProductArgs {
-    /// Product number.
-    #[arg(value_name = "PRODUCT_NO")]
-    pub product_no: String,
-}
-
-/// A product's areas.
-#[derive(Args)]
-pub struct ProductAreasArgs {
-    /// Product number.
-    #[arg(value_name = "PRODUCT_NO")]
-    pub product_no: String,
-    /// The product's proxy type.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-}
-
-/// How to follow an order that was just placed.
-#[derive(Args, Clone, Copy, Debug, Default)]
-pub struct WaitArgs {
-    /// Wait until the order finishes, showing progress on stderr.
-    #[arg(long)]
-    pub wait: bool,
-    /// Wait, and give up waiting after this long (default 2m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub wait_timeout: Option<Duration>,
-}
-
-/// `instance/open` with one parameter line built from flags.
-#[derive(Args)]
-pub struct OpenArgs {
-    /// Product number (when given, the filters below it are ignored by the platform).
-    #[arg(long = "product", value_name = "P")]
-    pub product_no: Option<String>,
-    /// How many instances (static products: 1..20).
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub count: u32,
-    /// How many purchase cycles (a cycle is the product's duration x unit).
-    #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: u32,
-    /// Your order number: the platform de-duplicates on it (generated when absent).
-    #[arg(long, value_name = "X")]
-    pub app_order_no: Option<String>,
-    /// Proxy type filter (used without `--product`).
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: Option<t::ProxyType>,
-    /// Country filter.
-    #[arg(long, value_name = "CODE")]
-    pub country_code: Option<String>,
-    /// City filter.
-    #[arg(long, value_name = "CODE")]
-    pub city_code: Option<String>,
-    /// Supplier filter.
-    #[arg(long, value_name = "CODE")]
-    pub supplier_code: Option<String>,
-    /// Unit filter.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::Unit>::new())]
-    pub unit: Option<t::Unit>,
-    /// ISP type filter.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::IspType>::new())]
-    pub isp_type: Option<t::IspType>,
-    /// Duration filter.
-    #[arg(long, value_name = "N")]
-    pub duration: Option<u32>,
-    /// Renew automatically.
-    #[arg(long)]
-    pub renew: bool,
-    /// Extra bandwidth in Mbps.
-    #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<u32>,
-    /// Main user the flow goes to (dynamic products).
-    #[arg(long, value_name = "NAME")]
-    pub app_username: Option<String>,
-    /// Flow in MB (dynamic products).
-    #[arg(long, value_name = "MB")]
-    pub flow: Option<u64>,
-    /// Bridge, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
-    pub use_bridge: Option<t::BridgeChoice>,
-    /// Project id.
-    #[arg(long, value_name = "ID")]
-    pub project_id: Option<String>,
-    /// CIDR block and count, `CIDR:COUNT` (repeatable).
-    #[arg(long = "cidr", value_name = "CIDR:COUNT", value_parser = parse_cidr)]
-    pub cidr_blocks: Vec<CidrArg>,
-    /// Waiting for the order.
-    #[command(flatten)]
-    pub wait: WaitArgs,
-}
-
-/// A `--cidr CIDR:COUNT` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CidrArg {
-    /// The block, e.g. `10.1.0.0/24`.
-    pub cidr: String,
-    /// How many instances from it.
-    pub count: u32,
-}
-
-fn parse_cidr(text: &str) -> Result<CidrArg, String> {
-    let (cidr, count) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("`{text}` is not CIDR:COUNT"))?;
-    let count = count
-        .parse()
-        .map_err(|_| format!("count `{count}` in `{text}` is not a number"))?;
-    Ok(CidrArg {
-        cidr: cidr.to_owned(),
-        count,
-    })
-}
-
-/// `instance/open/assign/ip`.
-#[derive(Args)]
-pub struct OpenAssignedIpArgs {
-    /// Product number.
-    #[arg(long = "product", value_name = "P")]
-    pub product_no: String,
-    /// The IP to buy.
-    #[arg(long = "ip", value_name = "IP")]
-    pub assign_ip: String,
-    /// How many purchase cycles.
-    #[arg(long = "cycles", default_value_t = 1, value_name = "C")]
-    pub cycle_times: u32,
-    /// Your order number (generated when absent).
-    #[arg(long, value_name = "X")]
-    pub app_order_no: Option<String>,
-    /// Renew automatically.
-    #[arg(long)]
-    pub renew: bool,
-    /// Extra bandwidth in Mbps.
-    #[arg(long = "ext-bandwidth", value_name = "MBPS")]
-    pub ext_band_width: Option<u32>,
-    /// Bridge, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::BridgeChoice>::new())]
-    pub use_bridge: Option<t::BridgeChoice>,
-    /// Waiting for the order.
-    #[command(flatten)]
-    pub wait: WaitArgs,
-}
-
-/// `assign/ip/info`.
-#[derive(Args)]
-pub struct AssignedIpInfoArgs {
-    /// The IP to ask about.
-    #[arg(value_name = "IP")]
-    pub ip: String,
-}
-
-/// `instance/renew`: every instance gets the same cycles (and duration, if given).
-#[derive(Args)]
-pub struct RenewArgs {
-    /// Your order number for the renewal (generated when absent; with
-    /// `--expiring-within`, derived from each instance and its expiry instead).
-    #[arg(long, value_name = "X", conflicts_with = "expiring_within")]
-    pub app_order_no: Option<String>,
-    /// Instances to renew.
-    #[arg(
-        value_name = "INSTANCE_NO",
-        required_unless_present = "expiring_within"
-    )]
-    pub instances: Vec<String>,
-    /// Renew every running instance that expires within this window (`3d`, `12h`,
-    /// `2w`): shows them and the estimated total, asks before spending (`--yes` for
-    /// scripts), renews each with an order number derived from the instance and its
-    /// current expiry (a rerun renews nothing twice), waits for the orders, and
-    /// reports the charged total against the estimate.
-    #[arg(long, value_name = "WINDOW", value_parser = parse_window, conflicts_with = "instances")]
-    pub expiring_within: Option<Duration>,
-    /// Renew without asking (for scripts).
-    #[arg(long, short = 'y', requires = "expiring_within")]
-    pub yes: bool,
-    /// Cycles to add to each instance.
-    #[arg(long = "cycles", value_name = "C")]
-    pub cycle_times: Option<u32>,
-    /// Duration to add to each instance (the older field; `--cycles` supersedes it).
-    #[arg(long, value_name = "N")]
-    pub duration: Option<u32>,
-    /// Waiting for the order.
-    #[command(flatten)]
-    pub wait: WaitArgs,
-}
-
-/// `instance/release`.
-#[derive(Args)]
-pub struct ReleaseArgs {
-    /// Your order number for the release: the platform de-duplicates on it, so
-    /// repeating a call with the same number is safe (generated and printed when absent).
-    #[arg(long, value_name = "X")]
-    pub order_no: Option<String>,
-    /// Instances to release.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
-    pub instances: Vec<String>,
-    /// Waiting for the order.
-    #[command(flatten)]
-    pub wait: WaitArgs,
-}
-
-/// `instance/aftersale`.
-#[derive(Args)]
-pub struct AfterSaleArgs {
-    /// Your order number for the release: the platform de-duplicates on it, so
-    /// repeating a call with the same number is safe (generated and printed when absent).
-    #[arg(long, value_name = "X")]
-    pub order_no: Option<String>,
-    /// Instances to release.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
-    pub instances: Vec<String>,
-    /// Remark.
-    #[arg(long, default_value = "")]
-    pub remark: String,
-    /// Reason.
-    #[arg(long, default_value = "")]
-    pub reason: String,
-    /// DingTalk user to notify, `UID:PHONE` (repeatable).
-    #[arg(long = "dingtalk-user", value_name = "UID:PHONE", value_parser = parse_dingtalk)]
-    pub ding_talk_user_list: Vec<DingTalkArg>,
-    /// Waiting for the order.
-    #[command(flatten)]
-    pub wait: WaitArgs,
-}
-
-/// A `--dingtalk-user UID:PHONE` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DingTalkArg {
-    /// DingTalk user id.
-    pub uid: String,
-    /// Phone number.
-    pub phone: String,
-}
-
-fn parse_dingtalk(text: &str) -> Result<DingTalkArg, String> {
-    let (uid, phone) = text
-        .split_once(':')
-        .ok_or_else(|| format!("`{text}` is not UID:PHONE"))?;
-    Ok(DingTalkArg {
-        uid: uid.to_owned(),
-        phone: phone.to_owned(),
-    })
-}
-
-/// `instance/reset/password`.
-#[derive(Args)]
-pub struct ResetPasswordsArgs {
-    /// Instances whose passwords to reset.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
-    pub instances: Vec<String>,
-    /// Idempotency key, up to 32 of A-Z a-z 0-9 _ (generated when absent).
-    #[arg(long, value_name = "ID")]
-    pub reset_no: Option<String>,
-}
-
-/// `order`.
-#[derive(Args)]
-pub struct OrderArgs {
-    /// The platform's order number.
-    #[arg(value_name = "ORDER_NO")]
-    pub order_no: String,
-    /// Your order number, to cross-check.
-    #[arg(long, value_name = "X")]
-    pub app_order_no: Option<String>,
-    /// Page of the order's instances.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub page: u32,
-    /// Instances per page (max 100).
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub page_size: u32,
-}
-
-/// A page over a time window (`2006-01-02 15:04:05` times).
-#[derive(Args)]
-pub struct TimePageArgs {
-    /// Page number, from 1.
-    #[arg(long, value_name = "N")]
-    pub page: Option<u32>,
-    /// Items per page (max 100).
-    #[arg(long, value_name = "N")]
-    pub page_size: Option<u32>,
-    /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
-    pub start_time: Option<t::QueryTime>,
-    /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
-    pub end_time: Option<t::QueryTime>,
-}
-
-/// `instance`.
-#[derive(Args)]
-pub struct InstancesArgs {
-    /// Instance numbers.
-    #[arg(value_name = "INSTANCE_NO", required = true)]
-    pub instances: Vec<String>,
-}
-
-/// `user`.
-#[derive(Args)]
-pub struct UpsertUserArgs {
-    /// Your name for the user (omit to let the platform choose).
-    #[arg(long, value_name = "NAME")]
-    pub app_username: Option<String>,
-    /// The user's password.
-    #[arg(long)]
-    pub password: Option<String>,
-    /// Phone number.
-    #[arg(long)]
-    pub phone: String,
-    /// Email address.
-    #[arg(long)]
-    pub email: String,
-    /// Real-name authentication, by name or number.
-    #[arg(long, default_value = "none", value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
-    pub auth_type: t::AuthType,
-    /// Authenticated name.
-    #[arg(long)]
-    pub auth_name: Option<String>,
-    /// Identity document (or business licence) number; required by the document.
-    #[arg(long)]
-    pub no: String,
-    /// VSP.
-    #[arg(long, value_name = "N")]
-    pub vsp: Option<u8>,
-    /// Status, by name or number.
-    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
-    pub status: t::AccountStatus,
-}
-
-/// `userAuth`.
-#[derive(Args)]
-pub struct SyncUserAuthArgs {
-    /// The platform's user name.
-    #[arg(long, required_unless_present = "app_username")]
-    pub username: Option<String>,
-    /// Your user name.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: Option<String>,
-    /// Real-name authentication, by name or number.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::AuthType>::new())]
-    pub auth_type: t::AuthType,
-    /// Authenticated name.
-    #[arg(long)]
-    pub auth_name: Option<String>,
-    /// Identity document number.
-    #[arg(long)]
-    pub no: Option<String>,
-    /// VSP.
-    #[arg(long)]
-    pub vsp: Option<String>,
-}
-
-/// `proxy/user`.
-#[derive(Args)]
-pub struct UpsertProxyUserArgs {
-    /// Your name for the proxy user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: Option<String>,
-    /// The proxy user's password.
-    #[arg(long)]
-    pub password: Option<String>,
-    /// Flow limit in bytes (-1: none).
-    #[arg(long, default_value_t = -1, allow_negative_numbers = true, value_name = "BYTES")]
-    pub limit_flow: i64,
-    /// The main user's platform name.
-    #[arg(
-        long,
-        required_unless_present = "app_main_username",
-        value_name = "NAME"
-    )]
-    pub main_username: Option<String>,
-    /// Your name for the main user.
-    #[arg(long, value_name = "NAME")]
-    pub app_main_username: Option<String>,
-    /// Remark.
-    #[arg(long)]
-    pub remark: Option<String>,
-    /// Status, by name or number.
-    #[arg(long, default_value = "normal", value_name = "NAME", value_parser = DictParser::<t::AccountStatus>::new())]
-    pub status: t::AccountStatus,
-}
-
-/// `proxy/user/info`.
-#[derive(Args)]
-pub struct ProxyUserArgs {
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// Your name for the proxy user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-}
-
-/// `proxy/user/flow/limit`.
-#[derive(Args)]
-pub struct SetFlowLimitArgs {
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// Your name for the proxy user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// Flow limit in bytes (-1: none).
-    #[arg(long, allow_negative_numbers = true, value_name = "BYTES")]
-    pub limit_flow: i64,
-    /// Remark.
-    #[arg(long)]
-    pub remark: Option<String>,
-}
-
-/// `proxy/info`.
-#[derive(Args)]
-pub struct ProxyBalanceArgs {
-    /// The platform's user name.
-    #[arg(long, required_unless_present = "app_username")]
-    pub username: Option<String>,
-    /// Your user name.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: Option<String>,
-    /// Proxy type, by name or number (dynamic ones here).
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-}
-
-/// `proxy/draw/pwd`.
-#[derive(Args)]
-pub struct DrawPwdArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// Region code to draw from.
-    #[arg(long, value_name = "CODE")]
-    pub address_code: Option<String>,
-    /// Sticky session minutes, 1..120 (default 5).
-    #[arg(long, value_name = "MIN")]
-    pub sess_time: Option<u32>,
-    /// How many proxies.
-    #[arg(long, value_name = "N")]
-    pub num: Option<u32>,
-    /// Proxy type.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: Option<t::ProxyType>,
-    /// Flow cap per proxy.
-    #[arg(long, value_name = "N")]
-    pub max_flow_limit: Option<i64>,
-}
-
-/// `proxy/draw/api`.
-#[derive(Args)]
-pub struct DrawApiArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// Proxy type.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// How many proxies per call.
-    #[arg(long, value_name = "N")]
-    pub num: Option<u32>,
-    /// Region code to draw from.
-    #[arg(long, value_name = "CODE")]
-    pub address_code: Option<String>,
-    /// `socks5` or `http`.
-    #[arg(long)]
-    pub protocol: Option<String>,
-    /// `txt` or `json`.
-    #[arg(long)]
-    pub return_type: Option<String>,
-    /// Line delimiter for txt, 1..5.
-    #[arg(long, value_name = "N")]
-    pub delimiter: Option<u8>,
-    /// Flow cap per proxy.
-    #[arg(long, value_name = "N")]
-    pub max_flow_limit: Option<i64>,
-}
-
-/// `proxy/flow/use/log`.
-#[derive(Args)]
-pub struct FlowLogArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// From this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
-    pub start_time: Option<t::QueryTime>,
-    /// Until this time, `YYYY-MM-DD hh:mm:ss`.
-    #[arg(long, value_name = "TIME", value_parser = parse_query_time)]
-    pub end_time: Option<t::QueryTime>,
-    /// Page number, from 1.
-    #[arg(long, value_name = "N")]
-    pub page: Option<u32>,
-    /// Items per page (max 100).
-    #[arg(long, value_name = "N")]
-    pub page_size: Option<u32>,
-}
-
-/// `proxy/addIpWhiteList`.
-#[derive(Args)]
-pub struct WhitelistArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// The IP.
-    #[arg(long)]
-    pub ip: String,
-    /// Proxy type.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-}
-
-/// `proxy/delIpWhiteList`.
-#[derive(Args)]
-pub struct WhitelistRemoveArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// The IP.
-    #[arg(long)]
-    pub ip: String,
-    /// Proxy type.
-    #[arg(long, default_value = "dynamic-abroad", value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-}
-
-/// `proxy/return`.
-#[derive(Args)]
-pub struct ReturnProxyArgs {
-    /// Your name for the (proxy) user.
-    #[arg(long, value_name = "NAME")]
-    pub app_username: String,
-    /// Proxy type.
-    #[arg(long, value_name = "NAME", value_parser = DictParser::<t::ProxyType>::new())]
-    pub proxy_type: t::ProxyType,
-    /// Product number.
-    #[arg(long, value_name = "P")]
-    pub product_no: String,
-    /// IPs to return.
-    #[arg(long, value_name = "N")]
-    pub ip_num: Option<u64>,
-    /// Flow to return, in MB.
-    #[arg(long, value_name = "MB")]
-    pub flow_num: Option<u64>,
-    /// Remark (up to 250 characters).
-    #[arg(long)]
-    pub remark: Option<String>,
 }
 
 /// The instance window and filters shared by `export` and `expiring`.
@@ -916,6 +333,11 @@ pub struct ExportArgs {
     /// Only instances that expire within this window from now (`3d`, `12h`).
     #[arg(long, value_name = "WINDOW", value_parser = parse_window)]
     pub expiring_within: Option<Duration>,
+    /// Measure expiry from this time (unix seconds, RFC 3339, or `YYYY-MM-DD hh:mm:ss`
+    /// at UTC+8; default: the emulator's clock against an emulator on this machine,
+    /// else this machine's clock).
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<time::OffsetDateTime>,
     /// Which instances to list.
     #[command(flatten)]
     pub filter: InstanceFilter,
@@ -927,6 +349,11 @@ pub struct ExpiringArgs {
     /// The window from now (`3d`, `12h`, `2w`).
     #[arg(long, value_name = "WINDOW", value_parser = parse_window, default_value = "3d")]
     pub within: Duration,
+    /// Measure expiry from this time (unix seconds, RFC 3339, or `YYYY-MM-DD hh:mm:ss`
+    /// at UTC+8; default: the emulator's clock against an emulator on this machine,
+    /// else this machine's clock).
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<time::OffsetDateTime>,
     /// Which instances to list.
     #[command(flatten)]
     pub filter: InstanceFilter,
@@ -1009,7 +436,8 @@ pub struct CallbackListenArgs {
         long,
         env = "IPV_CALLBACK_PATH_TOKEN",
         value_name = "TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = parse_path_token
     )]
     pub path_token: Option<String>,
     /// Where claims and handled callbacks are recorded: `memory` (the default; one

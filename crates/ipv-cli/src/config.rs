@@ -171,7 +171,7 @@ impl Settings {
 
 /// Whether argument `id` was given on the command line (not from the environment or a
 /// default), looking through subcommand matches since global flags may follow them.
-fn is_from_command_line(matches: &ArgMatches, id: &str) -> bool {
+pub(crate) fn is_from_command_line(matches: &ArgMatches, id: &str) -> bool {
     let mut current = Some(matches);
     while let Some(m) = current {
         if matches!(m.try_get_raw(id), Ok(Some(_)))

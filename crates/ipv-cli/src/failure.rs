@@ -12,11 +12,15 @@ pub(crate) enum FailureKind {
     Usage,
     /// The request did not complete, or anything else went wrong (exit 3).
     Other,
-    /// An order was placed and followed to its end, and it finished failed or only
-    /// partly done (exit 4).
+    /// An order is not what was asked: it was followed to its end and finished failed
+    /// or only partly done, or the platform answered with another order than the one
+    /// sent or asked for (an order number reused with other parameters) (exit 4).
     OrderFailed,
     /// `ipv demo` ran, and one of its checks did not hold (exit 5).
     DemoFailed,
+    /// The app key or secret was refused: the platform could not decrypt the request,
+    /// or its answer did not decrypt with the secret (exit 6).
+    Credentials,
     /// Whoever read stdout stopped reading (`ipv ... | head`): not an error (exit 0).
     ReaderGone,
 }
@@ -30,6 +34,7 @@ impl FailureKind {
             Self::Other => 3,
             Self::OrderFailed => 4,
             Self::DemoFailed => 5,
+            Self::Credentials => 6,
             Self::ReaderGone => 0,
         }
     }
@@ -74,6 +79,13 @@ impl Failure {
         }
     }
 
+    pub(crate) fn credentials(message: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Credentials,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn demo_failed(message: impl Into<String>) -> Self {
         Self {
             kind: FailureKind::DemoFailed,
@@ -112,14 +124,18 @@ impl From<std::io::Error> for Failure {
 
 /// The exit codes, for `--help` and the docs (kept next to [`FailureKind::exit_code`]).
 pub(crate) const EXIT_CODES_HELP: &str = "\
-Exit codes:
+Exit codes (the same mistake gives the same code on every command):
   0  success
-  1  the API answered with an error code
-  2  usage: a wrong flag or value, missing or conflicting configuration
-  3  transport or any other failure (no answer, a bad answer, i/o)
-  4  an order was followed to its end (--wait, renew --expiring-within) and it failed
-     or was only partly done
-  5  `ipv demo`: a check did not hold";
+  1  the API answered with an error code (other than a refused secret)
+  2  usage: a wrong or missing flag or value, missing or conflicting configuration,
+     a request the API's rules refuse before anything is sent
+  3  transport or any other failure (no answer, an unreadable answer, i/o)
+  4  an order is not what was asked: followed to its end (--wait, renew
+     --expiring-within) it failed or was only partly done, or the platform answered
+     with another order (an order number reused with other parameters)
+  5  `ipv demo`: a check did not hold
+  6  the app key or secret was refused (the platform could not decrypt the request,
+     or its answer did not decrypt with the secret)";
 
 /// The result of a command.
 pub(crate) type CmdResult<T = ()> = Result<T, Failure>;

@@ -76,7 +76,7 @@ named! {
 
 /// `text` in kebab case: lower case words joined by `-`, a word starting at each
 /// capital that follows a lower-case letter or digit and at every non-alphanumeric run.
-fn kebab(text: &str) -> String {
+pub(crate) fn kebab(text: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     let mut pending_dash = false;
@@ -94,6 +94,39 @@ fn kebab(text: &str) -> String {
         }
     }
     out
+}
+
+/// Runs `$body` with `$ty` bound to the dictionary whose wire name is `$wire`. Two
+/// wire names are shared (`useBridge`, `status`): requests mean the choice and the
+/// account status by them, so those come first.
+macro_rules! by_wire_name {
+    ($wire:expr, |$ty:ident| $body:expr) => {{
+        by_wire_name!(@each $wire, $ty, $body;
+            BridgeChoice AccountStatus ProxyType Protocol Unit IspType NetType IpType UseType
+            UseLimit SellLimit OrderType OrderStatus InstanceStatus AuthType AppBridge
+            DrawType ResetStatus AppStatus ListingStatus Toggle)
+    }};
+    (@each $wire:expr, $ty:ident, $body:expr; $($name:ident)*) => {{
+        let wire: &str = $wire;
+        $(
+            if wire == <t::$name as t::DictCode>::NAME {
+                type $ty = t::$name;
+                return Some($body);
+            }
+        )*
+        None
+    }};
+}
+
+/// The value of `text` in the dictionary with wire name `wire`, as its wire number;
+/// `None` when no dictionary has that name.
+pub(crate) fn parse_wire(wire: &str, text: &str) -> Option<Result<i64, String>> {
+    by_wire_name!(wire, |D| parse::<D>(text).map(Named::number))
+}
+
+/// The names of the dictionary with wire name `wire`.
+pub(crate) fn names_for_wire(wire: &str) -> Option<Vec<String>> {
+    by_wire_name!(wire, |D| D::all().iter().filter_map(|v| name(*v)).collect())
 }
 
 /// The name of a documented value (from its variant), or `None` for an unknown one.

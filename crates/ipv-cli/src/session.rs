@@ -6,6 +6,7 @@ use ipv_api::endpoint::Endpoint;
 use ipv_api::{Client, Error};
 use ipv_emulator::{AppConfig, Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::config::{Secret, Settings, Target};
 use crate::failure::{CmdResult, Failure};
@@ -18,6 +19,8 @@ pub(crate) const EMBEDDED_ADDR: SocketAddr =
 /// as long as the session).
 pub(crate) struct Session {
     client: Client,
+    /// The base URL of a remote platform (or emulator).
+    remote: Option<String>,
     json: bool,
     embedded: Option<EmulatorHandle>,
 }
@@ -39,6 +42,7 @@ impl Session {
                 let client = build_client(settings, url, &app_key, secret)?;
                 Ok(Self {
                     client,
+                    remote: Some(url.clone()),
                     json: settings.json(),
                     embedded: None,
                 })
@@ -62,6 +66,7 @@ impl Session {
                 let client = build_client(settings, &url, &app.app_key, &secret)?;
                 Ok(Self {
                     client,
+                    remote: None,
                     json: settings.json(),
                     embedded: Some(handle),
                 })
@@ -92,13 +97,22 @@ impl Session {
             .map_err(api_failure)
     }
 
-    /// Waits for an order with the client's `wait_for_order`.
-    pub(crate) async fn wait_for_order(
-        &self,
-        order_no: &str,
-        options: ipv_api::WaitOptions,
-    ) -> Result<ipv_types::Order, Error> {
-        self.client.wait_for_order(order_no, options).await
+    /// The time expiry is measured from: `explicit` (`--now`) when given; else the
+    /// emulator's clock when talking to an emulator (the embedded one, or one on this
+    /// machine that answers `GET /__emulator/clock`); else this machine's clock.
+    pub(crate) async fn now(&self, explicit: Option<OffsetDateTime>) -> OffsetDateTime {
+        if let Some(now) = explicit {
+            return now;
+        }
+        if let Some(handle) = &self.embedded {
+            return handle.control().clock().now;
+        }
+        if let Some(url) = &self.remote
+            && let Some(now) = crate::clock::emulator_clock(url).await
+        {
+            return now;
+        }
+        OffsetDateTime::now_utc()
     }
 
     /// Stops the embedded emulator, if any, waiting for it to finish.
@@ -156,10 +170,23 @@ pub(crate) fn build_client(
     })
 }
 
-/// Maps a client error to an exit class: API codes are 1, errors caught before sending
-/// are usage (2), everything else (transport, HTTP status, decoding) is 3.
+/// Maps a client error to an exit class: a refused secret is 6 wherever it shows (the
+/// platform's code 10001 on a request with params; an answer that does not decrypt on
+/// one without); other API codes are 1; errors caught before sending are usage (2); an
+/// answer for another order than the one sent or asked for is 4; everything else
+/// (transport, HTTP status, decoding) is 3.
 pub(crate) fn api_failure(err: Error) -> Failure {
     match &err {
+        Error::Api(api) if api.code == ipv_types::ApiCode::DecryptFailed => {
+            Failure::credentials(format!(
+                "the platform could not decrypt the request: check the app key and secret (code {}, reqId {})",
+                api.code.as_i64(),
+                api.req_id
+            ))
+        }
+        Error::Decode { source, .. } if *source.stage() == ipv_api::codec::DecodeStage::Decrypt => {
+            Failure::credentials(format!("{err}: check the app key and secret"))
+        }
         Error::Api(api) => Failure::api(format!(
             "the API answered code {}: {} (reqId {})",
             api.code.as_i64(),
@@ -171,6 +198,9 @@ pub(crate) fn api_failure(err: Error) -> Failure {
             api.req_id
         )),
         Error::InvalidInput(_) => Failure::usage(err.to_string()),
+        Error::OrderMismatch { .. } | Error::WrongOrder { .. } | Error::OrderReused { .. } => {
+            Failure::order_failed(err.to_string())
+        }
         _ => Failure::other(err.to_string()),
     }
 }

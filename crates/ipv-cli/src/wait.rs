@@ -12,12 +12,13 @@ use crate::session::{Session, api_failure};
 /// How long `--wait` waits by default.
 pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(120);
 
-/// Waits for the order named by `receipt` to be final and returns it with all its
-/// instances. Polls quickly at first (the emulator finishes in milliseconds), then
+/// Waits for the order named by `receipt` to be final, checks it is the order `intent`
+/// asked for, and returns it with all its instances. Polls quickly at first (the emulator finishes in milliseconds), then
 /// backs off to every 2 s for a real platform.
 pub(crate) async fn follow_order(
     session: &Session,
     receipt: &OrderReceipt,
+    intent: &ipv_api::PurchaseIntent,
     limit: Option<Duration>,
 ) -> CmdResult<Order> {
     let order_no = crate::output::neutralise(&receipt.order_no).into_owned();
@@ -34,7 +35,8 @@ pub(crate) async fn follow_order(
             ));
         });
     let result = session
-        .wait_for_order(&receipt.order_no, options)
+        .client()
+        .wait_for_purchase(receipt, intent, options)
         .await
         .map_err(api_failure);
     bar.finish_and_clear();

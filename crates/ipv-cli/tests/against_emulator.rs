@@ -6,111 +6,30 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Stdio};
 
-use assert_cmd::Command;
-use ipv_emulator::{AppConfig, Emulator, EmulatorConfig, EmulatorHandle, OrderSchedule};
+use ipv_emulator::OrderSchedule;
 use serde_json::Value;
 
-use common::line_starting;
+use common::{Emu, ipv, line_starting, one_document, text};
 
 const APP_KEY: &str = "AKclitest0000001";
 /// 32 bytes (AES-256), distinctive enough that any leak is found by substring search.
 const SECRET: &str = "cliTestSecretNeverPrint-0123abcd";
 
-struct Emu {
-    runtime: tokio::runtime::Runtime,
-    handle: Option<EmulatorHandle>,
-    url: String,
-}
-
-impl Emu {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let app = AppConfig::new(APP_KEY, SECRET, "cli test app", "1000.00");
-        let config = EmulatorConfig::default()
-            .with_apps(vec![app])
-            .with_order_schedule(OrderSchedule::default());
-        let handle = runtime
-            .block_on(Emulator::start(config, "127.0.0.1:0".parse().unwrap()))
-            .unwrap();
-        let url = handle.base_url();
-        Self {
-            runtime,
-            handle: Some(handle),
-            url,
-        }
-    }
-
-    /// `ipv --endpoint URL --app-key K` with the secret from the environment, then `args`.
-    fn run(&self, args: &[&str]) -> Output {
-        let out = ipv()
-            .args(["--endpoint", &self.url, "--app-key", APP_KEY])
-            .args(args)
-            .env("IPV_APP_SECRET", SECRET)
-            .output()
-            .unwrap();
-        assert_no_secret(&out);
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--output", "json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        one_document(&out.stdout)
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            self.runtime.block_on(handle.shutdown());
-        }
-    }
-}
-
-fn ipv() -> Command {
-    let mut cmd = Command::cargo_bin("ipv").unwrap();
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_no_secret(out: &Output) {
+fn assert_no_secret(out: &std::process::Output) {
     assert!(!text(&out.stdout).contains(SECRET), "secret on stdout");
     assert!(!text(&out.stderr).contains(SECRET), "secret on stderr");
 }
 
-/// Parses stdout as exactly one JSON document (trailing whitespace allowed).
-fn one_document(stdout: &[u8]) -> Value {
-    let mut stream = serde_json::Deserializer::from_slice(stdout).into_iter::<Value>();
-    let first = stream
-        .next()
-        .expect("a JSON document on stdout")
-        .expect("valid JSON");
-    assert!(stream.next().is_none(), "more than one JSON document");
-    first
+fn emu() -> Emu {
+    Emu::start(
+        APP_KEY,
+        SECRET,
+        "cli test app",
+        "1000.00",
+        OrderSchedule::default(),
+    )
 }
 
 fn first_product(emu: &Emu, proxy_type: &str) -> Value {
@@ -165,7 +84,7 @@ fn instance_numbers(order: &Value) -> Vec<String> {
 
 #[test]
 fn app_info_as_table_and_as_json() {
-    let emu = Emu::start();
+    let emu = emu();
     let out = emu.run(&["app-info"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
@@ -180,7 +99,7 @@ fn app_info_as_table_and_as_json() {
 
 #[test]
 fn global_flags_work_before_and_after_the_subcommand() {
-    let emu = Emu::start();
+    let emu = emu();
     let before = emu.run(&["--output", "json", "products", "--proxy-type", "103"]);
     let after = emu.run(&["products", "--proxy-type", "103", "--output", "json"]);
     assert_eq!(before.status.code(), Some(0));
@@ -208,7 +127,7 @@ fn global_flags_work_before_and_after_the_subcommand() {
 
 #[test]
 fn products_filter_by_type_and_show_a_table() {
-    let emu = Emu::start();
+    let emu = emu();
     let products = emu.json(&["products", "--proxy-type", "103"]);
     let list = products.as_array().unwrap();
     assert!(!list.is_empty());
@@ -228,7 +147,7 @@ fn products_filter_by_type_and_show_a_table() {
 
 #[test]
 fn open_wait_order_instances_renew_release() {
-    let emu = Emu::start();
+    let emu = emu();
     let (receipt, order) = open_and_wait(&emu, "2");
     let order_no = receipt["orderNo"].as_str().unwrap().to_owned();
     assert_eq!(order["orderNo"], order_no.as_str());
@@ -301,7 +220,7 @@ fn open_wait_order_instances_renew_release() {
 
 #[test]
 fn open_without_wait_prints_the_receipt() {
-    let emu = Emu::start();
+    let emu = emu();
     let product = first_product(&emu, "101");
     let doc = emu.json(&[
         "open",
@@ -317,7 +236,7 @@ fn open_without_wait_prints_the_receipt() {
 
 #[test]
 fn api_errors_exit_1_with_code_and_message() {
-    let emu = Emu::start();
+    let emu = emu();
     let out = emu.run(&["order", "NO-SUCH-ORDER"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -330,31 +249,31 @@ fn api_errors_exit_1_with_code_and_message() {
 }
 
 #[test]
-fn a_wrong_secret_is_an_api_error_that_does_not_echo_it() {
-    let emu = Emu::start();
+fn a_wrong_secret_exits_6_on_reads_and_purchases_alike_and_is_never_echoed() {
+    let emu = emu();
     let wrong = "wrongSecretWrongSecret-000000000";
     // A request with params: the platform cannot decrypt them and answers 10001.
-    let out = ipv()
-        .args(["--endpoint", &emu.url, "--app-key", APP_KEY, "order", "O1"])
-        .args(["--app-secret", wrong])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("10001"));
-    assert!(!text(&out.stderr).contains(wrong));
-    assert!(!text(&out.stdout).contains(wrong));
-
-    // `app-info` has no params, so the platform answers in its own key and the client
-    // is the one that cannot decrypt: a decode failure (3) that suggests the secret.
-    let out = ipv()
-        .args(["--endpoint", &emu.url, "--app-key", APP_KEY, "app-info"])
-        .env("IPV_APP_SECRET", wrong)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("did not decrypt"), "{stderr}");
-    assert!(!stderr.contains(wrong));
+    // `app-info` has no params, so the platform answers in its own key and the client is
+    // the one that cannot decrypt. A purchase is refused like a read. Same mistake,
+    // same code.
+    for args in [
+        &["order", "O1"][..],
+        &["app-info"],
+        &["open", "--product", "P1", "--count", "1"],
+    ] {
+        let out = ipv()
+            .args(["--endpoint", &emu.url, "--app-key", APP_KEY])
+            .args(args)
+            .env("IPV_APP_SECRET", wrong)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {stderr}");
+        assert!(stderr.contains("secret"), "{args:?}: {stderr}");
+        assert!(!stderr.contains(wrong));
+        assert!(!text(&out.stdout).contains(wrong));
+    }
+    assert_eq!(emu.handle().control().summary().apps[0].charges, 0);
 }
 
 #[test]
@@ -378,7 +297,7 @@ fn transport_errors_exit_3() {
 
 #[test]
 fn usage_errors_exit_2_even_with_a_server() {
-    let emu = Emu::start();
+    let emu = emu();
     for args in [
         vec!["open", "--count", "0x"],
         vec!["instances"],
@@ -399,21 +318,40 @@ fn usage_errors_exit_2_even_with_a_server() {
 
 #[test]
 fn every_endpoint_command_reaches_the_emulator() {
-    let emu = Emu::start();
+    let emu = emu();
     let static_no = first_product(&emu, "101")["productNo"]
         .as_str()
         .unwrap()
         .to_owned();
     let dynamic = first_product(&emu, "104");
     let dyn_no = dynamic["productNo"].as_str().unwrap().to_owned();
-    let (_, order) = open_and_wait(&emu, "1");
-    let instance = instance_numbers(&order).remove(0);
+    let (receipt, order) = open_and_wait(&emu, "2");
+    let mut instances = instance_numbers(&order);
+    let other = instances.pop().unwrap();
+    let instance = instances.pop().unwrap();
 
+    // Every endpoint command run here, to hold the list to the 30 of `ipv --help`.
+    let used = std::cell::RefCell::new(std::collections::BTreeSet::from([
+        "products".to_owned(),
+        "open".to_owned(),
+    ]));
     let ok = |args: &[&str]| -> Value {
+        used.borrow_mut().insert(args[0].to_owned());
         let value = emu.json(args);
         assert!(!value.is_null() || args[0] == "set-flow-limit", "{args:?}");
         value
     };
+    assert_eq!(ok(&["app-info"])["appName"], "cli test app");
+    let order_no = receipt["orderNo"].as_str().unwrap();
+    assert_eq!(ok(&["order", order_no])["orderNo"], order_no);
+    assert_eq!(
+        ok(&["instances", &instance])[0]["instanceNo"],
+        instance.as_str()
+    );
+    let renewed = ok(&["renew", &instance, "--cycles", "1", "--wait"]);
+    assert_eq!(renewed["order"]["status"], 3, "{renewed}");
+    let released = ok(&["release", &other, "--wait"]);
+    assert_eq!(released["order"]["status"], 3, "{released}");
     assert!(ok(&["areas"]).as_array().is_some_and(|a| !a.is_empty()));
     assert!(ok(&["cities"]).as_array().is_some_and(|a| !a.is_empty()));
     assert_eq!(
@@ -566,6 +504,8 @@ fn every_endpoint_command_reaches_the_emulator() {
     assert_eq!(after_sale["order"]["status"], 3);
 
     // The two commands that may answer either way still get a typed answer.
+    used.borrow_mut()
+        .extend(["assigned-ip-info".to_owned(), "open-assigned-ip".to_owned()]);
     let out = emu.run(&["-o", "json", "assigned-ip-info", "198.18.0.200"]);
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
@@ -586,6 +526,16 @@ fn every_endpoint_command_reaches_the_emulator() {
         "{}",
         text(&out.stderr)
     );
+
+    // Every endpoint command of `ipv --help` was run.
+    let help = text(&ipv().arg("--help").output().unwrap().stdout);
+    let listed: std::collections::BTreeSet<String> = help
+        .lines()
+        .filter(|line| line.trim_end().ends_with("`)") && line.contains("(endpoint `"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert_eq!(listed.len(), 30, "{help}");
+    assert_eq!(*used.borrow(), listed);
 
     // `raw` with a path middle and with a full path.
     let info = ok(&["raw", "info"]);
@@ -729,7 +679,7 @@ fn emulator_serve_names_the_demo_default_secret() {
 
 #[test]
 fn callback_listen_prints_callbacks_and_fetches_what_they_name() {
-    let emu = Emu::start();
+    let emu = emu();
     let (receipt, _) = open_and_wait(&emu, "1");
     let order_no = receipt["orderNo"].as_str().unwrap().to_owned();
 

@@ -10,23 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use common::line_starting;
+use common::{ipv_process as ipv, line_starting};
 
 const TOKEN: &str = "9d4c2b1a0f8e7d6c5b4a39281706f5e4";
-
-fn ipv() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ipv"));
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-        "IPV_CALLBACK_PATH_TOKEN",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 /// A child process stopped (SIGTERM, then reaped) when dropped.
 struct Running(Child);

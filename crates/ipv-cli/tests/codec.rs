@@ -1,32 +1,17 @@
 //! `ipv codec` and other commands that need no server, driven as a process.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{ipv, text};
 
 const DOC_SECRET: &str = "qwertyuiop123456";
 
-fn ipv() -> Command {
-    let mut cmd = Command::cargo_bin("ipv").expect("the ipv binary is built");
-    // A developer's environment must not leak into the tests.
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
+/// A wire fixture (the `ipv-fixtures` crate).
 fn fixture(name: &str) -> Vec<u8> {
     ipv_fixtures::by_name(name)
         .unwrap_or_else(|| panic!("no fixture named {name}"))
         .as_bytes()
         .to_vec()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -110,19 +95,32 @@ fn open_request_envelope_prints_the_params_and_the_envelope_on_stderr() {
 
 #[test]
 fn open_response_envelope_with_wrapper() {
+    // A response of 100 products sealed under a 32-byte key (AES-256).
     let secret = "xx1vsogzzvqvrgml7f6sc233p8vdqev2";
+    let products: Vec<serde_json::Value> = (0..100)
+        .map(|n| serde_json::json!({"productNo": format!("p{n}"), "costPrice": "1.50", "proxyType": 103}))
+        .collect();
+    let payload = serde_json::Value::Array(products);
+    let key = ipv_crypto::Key::new(secret.as_bytes()).unwrap();
+    let sealed = ipv_api::codec::seal_response(
+        &key,
+        "req-100",
+        ipv_types::ApiCode::Ok,
+        "success",
+        Some(&payload),
+    )
+    .unwrap();
     let out = ipv()
         .args(["codec", "open", "--with-envelope", "--app-secret", secret])
-        .write_stdin(fixture("response-products-100.aes256.json"))
+        .write_stdin(sealed.to_vec())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["envelope"]["kind"], "response");
     assert_eq!(doc["envelope"]["code"], 200);
-    let expected: serde_json::Value =
-        serde_json::from_slice(&fixture("products-100.json")).unwrap();
-    assert_eq!(doc["payload"], expected);
+    assert_eq!(doc["envelope"]["reqId"], "req-100");
+    assert_eq!(doc["payload"], payload);
     assert_eq!(doc["payload"].as_array().map(Vec::len), Some(100));
 }
 
@@ -134,7 +132,8 @@ fn open_with_the_wrong_secret_fails_without_echoing_anything_secret() {
         .write_stdin(fixture("request-open-2-params.aes128.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    // A wrong secret is exit 6 here as on every command.
+    assert_eq!(out.status.code(), Some(6));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("did not decrypt"), "{stderr}");
     assert!(!stderr.contains(wrong));

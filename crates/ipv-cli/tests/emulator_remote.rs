@@ -5,23 +5,17 @@
 
 use std::time::Duration;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{ipv, text};
 
 fn serve(addr: &str, extra: &[&str]) -> std::process::Output {
-    Command::cargo_bin("ipv")
-        .expect("the ipv binary")
+    ipv()
         .args(["emulator", "serve", "--addr", addr])
         .args(extra)
-        .env_remove("IPV_APP_SECRET")
-        .env_remove("IPV_APP_KEY")
-        .env_remove("IPV_ENDPOINT")
         .timeout(Duration::from_secs(60))
         .output()
         .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Output;
 use std::sync::Arc;
 
-use assert_cmd::Command;
+mod common;
+
+use common::ipv;
 use ipv_api::codec;
 use ipv_crypto::Key;
 use ipv_types::ApiCode;
@@ -129,16 +131,8 @@ fn hostile() -> String {
 }
 
 fn run(url: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::cargo_bin("ipv").unwrap();
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(["--endpoint", url, "--app-key", APP_KEY, "--timeout", "20s"])
+    ipv()
+        .args(["--endpoint", url, "--app-key", APP_KEY, "--timeout", "20s"])
         .args(args)
         .env("IPV_APP_SECRET", SECRET)
         .output()
@@ -243,4 +237,98 @@ fn exports_cannot_forge_lines() {
     assert!(!stdout.contains('\u{1b}'));
     let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     assert_eq!(first["username"], EVIL, "the data itself is kept, escaped");
+}
+
+/// A platform that accepts any open (receipt C1 for the caller's order number) and
+/// answers every lookup of order C1 with `order`.
+fn answers_orders_with(order: Value) -> String {
+    serve(Arc::new(move |path: &str, req_id: &str| {
+        if path.ends_with("/instance/open/v2") {
+            let receipt = json!({"orderNo": "C1", "appOrderNo": "mine0001", "amount": "1.00"});
+            (200, sealed(req_id, 200, "success", Some(&receipt)))
+        } else if path.ends_with("/order/v2") {
+            (200, sealed(req_id, 200, "success", Some(&order)))
+        } else {
+            (404, b"no".to_vec())
+        }
+    }))
+}
+
+#[test]
+fn open_wait_refuses_a_lookup_answered_with_another_order() {
+    let stranger = json!({
+        "orderNo": "C2", "appOrderNo": "theirs", "type": 1, "status": 3, "count": 1,
+        "refund": 0, "page": 1, "pageSize": 100, "total": 1,
+        "instances": [instance("I-STRANGER", "stranger", "203.0.113.77")]
+    });
+    let url = answers_orders_with(stranger);
+    let out = run(
+        &url,
+        &[
+            "open",
+            "--product",
+            "P1",
+            "--app-order-no",
+            "mine0001",
+            "--wait",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("`C2`") && stderr.contains("another order"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("203.0.113.77"),
+        "a stranger's instance printed: {stdout}"
+    );
+}
+
+#[test]
+fn open_wait_refuses_an_order_of_another_product_under_our_number() {
+    let mut reused = instance("I-OLD", "old", "198.51.100.5");
+    reused["productNo"] = json!("P-OTHER");
+    let earlier = json!({
+        "orderNo": "C1", "appOrderNo": "mine0001", "type": 1, "status": 3, "count": 1,
+        "refund": 0, "page": 1, "pageSize": 100, "total": 1, "instances": [reused]
+    });
+    let url = answers_orders_with(earlier);
+    let out = run(
+        &url,
+        &[
+            "open",
+            "--product",
+            "P1",
+            "--app-order-no",
+            "mine0001",
+            "--wait",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("P-OTHER") && stderr.contains("P1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_receipt_without_an_order_number_is_an_error() {
+    let url = serve(Arc::new(|path: &str, req_id: &str| {
+        if path.ends_with("/instance/open/v2") {
+            let receipt = json!({"orderNo": "", "appOrderNo": "mine0001", "amount": "1.00"});
+            (200, sealed(req_id, 200, "success", Some(&receipt)))
+        } else {
+            (404, b"no".to_vec())
+        }
+    }));
+    let out = run(
+        &url,
+        &["open", "--product", "P1", "--app-order-no", "mine0001"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("orderNo"), "{stderr}");
 }

@@ -2,134 +2,51 @@
 //! requests go, dictionary names, generated order numbers, exit codes, `export`,
 //! `expiring`, `renew --expiring-within`, progress only on a terminal.
 
+mod common;
+
 use std::process::Output;
 use std::time::Duration;
 
-use assert_cmd::Command;
-use ipv_emulator::{
-    AppConfig, Emulator, EmulatorConfig, EmulatorHandle, FaultConfig, OrderSchedule,
-};
+use ipv_emulator::{FaultConfig, OrderSchedule};
 use serde_json::Value;
+
+use common::{Emu, ipv, text};
 
 const APP_KEY: &str = "AKresellerday001";
 const SECRET: &str = "resellerDaySecret-0123456789abcd";
 /// A static product sold by the day (expires within 3 days of opening).
 const DAILY: &str = "ipv_res_cn_szx_d1";
 
-struct Emu {
-    runtime: tokio::runtime::Runtime,
-    handle: Option<EmulatorHandle>,
-    url: String,
+fn emu() -> Emu {
+    emu_with(OrderSchedule::IMMEDIATE)
 }
 
-impl Emu {
-    fn start() -> Self {
-        Self::with_schedule(OrderSchedule::IMMEDIATE)
-    }
-
-    fn with_schedule(schedule: OrderSchedule) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let app = AppConfig::new(APP_KEY, SECRET, "reseller day", "5000.00");
-        let config = EmulatorConfig::default()
-            .with_apps(vec![app])
-            .with_order_schedule(schedule);
-        let handle = runtime
-            .block_on(Emulator::start(config, "127.0.0.1:0".parse().unwrap()))
-            .unwrap();
-        let url = handle.base_url();
-        Self {
-            runtime,
-            handle: Some(handle),
-            url,
-        }
-    }
-
-    fn handle(&self) -> &EmulatorHandle {
-        self.handle.as_ref().unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        ipv()
-            .args(["--endpoint", &self.url, "--app-key", APP_KEY])
-            .args(args)
-            .env("IPV_APP_SECRET", SECRET)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["-o", "json"];
-        all.extend_from_slice(args);
-        serde_json::from_slice(&self.ok(&all).stdout).expect("one JSON document")
-    }
-
-    /// Opens `count` instances of `product` and returns their numbers.
-    fn open(&self, product: &str, count: u32) -> Vec<String> {
-        let doc = self.json(&[
-            "open",
-            "--product",
-            product,
-            "--count",
-            &count.to_string(),
-            "--wait",
-        ]);
-        assert_eq!(doc["order"]["status"], 3, "{doc}");
-        doc["order"]["instances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["instanceNo"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    fn expiry_of(&self, instance_no: &str) -> i64 {
-        let doc = self.json(&["instances", instance_no]);
-        doc[0]["userExpired"].as_i64().expect("userExpired")
-    }
-
-    fn charges(&self) -> usize {
-        self.handle().control().summary().apps[0].charges
-    }
+fn emu_with(schedule: OrderSchedule) -> Emu {
+    Emu::start(APP_KEY, SECRET, "reseller day", "5000.00", schedule)
 }
 
-impl Drop for Emu {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            self.runtime.block_on(handle.shutdown());
-        }
-    }
+/// Opens `count` instances of `product` and returns their numbers.
+fn open(emu: &Emu, product: &str, count: u32) -> Vec<String> {
+    let doc = emu.json(&[
+        "open",
+        "--product",
+        product,
+        "--count",
+        &count.to_string(),
+        "--wait",
+    ]);
+    assert_eq!(doc["order"]["status"], 3, "{doc}");
+    doc["order"]["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instanceNo"].as_str().unwrap().to_owned())
+        .collect()
 }
 
-fn ipv() -> Command {
-    let mut cmd = Command::cargo_bin("ipv").unwrap();
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn expiry_of(emu: &Emu, instance_no: &str) -> i64 {
+    let doc = emu.json(&["instances", instance_no]);
+    doc[0]["userExpired"].as_i64().expect("userExpired")
 }
 
 // ------------------------------------------------------------ where requests go
@@ -201,7 +118,7 @@ fn the_embedded_emulator_runs_when_asked_or_when_nothing_is_configured() {
 
 #[test]
 fn dictionary_flags_take_names_and_tables_print_names() {
-    let emu = Emu::start();
+    let emu = emu();
     let by_name = emu.json(&["products", "--proxy-type", "static-residential-cn"]);
     let by_number = emu.json(&["products", "--proxy-type", "102"]);
     assert_eq!(by_name, by_number);
@@ -214,7 +131,7 @@ fn dictionary_flags_take_names_and_tables_print_names() {
     assert!(table.contains("static-residential-cn"), "{table}");
     assert!(!table.contains(" 102 "), "no bare number: {table}");
 
-    let instances = emu.open(DAILY, 1);
+    let instances = open(&emu, DAILY, 1);
     let table = text(&emu.ok(&["instances", &instances[0]]).stdout);
     assert!(table.contains("running"), "status by name: {table}");
     let order = text(&emu.ok(&["orders"]).stdout);
@@ -256,12 +173,13 @@ fn completions_and_help_list_the_names_and_the_exit_codes() {
 
     let help = text(&ipv().arg("--help").output().unwrap().stdout);
     for line in [
-        "Exit codes:",
+        "Exit codes (the same mistake gives the same code on every command):",
         "1  the API",
         "2  usage",
         "3  transport",
         "4  an order",
         "5  `ipv demo`",
+        "6  the app key or secret was refused",
     ] {
         assert!(help.contains(line), "{line}: {help}");
     }
@@ -271,8 +189,8 @@ fn completions_and_help_list_the_names_and_the_exit_codes() {
 
 #[test]
 fn release_and_after_sale_generate_a_repeatable_order_number() {
-    let emu = Emu::start();
-    let instances = emu.open(DAILY, 2);
+    let emu = emu();
+    let instances = open(&emu, DAILY, 2);
 
     let out = emu.ok(&["-o", "json", "release", &instances[0]]);
     let stderr = text(&out.stderr);
@@ -308,7 +226,7 @@ fn release_and_after_sale_generate_a_repeatable_order_number() {
 
 #[test]
 fn each_failure_class_has_its_exit_code() {
-    let emu = Emu::start();
+    let emu = emu();
     // 1: the API refused (no such instance).
     assert_eq!(emu.run(&["release", "NO-SUCH"]).status.code(), Some(1));
     // 2: usage.
@@ -369,11 +287,11 @@ fn a_demo_check_that_does_not_hold_exits_5() {
 
 #[test]
 fn export_walks_every_page_in_every_format() {
-    let emu = Emu::start();
+    let emu = emu();
     // 25 instances: three pages of 10.
-    let mut all = emu.open(DAILY, 20);
-    all.extend(emu.open(DAILY, 5));
-    let monthly = emu.open("ipv_res_cn_sha_m", 1);
+    let mut all = open(&emu, DAILY, 20);
+    all.extend(open(&emu, DAILY, 5));
+    let monthly = open(&emu, "ipv_res_cn_sha_m", 1);
     emu.ok(&["release", &all[0]]);
 
     let plain = text(&emu.ok(&["export", "--page-size", "10"]).stdout);
@@ -454,9 +372,9 @@ fn export_walks_every_page_in_every_format() {
 
 #[test]
 fn expiring_lists_what_runs_out_with_the_renewal_estimate() {
-    let emu = Emu::start();
-    let daily = emu.open(DAILY, 2);
-    emu.open("ipv_res_cn_sha_m", 1);
+    let emu = emu();
+    let daily = open(&emu, DAILY, 2);
+    open(&emu, "ipv_res_cn_sha_m", 1);
     let doc = emu.json(&["expiring", "--within", "3d"]);
     let listed: Vec<&str> = doc["instances"]
         .as_array()
@@ -487,9 +405,9 @@ fn expiring_lists_what_runs_out_with_the_renewal_estimate() {
 
 #[test]
 fn renew_expiring_asks_renews_once_and_reports_the_charge() {
-    let emu = Emu::start();
-    let daily = emu.open(DAILY, 2);
-    let before: Vec<i64> = daily.iter().map(|i| emu.expiry_of(i)).collect();
+    let emu = emu();
+    let daily = open(&emu, DAILY, 2);
+    let before: Vec<i64> = daily.iter().map(|i| expiry_of(&emu, i)).collect();
 
     // No terminal and no --yes: shows the plan, refuses, spends nothing.
     // The daily product runs out in 24 h; renewed once, in 48 h: outside 36 h.
@@ -509,7 +427,7 @@ fn renew_expiring_asks_renews_once_and_reports_the_charge() {
     assert_eq!(doc["charged"], "1.60");
     assert_eq!(doc["renewals"].as_array().unwrap().len(), 2);
     for (no, was) in daily.iter().zip(&before) {
-        assert_eq!(emu.expiry_of(no), was + 86_400, "renewed by one day");
+        assert_eq!(expiry_of(&emu, no), was + 86_400, "renewed by one day");
     }
     // Renewed instances are out of the window: a rerun renews nothing.
     let again = text(
@@ -523,7 +441,7 @@ fn renew_expiring_asks_renews_once_and_reports_the_charge() {
 fn a_rerun_after_an_interrupted_renewal_repeats_the_same_orders() {
     // Orders stay pending for an hour of emulator time: the first run gives up
     // waiting, as a crashed run would leave them.
-    let emu = Emu::with_schedule(OrderSchedule {
+    let emu = emu_with(OrderSchedule {
         to_processing: Duration::from_secs(3_600),
         to_done: Duration::from_secs(1),
     });
@@ -538,7 +456,7 @@ fn a_rerun_after_an_interrupted_renewal_repeats_the_same_orders() {
             .unwrap()
             .to_owned()
     };
-    let before = emu.expiry_of(&instances);
+    let before = expiry_of(&emu, &instances);
     let charges = emu.charges();
 
     let first = emu.run(&[
@@ -579,14 +497,14 @@ fn a_rerun_after_an_interrupted_renewal_repeats_the_same_orders() {
 
     emu.handle().control().advance_clock(3_700).unwrap();
     let _processed = emu.handle().control().process_orders();
-    assert_eq!(emu.expiry_of(&instances), before + 86_400, "renewed once");
+    assert_eq!(expiry_of(&emu, &instances), before + 86_400, "renewed once");
 }
 
 // ------------------------------------------------------------ progress
 
 #[test]
 fn progress_is_silent_off_a_terminal_and_shown_on_one() {
-    let emu = Emu::with_schedule(OrderSchedule {
+    let emu = emu_with(OrderSchedule {
         to_processing: Duration::from_millis(400),
         to_done: Duration::from_millis(400),
     });
@@ -658,8 +576,8 @@ fn on_terminal(emu: &Emu, args: &str, input: &str) -> Option<Output> {
 
 #[test]
 fn renew_expiring_asks_on_a_terminal() {
-    let emu = Emu::start();
-    emu.open(DAILY, 2);
+    let emu = emu();
+    open(&emu, DAILY, 2);
     let charges = emu.charges();
     let Some(out) = on_terminal(&emu, "renew --expiring-within 36h", "n\n") else {
         eprintln!("skipped: no `script` on this machine");

@@ -6,11 +6,14 @@
 use std::io::Write as _;
 use std::process::Output;
 
-use assert_cmd::Command;
-use clap::Parser as _;
-use ipv_cli::cli::Cli;
+mod common;
+
+use clap::FromArgMatches as _;
+use ipv_cli::cli::GlobalArgs;
 use ipv_crypto::b64;
-use ipv_emulator::{AppConfig, Emulator, EmulatorConfig, EmulatorHandle, OrderSchedule};
+use ipv_emulator::OrderSchedule;
+
+use common::Emu;
 
 const APP_KEY: &str = "AKaudit000000001";
 /// 16 bytes (AES-128), distinctive enough that any leak is found by substring search.
@@ -41,61 +44,9 @@ fn assert_clean(what: &str, out: &Output) {
     }
 }
 
-struct Emu {
-    runtime: tokio::runtime::Runtime,
-    handle: Option<EmulatorHandle>,
-    url: String,
-}
-
-impl Emu {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = EmulatorConfig::default()
-            .with_apps(vec![AppConfig::new(
-                APP_KEY,
-                SECRET,
-                "audit app",
-                "1000.00",
-            )])
-            .with_order_schedule(OrderSchedule::IMMEDIATE);
-        let handle = runtime
-            .block_on(Emulator::start(
-                config,
-                "127.0.0.1:0".parse().expect("addr"),
-            ))
-            .expect("emulator starts");
-        let url = handle.base_url();
-        Self {
-            runtime,
-            handle: Some(handle),
-            url,
-        }
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            self.runtime.block_on(handle.shutdown());
-        }
-    }
-}
-
 /// `ipv` with a clean environment and trace logging asked for by `RUST_LOG` too.
-fn ipv() -> Command {
-    let mut cmd = Command::cargo_bin("ipv").expect("the ipv binary");
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
+fn ipv() -> assert_cmd::Command {
+    let mut cmd = common::ipv();
     cmd.env("RUST_LOG", "trace");
     cmd
 }
@@ -104,7 +55,13 @@ const VERBOSITY: [&[&str]; 4] = [&[], &["-v"], &["-vv"], &["-vvv"]];
 
 #[test]
 fn no_output_at_any_verbosity_shows_the_secret() {
-    let emu = Emu::start();
+    let emu = Emu::start(
+        APP_KEY,
+        SECRET,
+        "audit app",
+        "1000.00",
+        OrderSchedule::IMMEDIATE,
+    );
     let mut secret_file = tempfile::NamedTempFile::new().expect("temp file");
     writeln!(secret_file, "{SECRET}").expect("write secret file");
     let secret_path = secret_file.path().to_str().expect("UTF-8 path").to_owned();
@@ -223,20 +180,21 @@ fn no_output_at_any_verbosity_shows_the_secret() {
 
 #[test]
 fn the_parsed_command_line_hides_the_secret() {
-    let cli = Cli::try_parse_from([
-        "ipv",
-        "--endpoint",
-        "http://127.0.0.1:9",
-        "--app-key",
-        APP_KEY,
-        "--app-secret",
-        SECRET,
-        "-vvv",
-        "app-info",
-    ])
-    .expect("parses");
-    // `Cli` itself has no Debug; its global flags (where the secret lives) do.
-    let global = &cli.global;
+    let matches = ipv_cli::cli::command()
+        .try_get_matches_from([
+            "ipv",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--app-key",
+            APP_KEY,
+            "--app-secret",
+            SECRET,
+            "-vvv",
+            "app-info",
+        ])
+        .expect("parses");
+    // The global flags (where the secret lives) have a Debug that hides it.
+    let global = &GlobalArgs::from_arg_matches(&matches).expect("global flags");
     let debug = format!("{global:?} {global:#?}");
     assert!(debug.contains(APP_KEY), "{debug}");
     for form in forms() {

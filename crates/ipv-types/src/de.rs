@@ -162,6 +162,15 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// Text that must not be empty (an identifier the caller goes on to use).
+pub(crate) fn non_empty_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Err(de::Error::custom("must not be empty"));
+    }
+    Ok(text)
+}
+
 struct TextVisitor;
 
 impl Visitor<'_> for TextVisitor {

@@ -466,7 +466,9 @@ pub struct DingTalkUser {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderReceipt {
-    /// The platform's order number (use it with `order` and in callbacks).
+    /// The platform's order number (use it with `order` and in callbacks). Never empty:
+    /// a receipt without one names no order to follow, and does not decode.
+    #[serde(deserialize_with = "crate::de::non_empty_text")]
     pub order_no: String,
     /// The caller's order number, echoed.
     pub app_order_no: String,

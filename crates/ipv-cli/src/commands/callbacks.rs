@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cli::CallbackListenArgs;
-use crate::commands::endpoints::to_wire_value;
 use crate::config::{Settings, Target};
 use crate::failure::{CmdResult, Failure};
 use crate::session::build_client;
+use crate::show::to_wire_value;
 
 /// How many callbacks the demo's inbox holds before its receiver waits.
 const INBOX_CAPACITY: usize = 256;

@@ -53,7 +53,7 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
 fn open_sealed(key: &Key, sealed: &[u8], what: &str) -> CmdResult<Vec<u8>> {
     key.open(sealed).map_err(|err| match err {
         OpenError::Base64 => Failure::other(format!("{what} is not valid base64")),
-        OpenError::Decrypt => Failure::other(format!(
+        OpenError::Decrypt => Failure::credentials(format!(
             "{what} did not decrypt under this app secret (wrong secret, or not ciphertext)"
         )),
     })

@@ -16,7 +16,7 @@ use ipv_types as t;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::cli::{ExpiringArgs, ExportArgs, ExportFormat, InstanceFilter, RenewArgs};
+use crate::cli::{ExpiringArgs, ExportArgs, ExportFormat, InstanceFilter};
 use crate::failure::{CmdResult, Failure};
 use crate::names;
 use crate::output::{Table, neutralise, print_json, print_text, unix_to_text};
@@ -86,7 +86,11 @@ fn is_live(instance: &t::Instance) -> bool {
 
 /// `ipv export`.
 pub(crate) async fn export(session: &Session, args: &ExportArgs) -> CmdResult {
-    let now = OffsetDateTime::now_utc();
+    let now = if args.expiring_within.is_some() {
+        session.now(args.now).await
+    } else {
+        OffsetDateTime::now_utc()
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout());
     if args.format == ExportFormat::Csv {
         writeln!(out, "{}", CSV_HEADER.join(","))?;
@@ -257,8 +261,8 @@ async fn due_within(
     filter: &InstanceFilter,
     window: Duration,
     cycles: u32,
+    now: OffsetDateTime,
 ) -> CmdResult<Vec<Due>> {
-    let now = OffsetDateTime::now_utc();
     let mut found = Vec::new();
     for_each_instance(session, filter, |instance| {
         if is_live(&instance) && expires_within(&instance, now, window) {
@@ -297,7 +301,7 @@ async fn due_within(
 /// formula: one instance, no extra bandwidth. An instance with bridges also pays the
 /// bridge fee, which the API does not publish: such an estimate is refused rather than
 /// shown too low.
-fn renewal_estimate(
+pub(crate) fn renewal_estimate(
     product: &t::Product,
     instance: &t::Instance,
     cycles: u32,
@@ -324,8 +328,8 @@ fn time_left(at: i64, now: i64) -> String {
 }
 
 /// The table of due instances and the estimated total (of those with an estimate).
-fn due_table(due: &[Due]) -> (String, t::Money, usize) {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+fn due_table(due: &[Due], now: OffsetDateTime) -> (String, t::Money, usize) {
+    let now = now.unix_timestamp();
     let mut table = Table::new([
         "instanceNo",
         "address",
@@ -383,8 +387,9 @@ fn total_line(total: t::Money, unpriced: usize) -> String {
 
 /// `ipv expiring`.
 pub(crate) async fn expiring(session: &Session, args: &ExpiringArgs) -> CmdResult {
-    let due = due_within(session, &args.filter, args.within, 1).await?;
-    let (table, total, unpriced) = due_table(&due);
+    let now = session.now(args.now).await;
+    let due = due_within(session, &args.filter, args.within, 1, now).await?;
+    let (table, total, unpriced) = due_table(&due, now);
     if session.json() {
         return print_json(&json!({
             "withinSeconds": args.within.as_secs(),
@@ -442,11 +447,61 @@ struct Renewal {
     outcome: Result<t::Order, String>,
 }
 
+/// What `ipv renew --expiring-within WINDOW` was asked.
+pub(crate) struct RenewExpiring {
+    window: Duration,
+    yes: bool,
+    cycle_times: Option<u32>,
+    duration: Option<u32>,
+    wait_timeout: Option<Duration>,
+    now: Option<OffsetDateTime>,
+    dry_run: bool,
+}
+
+impl RenewExpiring {
+    /// Reads the renewal's flags: the window, `--yes`, `--now`, `--wait-timeout`, and
+    /// the cycles (or duration) each instance gets.
+    pub(crate) fn from_matches(
+        window: Duration,
+        yes: bool,
+        matches: &clap::ArgMatches,
+    ) -> CmdResult<Self> {
+        let number = |id: &str, flag: &str| -> CmdResult<Option<u32>> {
+            match matches.try_get_one::<String>(id).ok().flatten() {
+                None => Ok(None),
+                Some(text) => text.trim().parse().map(Some).map_err(|_| {
+                    Failure::usage(format!("--{flag}: `{text}` is not a whole number"))
+                }),
+            }
+        };
+        Ok(Self {
+            window,
+            yes,
+            cycle_times: number("instances.cycleTimes", "cycle-times")?,
+            duration: number("instances.duration", "duration")?,
+            wait_timeout: matches
+                .try_get_one::<Duration>("wait_timeout")
+                .ok()
+                .flatten()
+                .copied(),
+            now: matches
+                .try_get_one::<OffsetDateTime>("now")
+                .ok()
+                .flatten()
+                .copied(),
+            dry_run: matches
+                .try_get_one::<bool>("dry_run")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false),
+        })
+    }
+}
+
 /// `ipv renew --expiring-within WINDOW`.
-pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdResult {
-    let Some(window) = args.expiring_within else {
-        return Err(Failure::other("internal: renew_expiring without a window"));
-    };
+pub(crate) async fn renew_expiring(session: &Session, args: &RenewExpiring) -> CmdResult {
+    let window = args.window;
     // `--duration` is the older spelling of the periods to add: priced the same way.
     let cycles = args.cycle_times.or(args.duration).unwrap_or(1);
     let period = match (args.cycle_times, args.duration) {
@@ -458,8 +513,9 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
         opened_until: None,
         page_size: 100,
     };
-    let due = due_within(session, &filter, window, cycles).await?;
-    let (table, total, unpriced) = due_table(&due);
+    let now = session.now(args.now).await;
+    let due = due_within(session, &filter, window, cycles, now).await?;
+    let (table, total, unpriced) = due_table(&due, now);
     if due.is_empty() {
         if session.json() {
             return print_json(
@@ -474,6 +530,18 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
     if !session.json() {
         print_text(&table)?;
         print_text(&total_line(total, unpriced))?;
+    }
+    if args.dry_run {
+        // The table is the estimate: nothing is renewed.
+        if session.json() {
+            return print_json(&json!({
+                "dryRun": true,
+                "instances": due.iter().map(due_json).collect::<Vec<_>>(),
+                "estimatedTotal": total,
+                "unpriced": unpriced,
+            }));
+        }
+        return print_text("dry run: nothing was renewed\n");
     }
     let summary = format!(
         "{} instance(s), estimated {total}{}",
@@ -516,15 +584,16 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewArgs) -> CmdRe
         };
         let request = t::RenewInstancesRequest::new(app_order_no.clone(), vec![item]);
         let receipt = session.send(&request).await.map_err(|f| f.message);
-        placed.push((d, app_order_no, receipt));
+        placed.push((d, ipv_api::PurchaseIntent::from(&request), receipt));
     }
     bar.finish_and_clear();
 
     let mut renewals = Vec::with_capacity(placed.len());
-    for (d, app_order_no, receipt) in placed {
+    for (d, intent, receipt) in placed {
+        let app_order_no = intent.app_order_no().to_owned();
         let order_no = receipt.as_ref().ok().map(|r| r.order_no.clone());
         let outcome = match receipt {
-            Ok(receipt) => crate::wait::follow_order(session, &receipt, args.wait.wait_timeout)
+            Ok(receipt) => crate::wait::follow_order(session, &receipt, &intent, args.wait_timeout)
                 .await
                 .map_err(|f| f.message),
             Err(why) => Err(why),
