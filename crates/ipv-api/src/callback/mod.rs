@@ -54,7 +54,9 @@
 //! # }
 //! ```
 
+mod limits;
 mod receiver;
+mod recovery;
 mod refetch;
 #[cfg(feature = "server")]
 mod server;
@@ -67,6 +69,7 @@ use ipv_types::{Callback, CallbackAck};
 pub use ipv_callback_store::{
     BoxFuture, CallbackStore, Claim, Completion, LeaseToken, MAX_KEY_LEN, MemoryStore, StoreError,
 };
+pub use limits::RefetchLimits;
 pub use receiver::{CallbackReceiver, ReceiverBuilder};
 pub use refetch::{MAX_REFETCHED_INSTANCES, Refetched};
 #[cfg(feature = "server")]
