@@ -54,6 +54,7 @@
 //! # }
 //! ```
 
+mod cidr;
 mod limits;
 mod receiver;
 mod recovery;
@@ -66,6 +67,7 @@ use std::future::Future;
 
 use ipv_types::{Callback, CallbackAck};
 
+pub use cidr::{Cidr, CidrParseError};
 pub use ipv_callback_store::{
     BoxFuture, CallbackStore, Claim, Completion, LeaseToken, MAX_KEY_LEN, MemoryStore, StoreError,
 };
