@@ -35,7 +35,7 @@ struct KnownOrder {
 /// A test platform that counts every call: it knows some final orders and instances,
 /// answers "no such order/instance" for everything else, and can be told to answer
 /// HTTP 429 to everything or to hold order lookups until released.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Platform {
     calls: Arc<AtomicUsize>,
     orders: Arc<Mutex<HashMap<String, KnownOrder>>>,
@@ -48,18 +48,6 @@ pub struct Platform {
 impl fmt::Debug for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Platform")
-    }
-}
-
-impl Default for Platform {
-    fn default() -> Self {
-        Self {
-            calls: Arc::default(),
-            orders: Arc::default(),
-            instances: Arc::default(),
-            too_many: Arc::default(),
-            gate: Arc::default(),
-        }
     }
 }
 
