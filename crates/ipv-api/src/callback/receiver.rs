@@ -636,7 +636,9 @@ async fn refetch_within_budget<H>(
         return Ok(Some(Refetched::Order(order)));
     }
     // Its real key may differ from the callback's (`no` was the caller's number): a
-    // completed order's further pages are not worth a call either.
+    // completed order's further pages are not worth a call either. The lookup found
+    // something either way: its lookup tokens go back.
+    inner.budget.found(peer, std::mem::take(spent));
     done_already(inner, &order_key(&order)).await?;
     client
         .rest_of_order(*order)
