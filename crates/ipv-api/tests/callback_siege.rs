@@ -399,3 +399,57 @@ async fn a_claim_left_by_a_frozen_store_is_released_once_it_answers() {
     assert!(reply.is_success(), "{reply:?}");
     assert_eq!(handled.lock().unwrap().as_slice(), ["C-1", "C-2"]);
 }
+
+/// A `MakeWriter` into a shared buffer, to read the server's logs.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_server_without_a_token_off_loopback_warns() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let read = || String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let (handler, _seen) = recording_handler();
+    let receiver = CallbackReceiver::trusting_query(handler);
+
+    // Loopback without a token, and anywhere with one: no warning.
+    let quiet = CallbackServer::bind("127.0.0.1:0", receiver.clone())
+        .await
+        .unwrap();
+    quiet.shutdown().await;
+    let config = ServerConfig::default().with_path_token(TOKEN);
+    let tokened = CallbackServer::bind_with("0.0.0.0:0", receiver.clone(), config)
+        .await
+        .unwrap();
+    tokened.shutdown().await;
+    assert!(!read().contains("without a path token"), "{}", read());
+
+    // Every interface without a token: a warning.
+    let open = CallbackServer::bind("0.0.0.0:0", receiver).await.unwrap();
+    open.shutdown().await;
+    let logged = read();
+    assert!(logged.contains("WARN"), "{logged}");
+    assert!(logged.contains("without a path token"), "{logged}");
+}
