@@ -15,6 +15,9 @@ use ipv_types as t;
 
 use crate::names::DictParser;
 
+#[cfg(feature = "sync")]
+pub mod sync;
+
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
 /// Say where to send requests with `--endpoint` (or `IPV_ENDPOINT`), `--sandbox` or
@@ -260,6 +263,10 @@ pub enum Command {
     /// Receive the platform's callbacks.
     #[command(subcommand)]
     Callback(CallbackCommand),
+    /// Mirror the platform into PostgreSQL: migrate, backfill, listen, revalidate, status.
+    #[cfg(feature = "sync")]
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Encrypt, decrypt and open captured traffic with the app secret.
     #[command(subcommand)]
     Codec(CodecCommand),

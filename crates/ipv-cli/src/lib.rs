@@ -101,6 +101,8 @@ async fn run_async(settings: Settings, command: Command) -> CmdResult {
             commands::callbacks::listen(&settings, &args).await
         }
         Command::Demo(args) => commands::demo::run(&settings, &args).await,
+        #[cfg(feature = "sync")]
+        Command::Sync(command) => commands::sync::run(&settings, command).await,
         command => {
             let session = session::Session::open(&settings).await?;
             let result = commands::endpoints::run(&session, command).await;

@@ -17,7 +17,10 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
     let target = common::target_instances();
     common::fill(&emulator, &client, target, 24).await;
     let total = common::platform_instances(&client).await.len();
-    assert!(total >= target, "the account holds {total} instances, wanted {target}");
+    assert!(
+        total >= target,
+        "the account holds {total} instances, wanted {target}"
+    );
 
     let mirror = common::mirror(&pg, true).await;
     // A short lease, so a window a killed run held is taken over soon.
@@ -43,7 +46,10 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
         })
         .await;
         assert!(reached, "kill {kill}: the run made no progress");
-        assert!(!run.is_finished(), "kill {kill}: the run ended before the kill point");
+        assert!(
+            !run.is_finished(),
+            "kill {kill}: the run ended before the kill point"
+        );
         run.abort();
         let _ = run.await;
     }
@@ -53,8 +59,15 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
     let status = ipv_sync::status(&mirror).await.expect("status");
     let cursor = status.backfill.expect("a run");
     assert!(cursor.finished, "the run finished");
-    assert_eq!(cursor.run_id, report.run_id, "the resumed call continued the same run");
-    assert!(cursor.windows >= 24, "two years in 30-day windows: {}", cursor.windows);
+    assert_eq!(
+        cursor.run_id, report.run_id,
+        "the resumed call continued the same run"
+    );
+    assert!(
+        cursor.windows >= 24,
+        "two years in 30-day windows: {}",
+        cursor.windows
+    );
     common::assert_instances_match(&client, &mirror, true).await;
     common::assert_orders_match(&client, &mirror).await;
     let products: i64 = status

@@ -398,6 +398,8 @@ pub(crate) async fn run(session: &Session, command: Command) -> CmdResult {
         | Command::Codec(_)
         | Command::Demo(_)
         | Command::Completions(_) => Err(Failure::other("internal: not an endpoint command")),
+        #[cfg(feature = "sync")]
+        Command::Sync(_) => Err(Failure::other("internal: not an endpoint command")),
     }
 }
 

@@ -7,3 +7,5 @@ pub(crate) mod demo;
 pub(crate) mod emulator;
 pub(crate) mod endpoints;
 pub(crate) mod reseller;
+#[cfg(feature = "sync")]
+pub(crate) mod sync;

@@ -102,7 +102,8 @@ pub async fn fill(emulator: &EmulatorHandle, client: &Client, instances: usize, 
                 bought.push(receipt.expect("open").order_no);
             }
         }
-        // Release all but the last month's instances, so addresses come back.
+        // Release this month's (within the release window, so addresses come back:
+        // distinct instances, reused addresses); the last month's stay and run out.
         if month + 1 < months {
             for (i, order_no) in bought.iter().enumerate() {
                 let order = client
@@ -114,9 +115,6 @@ pub async fn fill(emulator: &EmulatorHandle, client: &Client, instances: usize, 
                     .iter()
                     .map(|x| x.instance_no.clone())
                     .collect();
-                if i % 5 == 4 {
-                    continue; // some stay live a while longer (then run out)
-                }
                 client
                     .release_instances(&ReleaseInstancesRequest::new(
                         format!("REL_{month}_{i}"),
