@@ -659,6 +659,22 @@ impl Mirror {
         count(tx, &self.inner.sql.drift_instances, &rows).await
     }
 
+    /// How many of the listed orders the mirror does not hold as they are.
+    pub(crate) async fn order_item_drift(
+        &self,
+        tx: &Transaction<'_>,
+        orders: &[OrderItem],
+    ) -> Result<i64, SyncError> {
+        let rows: Vec<Value> = orders
+            .iter()
+            .map(|o| {
+                let row = rows::order_item_row(o, &Value::Null);
+                serde_json::json!({ "order_no": o.order_no, "raw": row["raw"] })
+            })
+            .collect();
+        count(tx, &self.inner.sql.drift_orders, &rows).await
+    }
+
     /// Whether the mirror does not hold `order` as it is.
     pub(crate) async fn order_drift(
         &self,

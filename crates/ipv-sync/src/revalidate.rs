@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use ipv_api::Client;
 use ipv_api::callback::Refetched;
-use ipv_types::{ApiCode, Callback, Instance, InstancesRequest, OrderType};
+use ipv_types::time::QueryTime;
+use ipv_types::{
+    ApiCode, Callback, Instance, InstanceListRequest, InstancesRequest, OrderType, OrdersRequest,
+};
 use time::OffsetDateTime;
 
 use crate::mirror::{begin, commit};
@@ -187,6 +190,7 @@ async fn pass(
             .collect();
         (instances, orders)
     };
+    recent_lists(client, mirror, report).await?;
     for chunk in instances.chunks(options.batch.clamp(1, 100)) {
         let fetched_at = OffsetDateTime::now_utc();
         let found = fetch_instances(client, chunk, report).await?;
@@ -233,6 +237,88 @@ async fn pass(
             .map_or(true, |c| c != info.coin)
     });
     mirror.write_app_balance(&info, fetched_at).await?;
+    Ok(())
+}
+
+/// Reads the order and instance lists from a day before the newest row the mirror
+/// holds: what was bought since, even if its callback never came (the first backfill
+/// fills an empty mirror; this keeps it complete).
+async fn recent_lists(
+    client: &Client,
+    mirror: &Mirror,
+    report: &mut RevalidationReport,
+) -> Result<(), SyncError> {
+    let s = mirror.quoted_schema();
+    let (newest_order, newest_instance): (Option<i64>, Option<i64>) = {
+        let db = mirror.client().await?;
+        let row = db
+            .query_one(
+                &format!(
+                    "SELECT (SELECT extract(epoch FROM max(created_at))::bigint FROM {s}.orders), \
+                     (SELECT extract(epoch FROM max(open_at))::bigint FROM {s}.instances)"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| SyncError::db("reading the newest rows", &e))?;
+        (
+            row.try_get(0).map_err(|e| SyncError::db("reading", &e))?,
+            row.try_get(1).map_err(|e| SyncError::db("reading", &e))?,
+        )
+    };
+    let from = |t: i64| {
+        OffsetDateTime::from_unix_timestamp(t - 86_400)
+            .ok()
+            .map(QueryTime::from_offset_date_time)
+    };
+    if let Some(start_time) = newest_instance.and_then(from) {
+        for page in 1u32.. {
+            let fetched_at = OffsetDateTime::now_utc();
+            report.api_calls += 1;
+            let got = client
+                .instance_list(&InstanceListRequest {
+                    page: Some(page),
+                    page_size: Some(100),
+                    start_time: Some(start_time),
+                    end_time: None,
+                })
+                .await?;
+            let mut db = mirror.client().await?;
+            let tx = begin(&mut db).await?;
+            let drift = mirror.instance_drift(&tx, &got.list).await?;
+            mirror.instances_in(&tx, &got.list, fetched_at).await?;
+            commit(tx).await?;
+            report.instances_checked += got.list.len() as u64;
+            report.drift_instances += drift.unsigned_abs();
+            if !got.has_more() {
+                break;
+            }
+        }
+    }
+    if let Some(start_time) = newest_order.and_then(from) {
+        for page in 1u32.. {
+            let fetched_at = OffsetDateTime::now_utc();
+            report.api_calls += 1;
+            let got = client
+                .orders(&OrdersRequest {
+                    page: Some(page),
+                    page_size: Some(100),
+                    start_time: Some(start_time),
+                    end_time: None,
+                })
+                .await?;
+            let mut db = mirror.client().await?;
+            let tx = begin(&mut db).await?;
+            let drift = mirror.order_item_drift(&tx, &got.list).await?;
+            mirror.order_items_in(&tx, &got.list, fetched_at).await?;
+            commit(tx).await?;
+            report.orders_checked += got.list.len() as u64;
+            report.drift_orders += drift.unsigned_abs();
+            if !got.has_more() {
+                break;
+            }
+        }
+    }
     Ok(())
 }
 
