@@ -15,6 +15,7 @@ use crate::cli::sync::{
 };
 use crate::config::{Settings, Target};
 use crate::failure::{CmdResult, Failure};
+use crate::output::print_json;
 use crate::session::build_client;
 use ipv_types::text::for_terminal;
 
@@ -64,13 +65,6 @@ fn client(settings: &Settings) -> CmdResult<ipv_api::Client> {
 
 fn json_out(settings: &Settings) -> bool {
     settings.output == OutputFormat::Json
-}
-
-fn print_json(value: &serde_json::Value) -> CmdResult {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::other(format!("cannot print JSON: {e}")))?;
-    println!("{}", for_terminal(&text));
-    Ok(())
 }
 
 async fn migrate(settings: &Settings, db: &SyncDbArgs) -> CmdResult {
