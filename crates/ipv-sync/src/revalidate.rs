@@ -233,8 +233,7 @@ async fn pass(
         .and_then(|r| r.try_get(0).ok())
     };
     report.drift_balance = last.is_none_or(|coin| {
-        coin.parse::<ipv_types::Money>()
-            .map_or(true, |c| c != info.coin)
+        coin.parse::<ipv_types::Money>().ok() != Some(info.coin)
     });
     mirror.write_app_balance(&info, fetched_at).await?;
     Ok(())
