@@ -232,9 +232,8 @@ async fn pass(
         .map_err(|e| SyncError::db("reading the balance", &e))?
         .and_then(|r| r.try_get(0).ok())
     };
-    report.drift_balance = last.is_none_or(|coin| {
-        coin.parse::<ipv_types::Money>().ok() != Some(info.coin)
-    });
+    report.drift_balance =
+        last.is_none_or(|coin| coin.parse::<ipv_types::Money>().ok() != Some(info.coin));
     mirror.write_app_balance(&info, fetched_at).await?;
     Ok(())
 }
