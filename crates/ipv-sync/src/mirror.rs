@@ -262,11 +262,15 @@ impl Table {
     }
 
     /// Counts the rows of a batch the mirror did not hold as they are ("drift"): new
-    /// rows, or rows whose `raw` differs (for merged tables: does not contain the new).
+    /// rows, or rows whose `raw` differs (for merged tables: holds a field with
+    /// another value).
     fn drift_sql(&self, schema: &str) -> String {
         let key = self.key[0];
         let differs = if self.merge {
-            "NOT (t.raw @> r.raw)"
+            // A field the row lacks is not drift (the other endpoint did not send it);
+            // a field it holds with another value is.
+            "EXISTS (SELECT 1 FROM jsonb_each(r.raw) AS e \
+             WHERE t.raw ? e.key AND t.raw -> e.key IS DISTINCT FROM e.value)"
         } else {
             "t.raw IS DISTINCT FROM r.raw"
         };
