@@ -235,6 +235,15 @@ pub async fn backfill(
     report.orders = progress.orders;
     report.api_calls += progress.api_calls;
     report.accounts = refresh_accounts(client, mirror, options, &mut report.api_calls).await?;
+    exec(
+        mirror,
+        &format!(
+            "UPDATE {}.backfill_runs SET accounts_done = true WHERE run_id = $1",
+            mirror.quoted_schema()
+        ),
+        &[&run.id],
+    )
+    .await?;
     Ok(report)
 }
 

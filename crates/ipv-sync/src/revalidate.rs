@@ -86,8 +86,9 @@ impl RevalidationReport {
     }
 }
 
-/// Runs one revalidation pass: instances near or past expiry (in batches through the
-/// multi-number `instance` endpoint), orders not final, the balance. Only one pass
+/// Runs one revalidation pass: what was bought since the newest mirrored row, instances
+/// near or past expiry (in batches through the multi-number `instance` endpoint), orders
+/// not final, the mirrored dynamic accounts and proxy users, the balance. Only one pass
 /// runs at a time across processes: [`SyncError::Busy`] when another holds the lease.
 ///
 /// # Errors
@@ -219,6 +220,14 @@ async fn pass(
         report.drift_orders += drift.unsigned_abs();
         report.drift_instances += before.unsigned_abs();
     }
+    // The dynamic accounts' flow moves with use, which no callback announces.
+    crate::backfill::refresh_accounts(
+        client,
+        mirror,
+        &crate::BackfillOptions::default(),
+        &mut report.api_calls,
+    )
+    .await?;
     let fetched_at = OffsetDateTime::now_utc();
     report.api_calls += 1;
     let info = client.app_info().await?;

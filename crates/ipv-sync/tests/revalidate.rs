@@ -98,3 +98,88 @@ async fn changes_without_callbacks_are_counted_as_drift_once() {
         .expect("after the lease");
     emulator.shutdown().await;
 }
+
+// needs: postgres
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_dynamic_accounts_and_proxy_users_are_mirrored_and_their_flow_revalidated() {
+    use ipv_types::{AccountStatus, AuthType, UpsertProxyUserRequest, UpsertUserRequest};
+    const PRODUCT: &str = "ipv_dyn_global_flow";
+    let pg = common::postgres().await;
+    let emulator = common::emulator(Duration::from_secs(86_400), None).await;
+    let client = common::client(&emulator);
+    let mirror = common::mirror(&pg, false).await;
+    client
+        .upsert_user(&UpsertUserRequest {
+            app_username: Some("shop_main".to_owned()),
+            phone: "13800000000".to_owned(),
+            email: "sync@example.invalid".to_owned(),
+            no: "110101199001011234".to_owned(),
+            auth_type: AuthType::from_i64(1),
+            status: AccountStatus::from_i64(1),
+            ..UpsertUserRequest::default()
+        })
+        .await
+        .expect("main account");
+    client
+        .open_instances(&OpenInstancesRequest::new(
+            "DYN_1",
+            vec![OpenParam::dynamic_flow(PRODUCT, "shop_main", 2_000)],
+        ))
+        .await
+        .expect("flow");
+    client
+        .upsert_proxy_user(&UpsertProxyUserRequest {
+            app_username: Some("shop_sub1".into()),
+            limit_flow: 500,
+            app_main_username: Some("shop_main".into()),
+            status: AccountStatus::Normal,
+            ..UpsertProxyUserRequest::default()
+        })
+        .await
+        .expect("proxy user");
+    let options = BackfillOptions::default()
+        .accounts(vec!["shop_main".to_owned()])
+        .proxy_users(vec![(PRODUCT.to_owned(), "shop_sub1".to_owned())]);
+    let report = ipv_sync::backfill(&client, &mirror, &options, &|_| {})
+        .await
+        .expect("backfill");
+    assert_eq!(report.accounts, 1);
+    let db = mirror.pool().get().await.expect("db");
+    let used = || async {
+        db.query_one(
+            "SELECT used::text, total::text FROM ipipv.main_user_balances \
+             WHERE app_username = 'shop_main' AND product_no = $1",
+            &[&PRODUCT],
+        )
+        .await
+        .map(|r| (r.get::<_, Option<String>>(0), r.get::<_, Option<String>>(1)))
+        .expect("balance row")
+    };
+    let (used_before, total) = used().await;
+    assert!(total.is_some(), "the account's flow total is mirrored");
+    let proxy = db
+        .query_one(
+            "SELECT limit_flow, password FROM ipipv.proxy_users \
+             WHERE product_no = $1 AND app_username = 'shop_sub1'",
+            &[&PRODUCT],
+        )
+        .await
+        .expect("proxy user row");
+    let fresh = client
+        .proxy_user(&ipv_types::ProxyUserRequest::new(PRODUCT, "shop_sub1"))
+        .await
+        .expect("proxy user info");
+    assert_eq!(proxy.get::<_, i64>(0), fresh.limit_flow);
+    assert_eq!(proxy.get::<_, Option<&str>>(1), None, "--no-secrets");
+    // Flow is used: no callback says so; revalidation brings it in.
+    emulator
+        .control()
+        .record_usage(ipv_emulator::DEFAULT_APP_KEY, "shop_main", PRODUCT, 300)
+        .expect("usage");
+    ipv_sync::revalidate(&client, &mirror, &RevalidateOptions::default())
+        .await
+        .expect("revalidate");
+    let (used_after, _) = used().await;
+    assert_ne!(used_after, used_before, "the flow used was revalidated");
+    emulator.shutdown().await;
+}
