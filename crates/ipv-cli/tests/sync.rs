@@ -260,3 +260,224 @@ fn ureq_get(addr: &str, path: &str) -> String {
     stream.read_to_string(&mut answer).expect("read");
     answer
 }
+
+/// An `ipv sync listen` process and the address it announced.
+fn listen(endpoint: &str, db: &str) -> (Running, std::net::SocketAddr) {
+    let mut child = Running(
+        ipv(endpoint)
+            .args([
+                "sync",
+                "listen",
+                "--addr",
+                "127.0.0.1:0",
+                "--revalidate-every",
+                "0",
+            ])
+            .args(["--insecure-no-path-token", "--database", db])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("listen"),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().expect("stderr"));
+    let line = common::line_starting(&mut stderr, "mirroring callbacks at http://");
+    let addr = line
+        .split('/')
+        .next()
+        .expect("addr")
+        .parse()
+        .expect("socket address");
+    // Keep draining its stderr so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while std::io::BufRead::read_line(&mut stderr, &mut sink)
+            .map(|n| n > 0)
+            .unwrap_or(false)
+        {
+            sink.clear();
+        }
+    });
+    (child, addr)
+}
+
+// needs: postgres
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_listen_processes_behind_a_failing_proxy_one_killed_then_revalidate_equals_platform() {
+    use ipv_types::{
+        InstanceListRequest, OrderRequest, ReleaseInstancesRequest, RenewInstancesRequest,
+        RenewItem,
+    };
+    let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+        .await
+        .expect("join")
+        .expect("PostgreSQL");
+    let db = pg.url();
+    let proxy = ipv_fleet::Proxy::start(30).await.expect("proxy");
+    let config = EmulatorConfig::default()
+        .with_apps(vec![
+            ipv_emulator::AppConfig::default_app().with_callback_url(proxy.url()),
+        ])
+        .with_order_schedule(OrderSchedule::IMMEDIATE)
+        .with_callback_policy(ipv_emulator::CallbackPolicy {
+            max_attempts: 400,
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(300),
+            timeout: Duration::from_secs(10),
+        });
+    let emulator = Emulator::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("emulator");
+    let control = emulator.control();
+    control
+        .set_faults(ipv_emulator::FaultConfig {
+            duplicate_callbacks: true,
+            ..ipv_emulator::FaultConfig::none()
+        })
+        .expect("faults");
+    control
+        .set_stock("ipv_res_us_nyc_m", 1_000_000)
+        .expect("stock");
+    control
+        .top_up(DEFAULT_APP_KEY, Money::from_int(1_000_000))
+        .expect("top up");
+    let endpoint = emulator.base_url();
+    let client = ipv_fleet::client(&endpoint).expect("client");
+    ok_json(
+        &ipv(&endpoint)
+            .args(["-o", "json", "sync", "migrate", "--database", &db])
+            .output()
+            .expect("migrate"),
+    );
+    let (mut first, first_addr) = listen(&endpoint, &db);
+    let (second, second_addr) = listen(&endpoint, &db);
+    proxy.add_backend(first_addr);
+    proxy.add_backend(second_addr);
+
+    let mut bought = Vec::new();
+    for i in 0..24 {
+        if i == 12 {
+            // One listener dies (SIGKILL), whatever it was doing.
+            let _ = first.0.kill();
+            let _ = first.0.wait();
+        }
+        let receipt = client
+            .open_instances(&OpenInstancesRequest::new(
+                format!("LIVE_{i}"),
+                vec![OpenParam::by_product("ipv_res_us_nyc_m", 2, 1)],
+            ))
+            .await
+            .expect("open");
+        let order = client
+            .order(&OrderRequest::new(receipt.order_no.clone()).with_page(1, 100))
+            .await
+            .expect("order");
+        if i % 3 == 1 {
+            client
+                .renew_instances(&RenewInstancesRequest::new(
+                    format!("LIVE_RENEW_{i}"),
+                    vec![RenewItem::new(order.instances[0].instance_no.clone(), 1)],
+                ))
+                .await
+                .expect("renew");
+        } else if i % 3 == 2 {
+            client
+                .release_instances(&ReleaseInstancesRequest::new(
+                    format!("LIVE_REL_{i}"),
+                    [order.instances[1].instance_no.clone()],
+                ))
+                .await
+                .expect("release");
+        }
+        bought.push(receipt.order_no);
+    }
+    control.advance_clock(40 * 86_400).expect("clock");
+    assert!(
+        control.wait_for_callbacks(Duration::from_secs(240)).await,
+        "callbacks did not drain"
+    );
+    drop(first);
+    let pass = ok_json(
+        &ipv(&endpoint)
+            .args([
+                "-o",
+                "json",
+                "sync",
+                "revalidate",
+                "--horizon",
+                "36500d",
+                "--database",
+                &db,
+            ])
+            .output()
+            .expect("revalidate"),
+    );
+    assert!(
+        pass["instancesChecked"].as_u64().expect("checked") > 0,
+        "{pass}"
+    );
+
+    // The mirror equals the platform.
+    let (pgc, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let mut fresh: Vec<ipv_types::Instance> = Vec::new();
+    let mut page = 1;
+    loop {
+        let got = client
+            .instance_list(&InstanceListRequest {
+                page: Some(page),
+                page_size: Some(100),
+                ..InstanceListRequest::default()
+            })
+            .await
+            .expect("instances");
+        let more = got.has_more();
+        fresh.extend(got.list);
+        if !more {
+            break;
+        }
+        page += 1;
+    }
+    let mirrored: i64 = pgc
+        .query_one("SELECT count(*) FROM ipipv.instances", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(mirrored, fresh.len() as i64);
+    for instance in &fresh {
+        let row = pgc
+            .query_one(
+                "SELECT raw::text, status, ip FROM ipipv.instances WHERE instance_no = $1",
+                &[&instance.instance_no],
+            )
+            .await
+            .expect("row");
+        let raw: Value = serde_json::from_str(row.get::<_, &str>(0)).expect("raw");
+        assert_eq!(
+            raw,
+            serde_json::to_value(instance).expect("json"),
+            "{}",
+            instance.instance_no
+        );
+        assert_eq!(i64::from(row.get::<_, i32>(1)), instance.status.as_i64());
+        assert_eq!(row.get::<_, &str>(2), instance.ip);
+    }
+    let platform_orders = client
+        .orders(&ipv_types::OrdersRequest {
+            page: Some(1),
+            page_size: Some(100),
+            ..ipv_types::OrdersRequest::default()
+        })
+        .await
+        .expect("orders");
+    let orders: i64 = pgc
+        .query_one("SELECT count(*) FROM ipipv.orders WHERE status = 3", &[])
+        .await
+        .expect("orders")
+        .get(0);
+    assert_eq!(orders, platform_orders.total);
+    drop(second);
+    emulator.shutdown().await;
+    proxy.shutdown().await;
+}
