@@ -211,17 +211,16 @@ pub async fn backfill(
     loop {
         if let Some(window) = claim(mirror, &run, &token, options.lease).await? {
             progress.window = window.idx;
-            read_window(
+            let worker = Worker {
                 client,
                 mirror,
                 options,
-                &run,
-                &token,
-                window,
-                &mut progress,
-                on_progress,
-            )
-            .await?;
+                run: &run,
+                token: &token,
+            };
+            worker
+                .read_window(window, &mut progress, on_progress)
+                .await?;
             report.windows += 1;
             continue;
         }
@@ -544,28 +543,126 @@ fn more_after<T>(page: &Page<T>, size: u32) -> bool {
     page.has_more() || (page.total == 0 && full)
 }
 
-/// Reads one claimed window, instances then orders, page by page from its cursor.
-#[allow(clippy::too_many_arguments)]
-async fn read_window(
-    client: &Client,
-    mirror: &Mirror,
-    options: &BackfillOptions,
-    run: &Run,
-    token: &str,
-    window: Claimed,
-    progress: &mut BackfillProgress,
-    on_progress: &(dyn Fn(&BackfillProgress) + Send + Sync),
-) -> Result<(), SyncError> {
-    let s = mirror.quoted_schema();
-    let (start_time, end_time) = (query_time(window.starts), window.ends.and_then(query_time));
-    let size = options.page_size.clamp(1, 100);
-    for (kind, mut page, done) in [
-        (Kind::Instances, window.instance_page, window.instances_done),
-        (Kind::Orders, window.order_page, window.orders_done),
-    ] {
-        if done {
-            continue;
+/// What reading a window needs: who reads, where to, and under which lease.
+struct Worker<'a> {
+    client: &'a Client,
+    mirror: &'a Mirror,
+    options: &'a BackfillOptions,
+    run: &'a Run,
+    token: &'a str,
+}
+
+/// One page read: how many rows it wrote and whether more pages follow.
+struct PageRead {
+    written: u64,
+    more: bool,
+}
+
+impl Worker<'_> {
+    /// Reads one claimed window, instances then orders, page by page from its cursor.
+    async fn read_window(
+        &self,
+        window: Claimed,
+        progress: &mut BackfillProgress,
+        on_progress: &(dyn Fn(&BackfillProgress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        let s = self.mirror.quoted_schema();
+        for (kind, first_page, done) in [
+            (Kind::Instances, window.instance_page, window.instances_done),
+            (Kind::Orders, window.order_page, window.orders_done),
+        ] {
+            if done {
+                continue;
+            }
+            let mut page = first_page.max(1);
+            loop {
+                progress.api_calls += 1;
+                let read = self.read_page(&window, kind, page).await?;
+                match kind {
+                    Kind::Instances => progress.instances += read.written,
+                    Kind::Orders => progress.orders += read.written,
+                }
+                on_progress(progress);
+                if !read.more {
+                    break;
+                }
+                page += 1;
+            }
         }
+        exec(
+            self.mirror,
+            &format!(
+                "UPDATE {s}.backfill_windows SET done_at = now(), lease_token = NULL, lease_until = NULL \
+                 WHERE run_id = $1 AND idx = $2 AND lease_token = $3"
+            ),
+            &[&self.run.id, &window.idx, &self.token],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Fetches one page and writes its rows and the window's cursor in one transaction.
+    async fn read_page(
+        &self,
+        window: &Claimed,
+        kind: Kind,
+        page: i32,
+    ) -> Result<PageRead, SyncError> {
+        let (start_time, end_time) = (query_time(window.starts), window.ends.and_then(query_time));
+        let size = self.options.page_size.clamp(1, 100);
+        let page_no = u32::try_from(page).unwrap_or(1);
+        let fetched_at = OffsetDateTime::now_utc();
+        let mut db = self.mirror.client().await?;
+        let (written, more, tx) = match kind {
+            Kind::Instances => {
+                let got = self
+                    .client
+                    .instance_list(&InstanceListRequest {
+                        page: Some(page_no),
+                        page_size: Some(size),
+                        start_time,
+                        end_time,
+                    })
+                    .await?;
+                let tx = begin(&mut db).await?;
+                let n = self.mirror.instances_in(&tx, &got.list, fetched_at).await?;
+                (n, more_after(&got, size), tx)
+            }
+            Kind::Orders => {
+                let got = self
+                    .client
+                    .orders(&OrdersRequest {
+                        page: Some(page_no),
+                        page_size: Some(size),
+                        start_time,
+                        end_time,
+                    })
+                    .await?;
+                let tx = begin(&mut db).await?;
+                let n = self
+                    .mirror
+                    .order_items_in(&tx, &got.list, fetched_at)
+                    .await?;
+                (n, more_after(&got, size), tx)
+            }
+        };
+        self.advance(tx, window.idx, kind, page + 1, !more, written)
+            .await?;
+        Ok(PageRead { written, more })
+    }
+
+    /// Moves the window's cursor past the page, in the page's transaction, if the lease
+    /// is still ours; otherwise the page's rows are rolled back (another process has
+    /// the window now).
+    async fn advance(
+        &self,
+        tx: Transaction<'_>,
+        idx: i32,
+        kind: Kind,
+        next_page: i32,
+        done: bool,
+        written: u64,
+    ) -> Result<(), SyncError> {
         let (page_col, done_col) = match kind {
             Kind::Instances => ("instance_page", "instances_done"),
             Kind::Orders => ("order_page", "orders_done"),
@@ -573,127 +670,32 @@ async fn read_window(
         let advance = format!(
             "UPDATE {s}.backfill_windows SET {page_col} = $4, {done_col} = $5, items = items + $6, \
              lease_until = now() + $7::bigint * interval '1 millisecond' \
-             WHERE run_id = $1 AND idx = $2 AND lease_token = $3 RETURNING 1"
+             WHERE run_id = $1 AND idx = $2 AND lease_token = $3 RETURNING 1",
+            s = self.mirror.quoted_schema()
         );
-        loop {
-            let page_no = u32::try_from(page.max(1)).unwrap_or(1);
-            let fetched_at = OffsetDateTime::now_utc();
-            progress.api_calls += 1;
-            let mut db = mirror.client().await?;
-            let (written, more) = match kind {
-                Kind::Instances => {
-                    let got = client
-                        .instance_list(&InstanceListRequest {
-                            page: Some(page_no),
-                            page_size: Some(size),
-                            start_time,
-                            end_time,
-                        })
-                        .await?;
-                    let more = more_after(&got, size);
-                    let tx = begin(&mut db).await?;
-                    let n = mirror.instances_in(&tx, &got.list, fetched_at).await?;
-                    progress.instances += n;
-                    finish_page(
-                        tx,
-                        &advance,
-                        run,
-                        window.idx,
-                        token,
-                        page + 1,
-                        !more,
-                        n,
-                        options,
-                    )
-                    .await?;
-                    (n, more)
-                }
-                Kind::Orders => {
-                    let got = client
-                        .orders(&OrdersRequest {
-                            page: Some(page_no),
-                            page_size: Some(size),
-                            start_time,
-                            end_time,
-                        })
-                        .await?;
-                    let more = more_after(&got, size);
-                    let tx = begin(&mut db).await?;
-                    let n = mirror.order_items_in(&tx, &got.list, fetched_at).await?;
-                    progress.orders += n;
-                    finish_page(
-                        tx,
-                        &advance,
-                        run,
-                        window.idx,
-                        token,
-                        page + 1,
-                        !more,
-                        n,
-                        options,
-                    )
-                    .await?;
-                    (n, more)
-                }
-            };
-            drop(db);
-            let _ = written;
-            on_progress(progress);
-            if !more {
-                break;
-            }
-            page += 1;
+        let items = i64::try_from(written).unwrap_or(i64::MAX);
+        let ours = tx
+            .query_opt(
+                &advance,
+                &[
+                    &self.run.id,
+                    &idx,
+                    &self.token,
+                    &next_page,
+                    &done,
+                    &items,
+                    &lease::millis(self.options.lease),
+                ],
+            )
+            .await
+            .map_err(|e| SyncError::db("advancing the cursor", &e))?;
+        if ours.is_none() {
+            return Err(SyncError::Busy(format!(
+                "window {idx} was taken over by another process (our lease ran out)"
+            )));
         }
+        commit(tx).await
     }
-    exec(
-        mirror,
-        &format!(
-            "UPDATE {s}.backfill_windows SET done_at = now(), lease_token = NULL, lease_until = NULL \
-             WHERE run_id = $1 AND idx = $2 AND lease_token = $3"
-        ),
-        &[&run.id, &window.idx, &token],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Moves the window's cursor past the page, in the page's transaction, if the lease
-/// is still ours; otherwise the page's rows are rolled back (another process has the
-/// window now).
-#[allow(clippy::too_many_arguments)]
-async fn finish_page(
-    tx: Transaction<'_>,
-    advance: &str,
-    run: &Run,
-    idx: i32,
-    token: &str,
-    next_page: i32,
-    done: bool,
-    written: u64,
-    options: &BackfillOptions,
-) -> Result<(), SyncError> {
-    let items = i64::try_from(written).unwrap_or(i64::MAX);
-    let ours = tx
-        .query_opt(
-            advance,
-            &[
-                &run.id,
-                &idx,
-                &token,
-                &next_page,
-                &done,
-                &items,
-                &lease::millis(options.lease),
-            ],
-        )
-        .await
-        .map_err(|e| SyncError::db("advancing the cursor", &e))?;
-    if ours.is_none() {
-        return Err(SyncError::Busy(format!(
-            "window {idx} was taken over by another process (our lease ran out)"
-        )));
-    }
-    commit(tx).await
 }
 
 /// Refreshes the named dynamic accounts (and those already mirrored) and the proxy

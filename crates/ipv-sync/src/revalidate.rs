@@ -160,48 +160,59 @@ async fn pass(
 ) -> Result<(), SyncError> {
     let s = mirror.quoted_schema();
     let horizon_secs = i64::try_from(options.horizon.as_secs()).unwrap_or(i64::MAX / 2);
-    let (instances, orders): (Vec<String>, Vec<String>) = {
+    // Rows written from here on are fresh already: the keyset walk below skips them.
+    let pass_start = crate::rows::stamp(OffsetDateTime::now_utc())
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let orders: Vec<String> = {
         let db = mirror.client().await?;
-        let instances = db
-            .query(
-                &format!(
-                    "SELECT instance_no FROM {s}.instances WHERE coalesce(status, 0) NOT IN (10, 11) \
-                     AND (user_expired IS NULL OR user_expired < now() + $1::bigint * interval '1 second') \
-                     ORDER BY instance_no"
-                ),
-                &[&horizon_secs],
-            )
-            .await
-            .map_err(|e| SyncError::db("choosing instances", &e))?
-            .iter()
-            .filter_map(|r| r.try_get(0).ok())
-            .collect();
-        let orders = db
-            .query(
-                &format!(
-                    "SELECT order_no FROM {s}.orders WHERE status IS NULL OR status IN (1, 2) \
-                     ORDER BY order_no"
-                ),
-                &[],
-            )
-            .await
-            .map_err(|e| SyncError::db("choosing orders", &e))?
-            .iter()
-            .filter_map(|r| r.try_get(0).ok())
-            .collect();
-        (instances, orders)
+        db.query(
+            &format!(
+                "SELECT order_no FROM {s}.orders WHERE status IS NULL OR status IN (1, 2) \
+                 ORDER BY order_no LIMIT 10000"
+            ),
+            &[],
+        )
+        .await
+        .map_err(|e| SyncError::db("choosing orders", &e))?
+        .iter()
+        .filter_map(|r| r.try_get(0).ok())
+        .collect()
     };
     recent_lists(client, mirror, report).await?;
-    for chunk in instances.chunks(options.batch.clamp(1, 100)) {
-        let fetched_at = OffsetDateTime::now_utc();
-        let found = fetch_instances(client, chunk, report).await?;
-        let mut db = mirror.client().await?;
-        let tx = begin(&mut db).await?;
-        let drift = mirror.instance_drift(&tx, &found).await?;
-        mirror.instances_in(&tx, &found, fetched_at).await?;
-        commit(tx).await?;
-        report.instances_checked += found.len() as u64;
-        report.drift_instances += drift.unsigned_abs();
+    // Live instances near or past expiry, a thousand numbers at a time (memory stays
+    // flat however many there are), each hundred in one `instance` call.
+    let choose = format!(
+        "SELECT instance_no FROM {s}.instances WHERE coalesce(status, 0) NOT IN (10, 11) \
+         AND (user_expired IS NULL OR user_expired < now() + $1::bigint * interval '1 second') \
+         AND fetched_at < $2::text::timestamptz AND instance_no > $3 \
+         ORDER BY instance_no LIMIT 1000"
+    );
+    let mut after = String::new();
+    loop {
+        let numbers: Vec<String> = {
+            let db = mirror.client().await?;
+            db.query(&choose, &[&horizon_secs, &pass_start, &after])
+                .await
+                .map_err(|e| SyncError::db("choosing instances", &e))?
+                .iter()
+                .filter_map(|r| r.try_get(0).ok())
+                .collect()
+        };
+        let Some(last) = numbers.last() else { break };
+        after = last.clone();
+        for chunk in numbers.chunks(options.batch.clamp(1, 100)) {
+            let fetched_at = OffsetDateTime::now_utc();
+            let found = fetch_instances(client, chunk, report).await?;
+            let mut db = mirror.client().await?;
+            let tx = begin(&mut db).await?;
+            let drift = mirror.instance_drift(&tx, &found).await?;
+            mirror.instances_in(&tx, &found, fetched_at).await?;
+            commit(tx).await?;
+            report.instances_checked += found.len() as u64;
+            report.drift_instances += drift.unsigned_abs();
+        }
     }
     for order_no in orders {
         let fetched_at = OffsetDateTime::now_utc();

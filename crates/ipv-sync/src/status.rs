@@ -1,12 +1,14 @@
 //! `status`: what the mirror holds and where its engine is.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::{Mirror, SyncError};
 
 /// The tables whose rows [`status`] counts.
-const TABLES: [&str; 7] = [
+pub(crate) const TABLES: [&str; 7] = [
     "orders",
     "instances",
     "products",
@@ -64,8 +66,8 @@ pub struct Status {
     pub schema: String,
     /// The schema's migration version (0: not migrated).
     pub version: i32,
-    /// Rows per table, in a fixed order.
-    pub rows: Vec<(String, i64)>,
+    /// Rows per table.
+    pub rows: BTreeMap<String, i64>,
     /// The latest backfill run.
     pub backfill: Option<BackfillCursor>,
     /// The last callback handled (type, no, key, rows, fetched_at).
@@ -98,7 +100,7 @@ pub async fn status(mirror: &Mirror) -> Result<Status, SyncError> {
     let mut status = Status {
         schema: mirror.schema().to_owned(),
         version: 0,
-        rows: Vec::new(),
+        rows: BTreeMap::new(),
         backfill: None,
         last_callback: None,
         last_callback_at: None,
@@ -126,7 +128,7 @@ pub async fn status(mirror: &Mirror) -> Result<Status, SyncError> {
             .map_err(err)?
             .try_get(0)
             .map_err(err)?;
-        status.rows.push((table.to_owned(), n));
+        status.rows.insert(table.to_owned(), n);
     }
     let utc = |col: &str| format!("to_char({col} AT TIME ZONE 'UTC', '{TS}')");
     if let Some(row) = db
