@@ -176,8 +176,10 @@ fn query_time(unix: i64) -> Option<QueryTime> {
 }
 
 /// Backfills the mirror; see the [module docs](self). Several processes may run it at
-/// once on one database; each returns when no window is left to claim and its own are
-/// done. `on_progress` is called after every page.
+/// once on one database, sharing the windows; each returns once every window of the run
+/// is done (waiting for windows other processes hold, or taking one over when its
+/// lease runs out), then refreshes the dynamic accounts. `on_progress` is called after
+/// every page.
 ///
 /// # Errors
 /// An API or database error (the run stays resumable: call again).
