@@ -74,3 +74,32 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
     assert!(products > 0, "the catalogue was mirrored");
     emulator.shutdown().await;
 }
+
+// needs: postgres
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_backfill_one_run_together_sharing_its_windows() {
+    let pg = common::postgres().await;
+    let emulator = common::emulator(Duration::from_secs(366 * 86_400), None).await;
+    let client = common::client(&emulator);
+    common::fill(&emulator, &client, 2_000, 12).await;
+    // Two "processes": separate pools, started together.
+    let (a, b) = tokio::join!(common::mirror(&pg, true), common::mirror(&pg, true));
+    let options = BackfillOptions::default().window(Duration::from_secs(14 * 86_400));
+    let (ra, rb) = tokio::join!(
+        ipv_sync::backfill(&client, &a, &options, &|_| {}),
+        ipv_sync::backfill(&client, &b, &options, &|_| {}),
+    );
+    let (ra, rb) = (ra.expect("a"), rb.expect("b"));
+    assert_eq!(ra.run_id, rb.run_id, "one run, shared");
+    let status = ipv_sync::status(&a).await.expect("status");
+    let cursor = status.backfill.expect("run");
+    assert!(cursor.finished);
+    assert_eq!(
+        i64::try_from(ra.windows + rb.windows).expect("windows"),
+        cursor.windows,
+        "each window read by exactly one of them"
+    );
+    common::assert_instances_match(&client, &a, true).await;
+    common::assert_orders_match(&client, &a).await;
+    emulator.shutdown().await;
+}
