@@ -234,13 +234,29 @@ async fn listen(settings: &Settings, args: &SyncListenArgs) -> CmdResult {
     let revalidation = (!args.revalidate_every.is_zero()).then(|| {
         tokio::spawn(revalidate_every(
             client,
-            mirror,
+            mirror.clone(),
             args.revalidate_every,
             RevalidateOptions::default().horizon(args.horizon),
         ))
     });
+    // Handled callback keys are kept a week (longer than the platform retries), then
+    // purged hourly, so the claims table stays bounded.
+    let store = mirror.callback_store();
+    let purge = tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3_600));
+        loop {
+            hourly.tick().await;
+            if let Err(err) = store.purge(Duration::from_secs(7 * 86_400)).await {
+                eprintln!(
+                    "purging callback keys failed: {}",
+                    for_terminal(&err.to_string())
+                );
+            }
+        }
+    });
     let stopped = signals.wait().await;
     eprintln!("stopping: finishing callbacks in progress");
+    purge.abort();
     if let Some(task) = revalidation {
         task.abort();
     }
