@@ -241,21 +241,7 @@ async fn callback_latency(
     callbacks: usize,
     in_flight: usize,
 ) -> Result<(Vec<Duration>, Duration), String> {
-    let db = mirror.pool().get().await.map_err(|e| e.to_string())?;
-    let numbers: Vec<String> = db
-        .query(
-            &format!(
-                "SELECT instance_no FROM {}.instances ORDER BY instance_no LIMIT $1",
-                mirror.quoted_schema()
-            ),
-            &[&i64::try_from(callbacks).unwrap_or(i64::MAX)],
-        )
-        .await
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    drop(db);
+    let numbers = mirrored_numbers(mirror, callbacks).await?;
     let store: Arc<dyn CallbackStore> = mirror.callback_store();
     let receiver = CallbackReceiver::builder(SyncHandler::new(client.clone(), mirror.clone()))
         .shared_store(store)
@@ -312,6 +298,63 @@ async fn callback_latency(
     server.shutdown().await;
     latencies.sort();
     Ok((latencies, wall))
+}
+
+/// The baseline of a callback: the platform round trip alone, the same `instance`
+/// look-up the receiver makes, `in_flight` at a time.
+async fn refetch_baseline(
+    client: &ipv_api::Client,
+    numbers: &[String],
+    calls: usize,
+    in_flight: usize,
+) -> Result<(Vec<Duration>, Duration), String> {
+    let numbers = Arc::new(numbers.to_vec());
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..in_flight {
+        let (client, numbers, next) = (client.clone(), Arc::clone(&numbers), Arc::clone(&next));
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= calls {
+                    return Ok::<_, String>(latencies);
+                }
+                let no = numbers[n % numbers.len()].clone();
+                let sent = Instant::now();
+                client
+                    .instances(&ipv_types::InstancesRequest::new([no]))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                latencies.push(sent.elapsed());
+            }
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        latencies.extend(done.map_err(|e| e.to_string())??);
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    Ok((latencies, wall))
+}
+
+async fn mirrored_numbers(mirror: &Mirror, limit: usize) -> Result<Vec<String>, String> {
+    let db = mirror.pool().get().await.map_err(|e| e.to_string())?;
+    Ok(db
+        .query(
+            &format!(
+                "SELECT instance_no FROM {}.instances ORDER BY instance_no LIMIT $1",
+                mirror.quoted_schema()
+            ),
+            &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }
 
 async fn parent(args: Args) -> Result<(), String> {
@@ -372,16 +415,26 @@ async fn parent(args: Args) -> Result<(), String> {
             .join(", ")
     );
     let mirror = mirror.ok_or("no mirror")?;
-    let (latencies, wall) =
-        callback_latency(&client, &mirror, args.callbacks, args.in_flight).await?;
-    println!(
-        "callback -> committed row, {} in flight: {} answered in {:.2} s, p50 {:.1} ms, p99 {:.1} ms",
-        args.in_flight,
-        latencies.len(),
-        wall.as_secs_f64(),
-        quantile(&latencies, 0.5).as_secs_f64() * 1e3,
-        quantile(&latencies, 0.99).as_secs_f64() * 1e3,
-    );
+    let numbers = mirrored_numbers(&mirror, args.callbacks).await?;
+    let show = |what: &str, latencies: &[Duration], wall: Duration| {
+        println!(
+            "{what:<34} {} in flight: {} in {:.2} s ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
+            args.in_flight,
+            latencies.len(),
+            wall.as_secs_f64(),
+            latencies.len() as f64 / wall.as_secs_f64(),
+            quantile(latencies, 0.5).as_secs_f64() * 1e3,
+            quantile(latencies, 0.99).as_secs_f64() * 1e3,
+        );
+    };
+    for _ in 0..2 {
+        let (latencies, wall) =
+            refetch_baseline(&client, &numbers, args.callbacks, args.in_flight).await?;
+        show("baseline: one `instance` call,", &latencies, wall);
+        let (latencies, wall) =
+            callback_latency(&client, &mirror, args.callbacks, args.in_flight).await?;
+        show("callback -> committed row,", &latencies, wall);
+    }
     drop(child.stdin.take());
     let _ = child.wait();
     drop(pg);
