@@ -786,3 +786,64 @@ pub(crate) async fn refresh_accounts(
     mirror.write_proxy_users(&found, fetched_at).await?;
     Ok(refreshed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(since: Option<i64>) -> Run {
+        Run {
+            id: 1,
+            anchor: 1_000_000,
+            window: 100,
+            since,
+            catalogue_done: false,
+        }
+    }
+
+    #[test]
+    fn windows_tile_time_back_from_the_anchor_with_no_gap() {
+        let r = run(None);
+        assert_eq!(
+            bounds(&r, 0),
+            (999_900, None),
+            "the newest window is open-ended"
+        );
+        for k in 1..50 {
+            let (starts, ends) = bounds(&r, k);
+            let (newer_starts, _) = bounds(&r, k - 1);
+            // Each window ends where the newer one starts (that second is read twice).
+            assert_eq!(ends, Some(newer_starts));
+            assert_eq!(newer_starts - starts, 100);
+        }
+    }
+
+    #[test]
+    fn since_clamps_the_oldest_window() {
+        let r = run(Some(999_850));
+        assert_eq!(bounds(&r, 0), (999_900, None));
+        assert_eq!(bounds(&r, 1), (999_850, Some(999_900)));
+    }
+
+    #[test]
+    fn a_full_page_without_a_total_means_more() {
+        let full = Page {
+            list: vec![1; 100],
+            ..Page::default()
+        };
+        assert!(more_after(&full, 100));
+        let short = Page {
+            list: vec![1; 99],
+            ..Page::default()
+        };
+        assert!(!more_after(&short, 100));
+        let last = Page {
+            page: 2,
+            page_size: 100,
+            total: 200,
+            cur_page: 2,
+            list: vec![1; 100],
+        };
+        assert!(!more_after(&last, 100));
+    }
+}
