@@ -289,6 +289,19 @@ impl PostgresStore {
         &self.table
     }
 
+    /// The store's connection pool, for a crate that keeps more in the same database
+    /// (`ipv-sync` mirrors the platform there) with the same limits and timeouts.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The limit on one operation (waiting for a connection included).
+    #[must_use]
+    pub fn op_timeout(&self) -> Duration {
+        self.op_timeout
+    }
+
     /// Deletes keys done more than `retention` ago, and claims whose lease ran out more
     /// than `retention` ago and were never completed; returns how many rows went.
     ///

@@ -92,6 +92,8 @@ pub fn parse_path_token(text: &str) -> Result<String, String> {
         ))
     }
 }
+#[cfg(feature = "sync")]
+pub mod sync;
 
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
@@ -281,6 +283,10 @@ pub enum Command {
     /// Receive the platform's callbacks.
     #[command(subcommand)]
     Callback(CallbackCommand),
+    /// Mirror the platform into PostgreSQL: migrate, backfill, listen, revalidate, status.
+    #[cfg(feature = "sync")]
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Encrypt, decrypt and open captured traffic with the app secret.
     #[command(subcommand)]
     Codec(CodecCommand),
