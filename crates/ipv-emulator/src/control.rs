@@ -129,8 +129,7 @@ impl Control {
             clock.state.offset_seconds = 0;
             clock.snapshot()
         };
-        let mut fresh =
-            State::seeded(&self.shared.config.apps, clock_state).map_err(ControlError)?;
+        let mut fresh = State::fresh(&self.shared.config, clock_state).map_err(ControlError)?;
         let mut state = lock(&self.shared.state);
         // Numbers keep counting across resets: an order or callback number is never
         // handed out twice by one emulator, so receivers' dedupe stores stay correct and

@@ -65,7 +65,7 @@ use tokio::task::JoinHandle;
 pub use callbacks::{CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
-    DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
+    DEFAULT_BODY_LIMIT, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT, OrderSchedule,
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
 pub use faults::FaultConfig;
@@ -153,7 +153,7 @@ impl Emulator {
         };
         let mut state = match loaded {
             Some(state) => state,
-            None => State::seeded(&config.apps, fresh_clock).map_err(StartError::Config)?,
+            None => State::fresh(&config, fresh_clock).map_err(StartError::Config)?,
         };
         // Apps named in the config exist even in an older state file.
         for app in &config.apps {

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::callbacks::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::catalogue::{self, Catalogue};
 use crate::clock::ClockState;
-use crate::config::{AppConfig, parse_amount};
+use crate::config::{AppConfig, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT, parse_amount};
 use crate::faults::FaultConfig;
 use crate::records::{
     CachedReply, InstanceRecord, LedgerEntry, LedgerKind, MainAccount, OrderRecord,
@@ -213,6 +213,21 @@ impl State {
             outbox: Vec::new(),
             deliveries: VecDeque::new(),
         })
+    }
+
+    /// A fresh state for `config`: [`State::seeded`] with its apps, every static product
+    /// widened to [`EmulatorConfig::addresses_per_product`] addresses when that is set.
+    pub(crate) fn fresh(config: &EmulatorConfig, clock: ClockState) -> Result<Self, String> {
+        let mut state = Self::seeded(&config.apps, clock)?;
+        if let Some(addresses) = config.addresses_per_product {
+            if addresses > MAX_ADDRESSES_PER_PRODUCT {
+                return Err(format!(
+                    "addressesPerProduct: at most {MAX_ADDRESSES_PER_PRODUCT}"
+                ));
+            }
+            catalogue::widen(&mut state.catalogue, addresses)?;
+        }
+        Ok(state)
     }
 
     /// Adds an app, or updates an existing one's settings (its money is kept; a new
