@@ -53,7 +53,9 @@ fn parse_args() -> Result<Settings, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--sizes" => {
-                let list = args.next().ok_or("--sizes needs a list such as 1000,10000")?;
+                let list = args
+                    .next()
+                    .ok_or("--sizes needs a list such as 1000,10000")?;
                 settings.sizes = list
                     .split(',')
                     .map(|s| s.trim().parse::<u32>())
@@ -254,9 +256,7 @@ async fn measure(case: Case, account: &Account) -> Result<Duration, String> {
     case.run(account).await?; // warm the connection
     let started = Instant::now();
     let mut times = Vec::new();
-    while times.len() < 5
-        || (times.len() < 40 && started.elapsed() < Duration::from_secs(1))
-    {
+    while times.len() < 5 || (times.len() < 40 && started.elapsed() < Duration::from_secs(1)) {
         let t = Instant::now();
         case.run(account).await?;
         times.push(t.elapsed());

@@ -642,8 +642,7 @@ pub(crate) fn widen(catalogue: &mut Catalogue, addresses: u32) -> Result<(), Str
         while product.inventory < wanted {
             if next >= POOL_BLOCKS {
                 return Err(
-                    "addressesPerProduct: the address pool 10.0.0.0/8 has no block left"
-                        .to_owned(),
+                    "addressesPerProduct: the address pool 10.0.0.0/8 has no block left".to_owned(),
                 );
             }
             let count = (wanted - product.inventory).min(254);

@@ -48,6 +48,7 @@ mod config;
 mod control;
 mod expiry;
 mod faults;
+mod index;
 mod orders;
 mod persist;
 mod pricing;

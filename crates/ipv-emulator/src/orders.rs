@@ -735,7 +735,7 @@ fn create_order(
             app.charge(new.amount, &order_no, now);
         }
         app.app_orders.insert(new.app_order_no, order_no.clone());
-        app.orders.insert(order_no.clone(), order);
+        app.add_order(order);
     }
     state
         .open_orders
@@ -775,14 +775,8 @@ pub(crate) fn next_due(state: &State) -> Option<OffsetDateTime> {
             }
         }
     }
-    for app in state.apps.values() {
-        for inst in app.instances.values() {
-            if inst.status == InstanceStatus::Running
-                && let Some(t) = inst.user_expired
-            {
-                consider(t);
-            }
-        }
+    if let Some(t) = state.expiries.first() {
+        consider(t);
     }
     next
 }
@@ -904,8 +898,8 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                     allotment.unit_price = per_unit;
                     let username = account.username.clone();
                     let password = account.password.clone();
-                    app.instances.insert(
-                        instance_no.clone(),
+                    state.add_instance(
+                        app_key,
                         InstanceRecord {
                             instance_no: instance_no.clone(),
                             product_no: product_no.clone(),
@@ -1061,41 +1055,39 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                     } else {
                         Vec::new()
                     };
-                    if let Some(app) = state.apps.get_mut(app_key) {
-                        app.instances.insert(
-                            instance_no.clone(),
-                            InstanceRecord {
-                                instance_no: instance_no.clone(),
-                                product_no: product_no.clone(),
-                                proxy_type: product.proxy_type,
-                                protocol: product.protocol.to_string(),
-                                use_type: product.use_type.to_string(),
-                                ip,
-                                port: 1080,
-                                region_id: product.state_code.clone(),
-                                country_code: product.country_code.clone(),
-                                city_code: product.city_code.clone(),
-                                username,
-                                pwd,
-                                order_no: order.order_no.clone(),
-                                user_expired: expires,
-                                flow_total: 0.0,
-                                flow_balance: 0.0,
-                                status: InstanceStatus::Running,
-                                renew: param.renew.unwrap_or(false),
-                                bridges,
-                                open_at: now,
-                                renew_at: None,
-                                release_at: None,
-                                cidr: Some(cidr),
-                                charged: unit_cost,
-                                releasing: false,
-                                unit: product.unit,
-                                duration: duration_u32(&product),
-                                app_username: None,
-                            },
-                        );
-                    }
+                    state.add_instance(
+                        app_key,
+                        InstanceRecord {
+                            instance_no: instance_no.clone(),
+                            product_no: product_no.clone(),
+                            proxy_type: product.proxy_type,
+                            protocol: product.protocol.to_string(),
+                            use_type: product.use_type.to_string(),
+                            ip,
+                            port: 1080,
+                            region_id: product.state_code.clone(),
+                            country_code: product.country_code.clone(),
+                            city_code: product.city_code.clone(),
+                            username,
+                            pwd,
+                            order_no: order.order_no.clone(),
+                            user_expired: expires,
+                            flow_total: 0.0,
+                            flow_balance: 0.0,
+                            status: InstanceStatus::Running,
+                            renew: param.renew.unwrap_or(false),
+                            bridges,
+                            open_at: now,
+                            renew_at: None,
+                            release_at: None,
+                            cidr: Some(cidr),
+                            charged: unit_cost,
+                            releasing: false,
+                            unit: product.unit,
+                            duration: duration_u32(&product),
+                            app_username: None,
+                        },
+                    );
                     order.instances.push(instance_no.clone());
                     instance_events.push(instance_no);
                 }
@@ -1111,29 +1103,33 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                 amount,
                 done,
             } => {
-                let Some(app) = state.apps.get_mut(app_key) else {
-                    continue;
-                };
-                let Some(inst) = app
-                    .instances
-                    .get_mut(instance_no.as_str())
-                    .filter(|i| i.is_live())
-                else {
-                    refund_total += *amount;
-                    notes.push(format!("{instance_no}: released before the renewal"));
-                    continue;
-                };
-                let from = inst.user_expired.unwrap_or(now);
-                match expiry_of(from, inst.unit, inst.duration, *cycle_times, "instances") {
-                    Ok(new_expiry) => {
+                let (cycles, charge) = (*cycle_times, *amount);
+                let renewed = state
+                    .change_instance(app_key, instance_no, |inst| {
+                        if !inst.is_live() {
+                            return None;
+                        }
+                        let from = inst.user_expired.unwrap_or(now);
+                        let new_expiry =
+                            expiry_of(from, inst.unit, inst.duration, cycles, "instances").ok()?;
                         inst.user_expired = new_expiry;
                         inst.renew_at = Some(now);
-                        inst.charged += *amount;
+                        inst.charged += charge;
                         if inst.status == InstanceStatus::Stopped
                             && new_expiry.is_none_or(|t| t > now)
                         {
                             inst.status = InstanceStatus::Running;
                         }
+                        Some(true)
+                    })
+                    .flatten();
+                let live = state
+                    .apps
+                    .get(app_key)
+                    .and_then(|a| a.instances.get(instance_no.as_str()))
+                    .is_some_and(InstanceRecord::is_live);
+                match renewed {
+                    Some(_) => {
                         if !order.instances.contains(instance_no) {
                             order.instances.push(instance_no.clone());
                         }
@@ -1141,9 +1137,13 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                         *done = true;
                         delivered_units += 1;
                     }
-                    Err(_) => {
+                    None if live => {
                         refund_total += *amount;
                         notes.push(format!("{instance_no}: could not compute the new expiry"));
+                    }
+                    None => {
+                        refund_total += *amount;
+                        notes.push(format!("{instance_no}: released before the renewal"));
                     }
                 }
             }
@@ -1152,25 +1152,29 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
                 refund,
                 done,
             } => {
-                let Some(app) = state.apps.get_mut(app_key) else {
-                    continue;
-                };
-                let Some(inst) = app
-                    .instances
-                    .get_mut(instance_no.as_str())
-                    .filter(|i| i.is_live())
-                else {
+                let released = state
+                    .change_instance(app_key, instance_no, |inst| {
+                        if !inst.is_live() {
+                            return None;
+                        }
+                        inst.status = InstanceStatus::Released;
+                        inst.release_at = Some(now);
+                        inst.releasing = false;
+                        Some((
+                            inst.cidr.clone().map(|c| (c, inst.ip.clone())),
+                            inst.product_no.clone(),
+                        ))
+                    })
+                    .flatten();
+                let Some((freed, product_no)) = released else {
                     notes.push(format!("{instance_no}: already released"));
                     // Nothing is refunded for an instance that was not released here.
                     *refund = Money::ZERO;
                     continue;
                 };
-                inst.status = InstanceStatus::Released;
-                inst.release_at = Some(now);
-                inst.releasing = false;
-                let freed = inst.cidr.clone().map(|c| (c, inst.ip.clone()));
-                let product_no = inst.product_no.clone();
-                if !refund.is_zero() {
+                if !refund.is_zero()
+                    && let Some(app) = state.apps.get_mut(app_key)
+                {
                     app.refund(*refund, &order.order_no, now);
                 }
                 if let Some((cidr, ip)) = freed {
@@ -1236,19 +1240,15 @@ fn deliver(state: &mut State, app_key: &str, order_no: &str, now: OffsetDateTime
     state.enqueue_callback(app_key, CallbackType::Order, &order_no, &op, now);
 }
 
-/// Stops running instances whose time is up, with an instance callback each.
+/// Stops running instances whose time is up, with an instance callback each: those the
+/// expiry index holds as due, so the work is the expiring instances, not the account.
 fn expire_instances(state: &mut State, now: OffsetDateTime) {
-    let mut events = Vec::new();
-    for (app_key, app) in &mut state.apps {
-        for inst in app.instances.values_mut() {
-            if inst.status == InstanceStatus::Running && inst.user_expired.is_some_and(|t| t <= now)
-            {
-                inst.status = InstanceStatus::Stopped;
-                events.push((app_key.clone(), inst.instance_no.clone()));
-            }
+    for (app_key, no) in state.expiries.take_due(now) {
+        let stopped = state.change_instance(&app_key, &no, |inst| {
+            inst.status = InstanceStatus::Stopped;
+        });
+        if stopped.is_some() {
+            state.enqueue_callback(&app_key, CallbackType::Instance, &no, "", now);
         }
-    }
-    for (app_key, no) in events {
-        state.enqueue_callback(&app_key, CallbackType::Instance, &no, "", now);
     }
 }

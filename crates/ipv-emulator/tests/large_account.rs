@@ -45,7 +45,11 @@ async fn list_all(
         request.end_time = window.map(|w| w.1);
         let got = client.instance_list(&request).await.expect("instance/list");
         if got.list.is_empty() {
-            assert_eq!(got.total as usize, seen.len(), "total matches what was listed");
+            assert_eq!(
+                got.total as usize,
+                seen.len(),
+                "total matches what was listed"
+            );
             return seen;
         }
         for instance in got.list {
@@ -158,7 +162,9 @@ async fn twenty_thousand_instances_have_distinct_addresses_and_page_without_gaps
     let newest_first: Vec<String> = orders.iter().rev().map(|(_, no)| no.clone()).collect();
     assert_eq!(listed_orders, newest_first);
 
-    control.check_invariants().expect("books and indexes consistent");
+    control
+        .check_invariants()
+        .expect("books and indexes consistent");
     emu.shutdown().await;
 }
 
