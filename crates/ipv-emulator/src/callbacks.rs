@@ -2,10 +2,10 @@
 //! as `GET {url}?type=..&no=..&op=..`, and retried with backoff until the receiver
 //! answers `{"code":"success"}` or the attempts run out. Every attempt is logged.
 //!
-//! Bounds: the outbox holds at most [`OUTBOX_LIMIT`] callbacks (beyond it the oldest is
+//! Bounds: the outbox holds at most [`OUTBOX_LIMIT`](crate::OUTBOX_LIMIT) callbacks (beyond it the oldest is
 //! dropped, and the drop is logged as an attempt); at most
 //! [`EmulatorConfig::callback_concurrency`](crate::EmulatorConfig::callback_concurrency)
-//! deliveries run at once (default [`DEFAULT_CALLBACK_CONCURRENCY`]), the others wait
+//! deliveries run at once (default [`DEFAULT_CALLBACK_CONCURRENCY`](crate::DEFAULT_CALLBACK_CONCURRENCY)), the others wait
 //! in the outbox; the wait between attempts doubles up to the policy's maximum without
 //! overflowing, whatever the maximum.
 
@@ -14,113 +14,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use serde::Deserialize;
 use tokio::sync::{Semaphore, watch};
 
-use crate::server::{Shared, lock};
-use crate::state::State;
-
-/// How many callbacks the outbox holds; beyond it the oldest is dropped.
-pub const OUTBOX_LIMIT: usize = 10_000;
-
-/// How many callback deliveries run at once unless configured otherwise.
-pub const DEFAULT_CALLBACK_CONCURRENCY: usize = 16;
-
-/// What a callback is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CallbackType {
-    /// An order finished (`no` = order number, `op` = 1 open, 2 renew, 3 release).
-    Order,
-    /// An instance changed state (`no` = instance number).
-    Instance,
-    /// A product changed, e.g. its stock (`no` = productNo).
-    Product,
-}
-
-impl CallbackType {
-    /// The `type` query value.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Order => "order",
-            Self::Instance => "instance",
-            Self::Product => "product",
-        }
-    }
-}
-
-/// A callback waiting to be delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct OutgoingCallback {
-    pub(crate) id: u64,
-    pub(crate) app_key: String,
-    pub(crate) url: String,
-    #[serde(rename = "type")]
-    pub(crate) kind: CallbackType,
-    pub(crate) no: String,
-    pub(crate) op: String,
-    /// Attempts made so far (survives restarts).
-    pub(crate) attempts: u32,
-}
-
-impl OutgoingCallback {
-    /// The full URL of the GET, with the query appended to any query the URL has.
-    pub(crate) fn target(&self) -> String {
-        let separator = if self.url.contains('?') { '&' } else { '?' };
-        format!(
-            "{}{}type={}&no={}&op={}",
-            self.url,
-            separator,
-            self.kind.as_str(),
-            encode_query_value(&self.no),
-            encode_query_value(&self.op)
-        )
-    }
-}
-
-/// Percent-encodes everything outside the URL-safe unreserved set.
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// One delivery attempt, as listed by `GET /__emulator/callbacks`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryAttempt {
-    /// The callback's id (the same for every attempt of one callback).
-    pub id: u64,
-    /// The app it was sent for.
-    pub app_key: String,
-    /// `order`, `instance` or `product`.
-    #[serde(rename = "type")]
-    pub kind: CallbackType,
-    /// The order, instance or product number.
-    pub no: String,
-    /// The operation (`1`/`2`/`3` for orders, empty otherwise).
-    pub op: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    /// Whether this was the extra copy sent by the `duplicateCallbacks` fault.
-    pub duplicate: bool,
-    /// Whether the receiver answered `{"code":"success"}`.
-    pub acknowledged: bool,
-    /// What happened: `success`, `http 500`, `unexpected answer`, a transport error kind.
-    pub outcome: String,
-    /// Emulator time of the attempt.
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
+use crate::outbox::DeliveryAttempt;
+use crate::shared::{Shared, lock};
 
 /// The wait after `current`: doubled, never above `max`, never overflowing.
 pub(crate) fn next_backoff(current: Duration, max: Duration) -> Duration {
@@ -202,29 +100,6 @@ async fn send_once(shared: &Shared, target: &str) -> (bool, String) {
     }
 }
 
-pub(crate) fn log_attempt(
-    state: &mut State,
-    cb: &OutgoingCallback,
-    attempt: u32,
-    duplicate: bool,
-    ack: bool,
-    outcome: String,
-    at: OffsetDateTime,
-) {
-    state.log_delivery(DeliveryAttempt {
-        id: cb.id,
-        app_key: cb.app_key.clone(),
-        kind: cb.kind,
-        no: cb.no.clone(),
-        op: cb.op.clone(),
-        attempt,
-        duplicate,
-        acknowledged: ack,
-        outcome,
-        at,
-    });
-}
-
 /// Delivers one callback, with retries and backoff; removes it from the outbox when it
 /// is acknowledged or out of attempts.
 async fn deliver_callback(shared: &Shared, id: u64) {
@@ -247,7 +122,7 @@ async fn deliver_callback(shared: &Shared, id: u64) {
         {
             let now = shared.now();
             let mut state = lock(&shared.state);
-            log_attempt(&mut state, &cb, attempt, false, ack, outcome, now);
+            state.log_delivery(DeliveryAttempt::of(&cb, attempt, false, ack, outcome, now));
             if ack || give_up {
                 state.outbox.retain(|c| c.id != id);
             } else if let Some(c) = state.outbox.iter_mut().find(|c| c.id == id) {
@@ -260,7 +135,14 @@ async fn deliver_callback(shared: &Shared, id: u64) {
             let now = shared.now();
             let mut state = lock(&shared.state);
             state.fault_stats.duplicate_callbacks += 1;
-            log_attempt(&mut state, &cb, attempt, true, dup_ack, dup_outcome, now);
+            state.log_delivery(DeliveryAttempt::of(
+                &cb,
+                attempt,
+                true,
+                dup_ack,
+                dup_outcome,
+                now,
+            ));
             shared.persist(&mut state);
         }
         if ack || give_up {
@@ -287,32 +169,6 @@ pub(crate) fn is_acknowledged(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn target_appends_the_query() {
-        let cb = OutgoingCallback {
-            id: 1,
-            app_key: "AK".into(),
-            url: "http://127.0.0.1:9/cb".into(),
-            kind: CallbackType::Order,
-            no: "C2024 01".into(),
-            op: "1".into(),
-            attempts: 0,
-        };
-        assert_eq!(
-            cb.target(),
-            "http://127.0.0.1:9/cb?type=order&no=C2024%2001&op=1"
-        );
-        let with_query = OutgoingCallback {
-            url: "http://h/cb?tenant=a".into(),
-            ..cb
-        };
-        assert!(
-            with_query
-                .target()
-                .starts_with("http://h/cb?tenant=a&type=order")
-        );
-    }
 
     #[test]
     fn backoff_doubles_up_to_the_maximum_without_overflow() {

@@ -686,8 +686,8 @@ fn money(text: &str) -> Money {
     text.parse().unwrap_or(Money::ZERO)
 }
 
-/// Builds the seeded catalogue.
-pub(crate) fn seed() -> Catalogue {
+/// The area tree (continents > countries > states > cities) and the flat city list.
+fn areas_and_cities() -> (Vec<Area>, Vec<City>) {
     let mut areas = Vec::new();
     let mut cities = Vec::new();
     for continent in WORLD {
@@ -741,6 +741,125 @@ pub(crate) fn seed() -> Catalogue {
         });
     }
 
+    (areas, cities)
+}
+
+/// One seeded product, placed in its city.
+fn seed_product(seed: &ProductSeed, cities: &[City]) -> Product {
+    let city = cities.iter().find(|c| c.city_code == seed.city);
+    let dynamic = seed.proxy_type.is_dynamic();
+    let cidr_blocks: Vec<CidrBlock> = seed
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(i, &(index, count))| {
+            cidr_block(block_cidr(index), count, 64_512 + u64::from(index), i)
+        })
+        .collect();
+    let inventory = if dynamic {
+        10_000_000
+    } else {
+        cidr_blocks.iter().map(|b| b.count).sum()
+    };
+    let supplier = if dynamic { "emu_dyn" } else { "emu_static" };
+    Product {
+        product_no: seed.no.to_owned(),
+        product_name: seed.name.to_owned(),
+        proxy_type: seed.proxy_type,
+        use_type: if dynamic {
+            CodeList::from([UseType::Password, UseType::Whitelist])
+        } else {
+            CodeList::from([UseType::Password])
+        },
+        protocol: CodeList::from([Protocol::Socks5, Protocol::Http]),
+        use_limit: if seed.proxy_type == ProxyType::DynamicCn
+            || seed.proxy_type == ProxyType::StaticResidentialCn
+        {
+            UseLimit::ExitCn
+        } else {
+            UseLimit::ExitAbroad
+        },
+        sell_limit: SellLimit::Unlimited,
+        area_code: city.map(|c| c.area_code.clone()).unwrap_or_default(),
+        country_code: city.map(|c| c.country_code.clone()).unwrap_or_default(),
+        state_code: city.map(|c| c.state_code.clone()).unwrap_or_default(),
+        city_code: seed.city.to_owned(),
+        detail: format!("{} (emulated)", seed.name),
+        cost_price: money(seed.price),
+        inventory,
+        ip_type: IpType::Ipv4,
+        isp_type: seed.isp,
+        net_type: if dynamic {
+            NetType::Unspecified
+        } else {
+            NetType::Native
+        },
+        duration: seed.duration,
+        unit: seed.unit,
+        band_width: if dynamic { 0 } else { 10 },
+        band_width_type: 1,
+        band_width_price: money(seed.band_width_price),
+        max_band_width: if dynamic { 0 } else { 100 },
+        flow: seed.flow,
+        cpu: 0,
+        memory: 0.0,
+        enable: Toggle::Yes,
+        supplier_code: supplier.to_owned(),
+        ip_count: seed.ip_count,
+        ip_duration: if seed.ip_count > 0 { 30 } else { 0 },
+        assign_ip: Toggle::from(seed.assign_ip),
+        parent_no: String::new(),
+        cidr_status: Toggle::from(!cidr_blocks.is_empty()),
+        cidr_blocks,
+        offline_cidr_blocks: Vec::new(),
+        draw_type: if dynamic {
+            DrawType::Both
+        } else {
+            DrawType::None
+        },
+        refund_duration: seed.refund_hours * 3600,
+        one_day: Toggle::No,
+        proxy_everytime_change: Toggle::from(dynamic),
+        proxy_global_random: Toggle::from(dynamic),
+        api_draw_global_random: Toggle::from(dynamic),
+        ip_whitelist: Toggle::from(dynamic),
+        pwd_draw_proxy_user: Toggle::from(dynamic),
+        proxy_user_flow_limit: Toggle::from(dynamic),
+        flow_use_log: Toggle::from(dynamic),
+        pwd_draw_session_range: if dynamic {
+            "1-120".to_owned()
+        } else {
+            String::new()
+        },
+        flow_conversion_base: 1024,
+        project_list: if dynamic {
+            Vec::new()
+        } else {
+            vec![ProjectStock {
+                code: "amazon".to_owned(),
+                inventory,
+            }]
+        },
+        product_type: 1,
+        reset_password: Toggle::from(!dynamic),
+        ..Product::default()
+    }
+}
+
+/// The regions (`product/area`) of a dynamic product.
+fn seed_regions(seed: &ProductSeed) -> &'static [&'static str] {
+    if seed.proxy_type == ProxyType::DynamicCn {
+        &["156044", "156031"]
+    } else if seed.no == "ipv_dyn_us_flow" {
+        &["USA", "840006", "840036001"]
+    } else {
+        &["USA", "GBR", "DEU", "JPN", "SGP", "BRA"]
+    }
+}
+
+/// Builds the seeded catalogue.
+pub(crate) fn seed() -> Catalogue {
+    let (areas, cities) = areas_and_cities();
     let projects = PROJECTS
         .iter()
         .map(|&(code, name)| Project {
@@ -753,113 +872,9 @@ pub(crate) fn seed() -> Catalogue {
     let mut products = Vec::new();
     let mut product_areas = Vec::new();
     for seed in SEEDS {
-        let city = cities.iter().find(|c| c.city_code == seed.city);
-        let dynamic = seed.proxy_type.is_dynamic();
-        let cidr_blocks: Vec<CidrBlock> = seed
-            .blocks
-            .iter()
-            .enumerate()
-            .map(|(i, &(index, count))| {
-                cidr_block(block_cidr(index), count, 64_512 + u64::from(index), i)
-            })
-            .collect();
-        let inventory = if dynamic {
-            10_000_000
-        } else {
-            cidr_blocks.iter().map(|b| b.count).sum()
-        };
-        let supplier = if dynamic { "emu_dyn" } else { "emu_static" };
-        let product = Product {
-            product_no: seed.no.to_owned(),
-            product_name: seed.name.to_owned(),
-            proxy_type: seed.proxy_type,
-            use_type: if dynamic {
-                CodeList::from([UseType::Password, UseType::Whitelist])
-            } else {
-                CodeList::from([UseType::Password])
-            },
-            protocol: CodeList::from([Protocol::Socks5, Protocol::Http]),
-            use_limit: if seed.proxy_type == ProxyType::DynamicCn
-                || seed.proxy_type == ProxyType::StaticResidentialCn
-            {
-                UseLimit::ExitCn
-            } else {
-                UseLimit::ExitAbroad
-            },
-            sell_limit: SellLimit::Unlimited,
-            area_code: city.map(|c| c.area_code.clone()).unwrap_or_default(),
-            country_code: city.map(|c| c.country_code.clone()).unwrap_or_default(),
-            state_code: city.map(|c| c.state_code.clone()).unwrap_or_default(),
-            city_code: seed.city.to_owned(),
-            detail: format!("{} (emulated)", seed.name),
-            cost_price: money(seed.price),
-            inventory,
-            ip_type: IpType::Ipv4,
-            isp_type: seed.isp,
-            net_type: if dynamic {
-                NetType::Unspecified
-            } else {
-                NetType::Native
-            },
-            duration: seed.duration,
-            unit: seed.unit,
-            band_width: if dynamic { 0 } else { 10 },
-            band_width_type: 1,
-            band_width_price: money(seed.band_width_price),
-            max_band_width: if dynamic { 0 } else { 100 },
-            flow: seed.flow,
-            cpu: 0,
-            memory: 0.0,
-            enable: Toggle::Yes,
-            supplier_code: supplier.to_owned(),
-            ip_count: seed.ip_count,
-            ip_duration: if seed.ip_count > 0 { 30 } else { 0 },
-            assign_ip: Toggle::from(seed.assign_ip),
-            parent_no: String::new(),
-            cidr_status: Toggle::from(!cidr_blocks.is_empty()),
-            cidr_blocks,
-            offline_cidr_blocks: Vec::new(),
-            draw_type: if dynamic {
-                DrawType::Both
-            } else {
-                DrawType::None
-            },
-            refund_duration: seed.refund_hours * 3600,
-            one_day: Toggle::No,
-            proxy_everytime_change: Toggle::from(dynamic),
-            proxy_global_random: Toggle::from(dynamic),
-            api_draw_global_random: Toggle::from(dynamic),
-            ip_whitelist: Toggle::from(dynamic),
-            pwd_draw_proxy_user: Toggle::from(dynamic),
-            proxy_user_flow_limit: Toggle::from(dynamic),
-            flow_use_log: Toggle::from(dynamic),
-            pwd_draw_session_range: if dynamic {
-                "1-120".to_owned()
-            } else {
-                String::new()
-            },
-            flow_conversion_base: 1024,
-            project_list: if dynamic {
-                Vec::new()
-            } else {
-                vec![ProjectStock {
-                    code: "amazon".to_owned(),
-                    inventory,
-                }]
-            },
-            product_type: 1,
-            reset_password: Toggle::from(!dynamic),
-            ..Product::default()
-        };
-        if dynamic {
-            let regions: &[&str] = if seed.proxy_type == ProxyType::DynamicCn {
-                &["156044", "156031"]
-            } else if seed.no == "ipv_dyn_us_flow" {
-                &["USA", "840006", "840036001"]
-            } else {
-                &["USA", "GBR", "DEU", "JPN", "SGP", "BRA"]
-            };
-            for &region in regions {
+        let product = seed_product(seed, &cities);
+        if product.proxy_type.is_dynamic() {
+            for &region in seed_regions(seed) {
                 product_areas.push(product_area(&product, region, &cities));
             }
         }

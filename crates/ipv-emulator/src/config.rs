@@ -17,6 +17,8 @@ pub const DEFAULT_APP_SECRET: &str = "qwertyuiop123456";
 pub const DEFAULT_BALANCE: &str = "10000.00";
 /// The largest request body the emulator reads (1 MiB); larger bodies get HTTP 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// How many callback deliveries run at once unless configured otherwise.
+pub const DEFAULT_CALLBACK_CONCURRENCY: usize = 16;
 /// The most addresses [`EmulatorConfig::addresses_per_product`] may ask for: with every
 /// static product at this size, their blocks still fit 10.0.0.0/8 with room to spare.
 pub const MAX_ADDRESSES_PER_PRODUCT: u32 = 500_000;
@@ -278,7 +280,7 @@ impl Default for EmulatorConfig {
             start_time: None,
             body_limit: DEFAULT_BODY_LIMIT,
             reply_cache_per_app: 10_000,
-            callback_concurrency: crate::callbacks::DEFAULT_CALLBACK_CONCURRENCY,
+            callback_concurrency: DEFAULT_CALLBACK_CONCURRENCY,
             addresses_per_product: None,
         }
     }

@@ -13,13 +13,15 @@ use ipv_types::{Money, OrderStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::DeliveryAttempt;
 use crate::config::AppConfig;
 use crate::faults::{FaultConfig, FaultRng};
+use crate::outbox::DeliveryAttempt;
+use crate::persist::StateWriteHold;
 use crate::records::LedgerKind;
-use crate::server::{Shared, lock, not_found, read_body};
+use crate::responses::{not_found, read_body};
+use crate::shared::{Shared, lock};
 use crate::state::{FaultStats, State, check_invariants};
-use crate::{accounts, orders};
+use crate::{accounts, delivery};
 
 /// The longest single clock advance: 100 years.
 const MAX_ADVANCE_SECONDS: i64 = 3_155_760_000;
@@ -196,7 +198,7 @@ impl Control {
         let now = self.shared.now();
         {
             let mut state = lock(&self.shared.state);
-            orders::process_due(&mut state, now, false);
+            delivery::process_due(&mut state, now, false);
             self.changed(&mut state);
         }
         Ok(self.clock())
@@ -248,7 +250,7 @@ impl Control {
     pub fn process_orders(&self) -> usize {
         let now = self.shared.now();
         let mut state = lock(&self.shared.state);
-        let moved = orders::process_due(&mut state, now, true);
+        let moved = delivery::process_due(&mut state, now, true);
         self.changed(&mut state);
         moved
     }
@@ -368,6 +370,17 @@ impl Control {
                 .iter()
                 .filter(|d| d.acknowledged && !d.duplicate)
                 .count(),
+        }
+    }
+
+    /// Holds the state-file writer, as a very slow disk would: while the returned guard
+    /// lives, no state file is written, requests are answered as usual, and newer
+    /// snapshots replace older unwritten ones; when it is dropped, the latest snapshot is
+    /// written. For tests of the persistence path. Without a state file it holds nothing.
+    pub async fn hold_state_writes(&self) -> StateWriteHold {
+        match &self.shared.persister {
+            Some(persister) => persister.hold().await,
+            None => StateWriteHold::nothing(),
         }
     }
 

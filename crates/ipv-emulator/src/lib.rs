@@ -39,23 +39,40 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod accounts;
-mod api;
-mod callbacks;
+// The modules, from the bottom up, in layers: each uses only the layers above it (and
+// modules of its own layer listed before it), so the module graph has no loop.
+//
+// Data and rules, with no dependency inside the crate:
 mod catalogue;
 mod clock;
 mod config;
-mod control;
 mod expiry;
 mod faults;
 mod index;
-mod orders;
-mod persist;
+mod outbox;
 mod pricing;
-mod queries;
 mod records;
-mod server;
+
+// All data behind the one lock, with its invariants:
 mod state;
+
+// What requests do to the state (terms < delivery < orders; queries < accounts < api):
+mod accounts;
+mod api;
+mod delivery;
+mod orders;
+mod queries;
+mod terms;
+
+// Running it (persist < shared < answer, processor, callbacks, control < server):
+mod answer;
+mod callbacks;
+mod control;
+mod persist;
+mod processor;
+mod responses;
+mod server;
+mod shared;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -63,23 +80,24 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use callbacks::{CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
-    DEFAULT_BODY_LIMIT, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT, OrderSchedule,
+    DEFAULT_BODY_LIMIT, DEFAULT_CALLBACK_CONCURRENCY, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT,
+    OrderSchedule,
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
 pub use faults::FaultConfig;
+pub use outbox::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT};
 pub use persist::StateWriteHold;
 pub use state::FaultStats;
 
 use crate::clock::{Clock, ClockState};
 use crate::faults::FaultRng;
-use crate::server::{Shared, lock};
+use crate::shared::{Shared, lock};
 use crate::state::State;
 
 /// The uniform body of every undecryptable request (HTTP 200, code 10001).
-pub const UNDECRYPTABLE_ANSWER: &str = server::UNDECRYPTABLE;
+pub const UNDECRYPTABLE_ANSWER: &str = answer::UNDECRYPTABLE;
 
 /// Why an emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +219,7 @@ impl Emulator {
                 listener,
                 shutdown_rx.clone(),
             )),
-            tokio::spawn(server::processor(shared.clone(), shutdown_rx.clone())),
+            tokio::spawn(processor::processor(shared.clone(), shutdown_rx.clone())),
             tokio::spawn(callbacks::dispatcher(shared.clone(), shutdown_rx)),
         ];
         tracing::info!(addr = %local_addr, "ipv emulator listening");
@@ -264,11 +282,11 @@ impl EmulatorHandle {
         let Some(route) = api::route_for(path) else {
             return ApiReply {
                 status: 404,
-                body: server::NOT_FOUND_BODY.as_bytes().to_vec(),
+                body: responses::NOT_FOUND_BODY.as_bytes().to_vec(),
                 dropped: false,
             };
         };
-        let answer = server::answer_api(&self.shared, route, path, body);
+        let answer = answer::answer_api(&self.shared, route, path, body);
         if answer.changed {
             self.shared.kick();
         }

@@ -7,12 +7,12 @@ use ipv_types::{ApiCode, InstanceStatus, Money};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::catalogue::{self, Catalogue};
 use crate::clock::ClockState;
 use crate::config::{AppConfig, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT, parse_amount};
 use crate::faults::FaultConfig;
 use crate::index::{ExpiryIndex, TimeIndex};
+use crate::outbox::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::records::{
     CachedReply, InstanceRecord, LedgerEntry, LedgerKind, MainAccount, OrderRecord,
     ProxyUserRecord, ResetRecord, UsageRecord,
@@ -395,15 +395,14 @@ impl State {
         // dropped, and the drop is logged where its attempts are.
         while self.outbox.len() > OUTBOX_LIMIT {
             let dropped = self.outbox.remove(0);
-            crate::callbacks::log_attempt(
-                self,
+            self.log_delivery(DeliveryAttempt::of(
                 &dropped,
                 dropped.attempts,
                 false,
                 false,
                 "dropped: the outbox is full".to_owned(),
                 now,
-            );
+            ));
         }
     }
 
