@@ -39,8 +39,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// The modules, from the bottom up, in layers: each uses only the layers above it (and
-// modules of its own layer listed before it), so the module graph has no loop.
+// The modules, from the bottom up, in layers: a module uses only the layers above its
+// own and, inside its layer, the modules the layer's note puts before it (`a < b`: `b`
+// may use `a`), so the module graph has no loop. See "Inside" in `docs/emulator.md`.
 //
 // Data and rules, with no dependency inside the crate:
 mod catalogue;
@@ -56,7 +57,8 @@ mod records;
 // All data behind the one lock, with its invariants:
 mod state;
 
-// What requests do to the state (terms < delivery < orders; queries < accounts < api):
+// What requests do to the state (terms < delivery < orders; terms, queries < accounts;
+// all of them < api):
 mod accounts;
 mod api;
 mod delivery;
@@ -64,7 +66,8 @@ mod orders;
 mod queries;
 mod terms;
 
-// Running it (persist < shared < answer, processor, callbacks, control < server):
+// Running it (persist < shared < answer, callbacks, processor, control < server;
+// responses < control, server):
 mod answer;
 mod callbacks;
 mod control;
