@@ -194,7 +194,9 @@ pub(crate) struct State {
     pub(crate) counters: Counters,
     pub(crate) faults: FaultConfig,
     pub(crate) fault_stats: FaultStats,
-    pub(crate) outbox: Vec<OutgoingCallback>,
+    /// Callbacks waiting to be sent, oldest first (a deque: a full outbox drops its
+    /// oldest in O(1)).
+    pub(crate) outbox: VecDeque<OutgoingCallback>,
     pub(crate) deliveries: VecDeque<DeliveryAttempt>,
     /// Running instances by expiry (derived; rebuilt on load).
     #[serde(skip)]
@@ -237,7 +239,7 @@ impl State {
             counters: Counters::default(),
             faults: FaultConfig::none(),
             fault_stats: FaultStats::default(),
-            outbox: Vec::new(),
+            outbox: VecDeque::new(),
             deliveries: VecDeque::new(),
             expiries: ExpiryIndex::default(),
         })
@@ -382,7 +384,7 @@ impl State {
             return;
         };
         self.counters.callback += 1;
-        self.outbox.push(OutgoingCallback {
+        self.outbox.push_back(OutgoingCallback {
             id: self.counters.callback,
             app_key: app_key.to_owned(),
             url,
@@ -394,7 +396,9 @@ impl State {
         // Bounded: beyond the limit the oldest callback (the one retried longest) is
         // dropped, and the drop is logged where its attempts are.
         while self.outbox.len() > OUTBOX_LIMIT {
-            let dropped = self.outbox.remove(0);
+            let Some(dropped) = self.outbox.pop_front() else {
+                break;
+            };
             self.log_delivery(DeliveryAttempt::of(
                 &dropped,
                 dropped.attempts,
