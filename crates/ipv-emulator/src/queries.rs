@@ -1,5 +1,6 @@
 //! Read-only endpoints over the catalogue, orders and instances, and password resets.
 
+use ipv_types::time::QueryTime;
 use ipv_types::{
     ApiCode, AppBridge, AppInfo, AppStatus, Area, AreasRequest, AssignedIpInfo,
     AssignedIpInfoRequest, CitiesRequest, City, CodeList, Instance, InstanceListRequest,
@@ -331,23 +332,19 @@ fn paging(
     Ok((page, size))
 }
 
-fn page_of<T>(all: Vec<T>, page: u32, size: u32) -> Page<T> {
-    let total = all.len() as i64;
-    let list = all
-        .into_iter()
-        .skip(((page - 1) as usize).saturating_mul(size as usize))
-        .take(size as usize)
-        .collect();
+/// A page of `list` (already cut to the page) out of `total` entries.
+fn page_from<T>(list: Vec<T>, total: usize, page: u32, size: u32) -> Page<T> {
     Page {
         page: i64::from(page),
         page_size: i64::from(size),
-        total,
+        total: i64::try_from(total).unwrap_or(i64::MAX),
         cur_page: i64::from(page),
         list,
     }
 }
 
-/// `order/list`, newest first.
+/// `order/list`, newest first: a page read off the app's time index (two binary searches
+/// and the page itself), so its cost does not grow with the account.
 pub(crate) fn orders(
     state: &State,
     app_key: &str,
@@ -355,61 +352,61 @@ pub(crate) fn orders(
 ) -> Result<Page<OrderItem>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
     let app = state.app(app_key)?;
-    let mut list: Vec<&OrderRecord> = app
-        .orders
-        .values()
-        .filter(|o| in_range(o.created_at, req.start_time, req.end_time))
-        .collect();
-    list.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then(b.order_no.cmp(&a.order_no))
-    });
-    let items = list
+    let (total, numbers) = app.order_times.page_newest_first(
+        req.start_time.map(QueryTime::instant),
+        req.end_time.map(QueryTime::instant),
+        page,
+        size,
+    );
+    let list = numbers
         .into_iter()
-        .map(|o| {
-            let (city, ext, flow) = o
-                .lines
-                .iter()
-                .find_map(|l| match l {
-                    OrderLine::Open {
-                        product_no, param, ..
-                    } => Some((
-                        state
-                            .catalogue
-                            .product(product_no)
-                            .map(|p| p.city_code.clone())
-                            .unwrap_or_default(),
-                        i64::from(param.ext_band_width.unwrap_or(0)),
-                        i64::try_from(param.flow.unwrap_or(0)).unwrap_or(i64::MAX),
-                    )),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            OrderItem {
-                order_no: o.order_no.clone(),
-                app_order_no: o.app_order_no.clone(),
-                city_code: city,
-                // The instance renewed or released; empty for purchases (the Go
-                // SDK's OrderItem: a new order's instances are read with `order`).
-                instance_no: if o.order_type == ipv_types::OrderType::New {
-                    String::new()
-                } else {
-                    o.instances.join(",")
-                },
-                order_type: o.order_type,
-                status: o.status,
-                count: i64::from(o.count),
-                success_count: i64::from(o.success_count),
-                amount: crate::records::shown(o.amount),
-                ext_band_width: ext,
-                flow,
-                created_at: Some(o.created_at),
-                ..OrderItem::default()
-            }
-        })
+        .filter_map(|no| app.orders.get(no))
+        .map(|o| order_item(state, o))
         .collect();
-    Ok(page_of(items, page, size))
+    Ok(page_from(list, total, page, size))
+}
+
+/// One order as `order/list` shows it.
+fn order_item(state: &State, o: &OrderRecord) -> OrderItem {
+    let (city, ext, flow) = o
+        .lines
+        .iter()
+        .find_map(|l| match l {
+            OrderLine::Open {
+                product_no, param, ..
+            } => Some((
+                state
+                    .catalogue
+                    .product(product_no)
+                    .map(|p| p.city_code.clone())
+                    .unwrap_or_default(),
+                i64::from(param.ext_band_width.unwrap_or(0)),
+                i64::try_from(param.flow.unwrap_or(0)).unwrap_or(i64::MAX),
+            )),
+            _ => None,
+        })
+        .unwrap_or_default();
+    OrderItem {
+        order_no: o.order_no.clone(),
+        app_order_no: o.app_order_no.clone(),
+        city_code: city,
+        // The instance renewed or released; empty for purchases (the Go
+        // SDK's OrderItem: a new order's instances are read with `order`).
+        instance_no: if o.order_type == ipv_types::OrderType::New {
+            String::new()
+        } else {
+            o.instances.join(",")
+        },
+        order_type: o.order_type,
+        status: o.status,
+        count: i64::from(o.count),
+        success_count: i64::from(o.success_count),
+        amount: crate::records::shown(o.amount),
+        ext_band_width: ext,
+        flow,
+        created_at: Some(o.created_at),
+        ..OrderItem::default()
+    }
 }
 
 /// `instance`: every listed instance must exist.
@@ -436,7 +433,7 @@ pub(crate) fn instances(
         .collect()
 }
 
-/// `instance/list`, newest first.
+/// `instance/list`, newest first: a page read off the app's time index, as `order/list`.
 pub(crate) fn instance_list(
     state: &State,
     app_key: &str,
@@ -444,21 +441,18 @@ pub(crate) fn instance_list(
 ) -> Result<Page<Instance>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
     let app = state.app(app_key)?;
-    let mut list: Vec<&InstanceRecord> = app
-        .instances
-        .values()
-        .filter(|i| in_range(i.open_at, req.start_time, req.end_time))
-        .collect();
-    list.sort_by(|a, b| {
-        b.open_at
-            .cmp(&a.open_at)
-            .then(b.instance_no.cmp(&a.instance_no))
-    });
-    Ok(page_of(
-        list.into_iter().map(instance_dto).collect(),
+    let (total, numbers) = app.instance_times.page_newest_first(
+        req.start_time.map(QueryTime::instant),
+        req.end_time.map(QueryTime::instant),
         page,
         size,
-    ))
+    );
+    let list = numbers
+        .into_iter()
+        .filter_map(|no| app.instances.get(no))
+        .map(instance_dto)
+        .collect();
+    Ok(page_from(list, total, page, size))
 }
 
 /// `instance/reset/password`: idempotent on resetNo (the first result is returned
