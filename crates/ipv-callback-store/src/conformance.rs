@@ -113,6 +113,38 @@ where
     assert_eq!(b.claim(&key, &tb, LONG).await.unwrap(), Claim::Done);
 }
 
+/// A key claimed with a [`SHORT`] lease just after another: once the store lets another
+/// token claim it, every `SHORT` lease claimed before it has run out on the store's own
+/// clock. Checks wait for that instead of sleeping and hoping the lease is over.
+struct LeaseProbe {
+    key: String,
+}
+
+async fn short_lease_probe(store: &dyn CallbackStore) -> LeaseProbe {
+    let key = fresh("probe");
+    assert_eq!(
+        store.claim(&key, &token("probe"), SHORT).await.unwrap(),
+        Claim::Claimed
+    );
+    LeaseProbe { key }
+}
+
+impl LeaseProbe {
+    /// Polls `store` (another receiver's handle) until the probe's lease has run out.
+    async fn wait_out(self, store: &dyn CallbackStore) {
+        let started = Instant::now();
+        let other = token("probe-waiter");
+        while store.claim(&self.key, &other, LONG).await.unwrap() != Claim::Claimed {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "a {SHORT:?} lease still held after {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        store.abandon(&self.key, &other).await.unwrap();
+    }
+}
+
 /// A claim by the token that already holds the key renews it (Claimed), and the
 /// key stays Busy for others.
 pub async fn same_token_renews<F, Fut>(factory: &F)
@@ -124,9 +156,11 @@ where
     let key = fresh("renew");
     let (ta, tb) = (token("a"), token("b"));
     assert_eq!(a.claim(&key, &ta, SHORT).await.unwrap(), Claim::Claimed);
+    let probe = short_lease_probe(a.as_ref()).await;
     assert_eq!(a.claim(&key, &ta, LONG).await.unwrap(), Claim::Claimed);
-    // The renewed lease is long: still Busy well after the short one would have ended.
-    tokio::time::sleep(SHORT * 2).await;
+    // The renewed lease is long: still Busy once a short one claimed with the first
+    // lease has run out, on the store's own clock.
+    probe.wait_out(b.as_ref()).await;
     assert!(
         matches!(b.claim(&key, &tb, LONG).await.unwrap(), Claim::Busy { .. }),
         "a renewed lease ran out at the first lease's end"
@@ -202,7 +236,10 @@ where
     // the key or reports the lease lost, and the store agrees with its answer.
     let key = fresh("late");
     assert_eq!(a.claim(&key, &ta, SHORT).await.unwrap(), Claim::Claimed);
-    tokio::time::sleep(SHORT * 2).await;
+    short_lease_probe(a.as_ref())
+        .await
+        .wait_out(b.as_ref())
+        .await;
     match a.complete(&key, &ta).await.unwrap() {
         Completion::Recorded => {
             assert_eq!(b.claim(&key, &tb, LONG).await.unwrap(), Claim::Done);
