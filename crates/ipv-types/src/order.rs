@@ -689,6 +689,7 @@ with_fields!(OpenAssignedIpRequest {
 });
 
 with_fields!(RenewItem {
+    with_instance_no(instance_no): into String;
     with_duration(duration): some u32;
     with_cycle_times(cycle_times): some u32;
 });

@@ -100,9 +100,7 @@ impl Client {
         let found = match callback.kind {
             CallbackKind::Order => self.refetch_order(&callback.no).await,
             CallbackKind::Instance => {
-                let request = InstancesRequest {
-                    instances: vec![callback.no.clone()],
-                };
+                let request = InstancesRequest::new([callback.no.clone()]);
                 self.instances(&request).await.map(|found| {
                     found
                         .into_iter()
@@ -111,9 +109,7 @@ impl Client {
                 })
             }
             CallbackKind::Product => {
-                let request = ProductRequest {
-                    product_no: callback.no.clone(),
-                };
+                let request = ProductRequest::new(callback.no.clone());
                 self.product(&request)
                     .await
                     .map(|p| Some(Refetched::Product(Box::new(p))))
@@ -130,10 +126,7 @@ impl Client {
         let order = match self.order(&first).await {
             Ok(order) => order,
             Err(err) if err.api_code() == Some(ApiCode::OrderNotFound) => {
-                let by_app_no = OrderRequest {
-                    app_order_no: Some(no.to_owned()),
-                    ..first
-                };
+                let by_app_no = first.with_app_order_no(no);
                 self.order(&by_app_no).await?
             }
             Err(err) => return Err(err),
