@@ -433,6 +433,24 @@ impl Client {
         &self.inner.retry
     }
 
+    /// This client with another retry policy (same transport, key and reqIds): the
+    /// callback receiver re-fetches with no retries, one call per callback.
+    pub(crate) fn with_retry_policy(&self, retry: RetryPolicy) -> Self {
+        let inner = &*self.inner;
+        Self {
+            inner: Arc::new(ClientInner {
+                base_url: inner.base_url.clone(),
+                app_key: inner.app_key.clone(),
+                key: inner.key.clone(),
+                transport: inner.transport.clone(),
+                timeout: inner.timeout,
+                retry,
+                req_ids: inner.req_ids.clone(),
+                user_agent: inner.user_agent.clone(),
+            }),
+        }
+    }
+
     /// A fresh reqId from the client's provider.
     #[must_use]
     pub fn next_req_id(&self) -> String {

@@ -520,6 +520,9 @@ async fn past_max_in_flight_new_callbacks_are_told_to_retry() {
         }
     }))
     .max_in_flight(2)
+    // The default share of one kind is a third of the bound; this test is about the
+    // bound itself.
+    .max_in_flight_per_kind(2)
     .build_trusting_query();
     let first = tokio::spawn({
         let receiver = receiver.clone();

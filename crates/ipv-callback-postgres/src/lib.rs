@@ -289,6 +289,19 @@ impl PostgresStore {
         &self.table
     }
 
+    /// The store's connection pool, for a crate that keeps more in the same database
+    /// (`ipv-sync` mirrors the platform there) with the same limits and timeouts.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The limit on one operation (waiting for a connection included).
+    #[must_use]
+    pub fn op_timeout(&self) -> Duration {
+        self.op_timeout
+    }
+
     /// Deletes keys done more than `retention` ago, and claims whose lease ran out more
     /// than `retention` ago and were never completed; returns how many rows went.
     ///
@@ -432,6 +445,27 @@ impl PostgresStore {
         .await
     }
 
+    async fn is_done_once(&self, key: &str) -> Result<bool, StoreError> {
+        let sql = &self.sql.read;
+        self.run(async |client| {
+            let read = client
+                .prepare_cached(sql)
+                .await
+                .map_err(|e| db_error("preparing a read", &e))?;
+            let row = client
+                .query_opt(&read, &[&key])
+                .await
+                .map_err(|e| db_error("reading a key", &e))?;
+            match row {
+                Some(row) => row
+                    .try_get::<_, bool>(0)
+                    .map_err(|e| db_error("reading", &e)),
+                None => Ok(false),
+            }
+        })
+        .await
+    }
+
     async fn abandon_once(&self, key: &str, token: &LeaseToken) -> Result<(), StoreError> {
         let sql = &self.sql.abandon;
         self.run(async |client| {
@@ -492,6 +526,10 @@ impl CallbackStore for PostgresStore {
         token: &'a LeaseToken,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(self.abandon_once(key, token))
+    }
+
+    fn is_done<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(self.is_done_once(key))
     }
 }
 

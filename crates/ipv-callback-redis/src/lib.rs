@@ -327,6 +327,24 @@ impl RedisStore {
         }
     }
 
+    async fn is_done_once(&self, key: &str) -> Result<bool, StoreError> {
+        let key = self.key(key)?;
+        let mut connection = self.connection.clone();
+        let value: Option<String> = tokio::time::timeout(
+            self.op_timeout,
+            redis::cmd("GET").arg(&key).query_async(&mut connection),
+        )
+        .await
+        .map_err(|_| {
+            failure(format!(
+                "Redis did not answer within {:?} reading a key",
+                self.op_timeout
+            ))
+        })?
+        .map_err(|e| redis_error("reading a key", &e))?;
+        Ok(value.as_deref() == Some("d"))
+    }
+
     async fn abandon_once(&self, key: &str, token: &LeaseToken) -> Result<(), StoreError> {
         let key = self.key(key)?;
         let _: i64 = self
@@ -371,6 +389,10 @@ impl CallbackStore for RedisStore {
         token: &'a LeaseToken,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(self.abandon_once(key, token))
+    }
+
+    fn is_done<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(self.is_done_once(key))
     }
 }
 

@@ -70,8 +70,9 @@ where
 }
 
 /// A free key is claimed; a second receiver is told Busy with the lease left; only the
-/// holder completes it; after that every claim says Done and a second complete says
-/// AlreadyDone.
+/// holder completes it; after that every claim says Done, a second complete says
+/// AlreadyDone, and [`is_done`](CallbackStore::is_done) reads it as done (and not
+/// before).
 pub async fn claim_busy_done<F, Fut>(factory: &F)
 where
     F: Fn() -> Fut,
@@ -80,7 +81,9 @@ where
     let (a, b) = (factory().await, factory().await);
     let key = fresh("busy");
     let (ta, tb) = (token("a"), token("b"));
+    assert!(!b.is_done(&key).await.unwrap(), "a fresh key is not done");
     assert_eq!(a.claim(&key, &ta, LONG).await.unwrap(), Claim::Claimed);
+    assert!(!b.is_done(&key).await.unwrap(), "a held key is not done");
     match b.claim(&key, &tb, LONG).await.unwrap() {
         Claim::Busy { lease_left } => {
             if let Some(left) = lease_left {
@@ -95,6 +98,10 @@ where
         "a token that never held the key completed it"
     );
     assert_eq!(a.complete(&key, &ta).await.unwrap(), Completion::Recorded);
+    assert!(
+        b.is_done(&key).await.unwrap(),
+        "a completed key reads as done"
+    );
     assert_eq!(b.claim(&key, &tb, LONG).await.unwrap(), Claim::Done);
     assert_eq!(a.claim(&key, &ta, LONG).await.unwrap(), Claim::Done);
     assert_eq!(

@@ -144,4 +144,14 @@ pub trait CallbackStore: Send + Sync + fmt::Debug {
         key: &'a str,
         token: &'a LeaseToken,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Whether `key` was completed, read without claiming it. A receiver asks before it
+    /// spends anything (an API call) on a callback that may be a duplicate.
+    ///
+    /// The default answers `false` ("not known to be done"), which is always safe: the
+    /// caller then does the work and learns the truth from [`claim`](Self::claim).
+    fn is_done<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = key;
+        Box::pin(std::future::ready(Ok(false)))
+    }
 }

@@ -260,6 +260,11 @@ impl CallbackStore for MemoryStore {
         self.abandon_now(key, token);
         Box::pin(async { Ok(()) })
     }
+
+    fn is_done<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let done = matches!(self.lock().entries.get(key), Some(Entry::Done));
+        Box::pin(std::future::ready(Ok(done)))
+    }
 }
 
 #[cfg(test)]

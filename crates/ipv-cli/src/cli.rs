@@ -92,6 +92,8 @@ pub fn parse_path_token(text: &str) -> Result<String, String> {
         ))
     }
 }
+#[cfg(feature = "sync")]
+pub mod sync;
 
 /// `ipv`: drive the ipipv open API v2 (or its local emulator) from a shell.
 ///
@@ -281,6 +283,10 @@ pub enum Command {
     /// Receive the platform's callbacks.
     #[command(subcommand)]
     Callback(CallbackCommand),
+    /// Mirror the platform into PostgreSQL: migrate, backfill, listen, revalidate, status.
+    #[cfg(feature = "sync")]
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Encrypt, decrypt and open captured traffic with the app secret.
     #[command(subcommand)]
     Codec(CodecCommand),
@@ -440,6 +446,15 @@ pub struct CallbackListenArgs {
         value_parser = parse_path_token
     )]
     pub path_token: Option<String>,
+    /// Listen without a path token: anyone who finds the address can send callbacks
+    /// (each one costs a re-fetch). Without this flag, a missing --path-token is an
+    /// error.
+    #[arg(long, conflicts_with = "path_token")]
+    pub insecure_no_path_token: bool,
+    /// Serve only connections from this network, e.g. 203.0.113.0/24 or
+    /// 2001:db8::/32 (repeatable; others are closed unread).
+    #[arg(long = "allow-from", value_name = "CIDR")]
+    pub allow_from: Vec<ipv_api::callback::Cidr>,
     /// Where claims and handled callbacks are recorded: `memory` (the default; one
     /// listener), or `postgres://user:pw@host/db` / `redis://host:6379` shared by
     /// several listeners behind one callback URL.

@@ -214,6 +214,8 @@ async fn run_async(settings: Settings, command: Command) -> CmdResult {
             commands::callbacks::listen(&settings, &args).await
         }
         Command::Demo(args) => commands::demo::run(&settings, &args).await,
+        #[cfg(feature = "sync")]
+        Command::Sync(command) => commands::sync::run(&settings, command).await,
         Command::Expiring(args) => {
             with_session(&settings, |session| {
                 Box::pin(async move { commands::reseller::expiring(session, &args).await })

@@ -686,6 +686,7 @@ fn callback_listen_prints_callbacks_and_fetches_what_they_name() {
     let bin = assert_cmd::cargo::cargo_bin("ipv");
     let mut child = std::process::Command::new(&bin)
         .args(["callback", "listen", "--addr", "127.0.0.1:0"])
+        .arg("--insecure-no-path-token")
         .args(["--endpoint", &emu.url, "--app-key", APP_KEY])
         .env("IPV_APP_SECRET", SECRET)
         .stdout(Stdio::piped())

@@ -191,9 +191,92 @@ fn a_slow_order_a_forged_early_callback_and_the_genuine_one() {
 }
 
 #[test]
+fn listen_without_a_path_token_is_a_usage_error_naming_the_flag() {
+    for extra in [&[][..], &["--trust-query"][..]] {
+        let out = ipv()
+            .args(["callback", "listen", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "a usage error");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--path-token"), "{stderr}");
+        assert!(stderr.contains("--insecure-no-path-token"), "{stderr}");
+        assert!(stderr.contains("openssl rand -hex 32"), "{stderr}");
+    }
+    // The environment variable is a token too; the flag and a token do not mix.
+    let out = ipv()
+        .args(["callback", "listen", "--addr", "127.0.0.1:0"])
+        .env("IPV_CALLBACK_PATH_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--trust-query") && !stderr.contains("--insecure-no-path-token"),
+        "past the token check, stopped at the missing credentials: {stderr}"
+    );
+    let out = ipv()
+        .args([
+            "callback",
+            "listen",
+            "--addr",
+            "127.0.0.1:0",
+            "--trust-query",
+        ])
+        .args(["--path-token", TOKEN, "--insecure-no-path-token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn listen_prints_no_bidi_or_invisible_characters_from_the_query() {
+    let mut child = Running(
+        ipv()
+            .args(["callback", "listen", "--addr", "127.0.0.1:0"])
+            .args(["--trust-query", "--path-token", TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let (_, addr) = common::callback_listen_url(&mut stderr);
+    // RLO, zero-width space, BOM, zero-width joiner, word joiner, an isolate, a line
+    // separator, a C1 control and ESC, percent-encoded as a sender would.
+    let no = "abc%E2%80%AEexe.txt%E2%80%8B%EF%BB%BF%E2%80%8D%E2%81%A0%E2%81%A7%E2%80%A8%C2%9B%1B";
+    let (status, body) = get(&addr, &format!("/{TOKEN}/cb?type=instance&no={no}"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"code":"success","msg":""}"#)
+    );
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    for bad in [
+        '\u{202e}', '\u{200b}', '\u{feff}', '\u{200d}', '\u{2060}', '\u{2067}', '\u{2028}',
+        '\u{9b}', '\u{1b}',
+    ] {
+        assert!(
+            !line.contains(bad),
+            "{:x} printed raw: {line:?}",
+            u32::from(bad)
+        );
+    }
+    let printed: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        printed["no"],
+        "abc\u{202e}exe.txt\u{200b}\u{feff}\u{200d}\u{2060}\u{2067}\u{2028}\u{9b}\u{1b}",
+        "escaped, the JSON still says what was sent"
+    );
+}
+
+#[test]
 fn listen_refuses_to_verify_without_credentials_and_checks_its_token() {
     let out = ipv()
         .args(["callback", "listen", "--addr", "127.0.0.1:0"])
+        .args(["--path-token", TOKEN])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "a usage error");
@@ -236,6 +319,7 @@ fn listener_with_store(store: &str) -> Listener {
                 "--addr",
                 "127.0.0.1:0",
                 "--trust-query",
+                "--insecure-no-path-token",
             ])
             .env("IPV_CALLBACK_STORE", store)
             .stdout(Stdio::piped())
@@ -316,6 +400,7 @@ fn a_callback_is_not_acknowledged_when_its_line_cannot_be_written() {
                 "--addr",
                 "127.0.0.1:0",
                 "--trust-query",
+                "--insecure-no-path-token",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

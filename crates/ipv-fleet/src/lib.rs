@@ -258,6 +258,28 @@ impl Fleet {
         });
     }
 
+    /// Freezes the shared store's server (SIGSTOP): it keeps its connections and
+    /// answers nothing until [`resume_store`](Self::resume_store). Redis only.
+    ///
+    /// # Errors
+    /// A PostgreSQL fleet (its server is several processes).
+    pub fn pause_store(&self) -> Result<(), String> {
+        match &self.store_server {
+            StoreServer::Redis(server) => {
+                tokio::task::block_in_place(|| server.pause());
+                Ok(())
+            }
+            StoreServer::Postgres(_) => Err("pausing PostgreSQL is not supported".to_owned()),
+        }
+    }
+
+    /// Lets a paused store server run again (SIGCONT).
+    pub fn resume_store(&self) {
+        if let StoreServer::Redis(server) = &self.store_server {
+            tokio::task::block_in_place(|| server.resume());
+        }
+    }
+
     /// Starts the shared store's server again on the same port (PostgreSQL: and data).
     ///
     /// # Errors

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::ServiceError;
-use crate::process::{find_binary, free_port, log_tail, stop, temp_dir};
+use crate::process::{find_binary, free_port, log_tail, signal, stop, temp_dir};
 
 /// A `redis-server` on 127.0.0.1 with no persistence (`--save '' --appendonly no`) and
 /// a temporary working directory; stopped on drop.
@@ -65,6 +65,22 @@ impl RedisServer {
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             stop(&mut child, "KILL", Duration::from_secs(5));
+        }
+    }
+
+    /// Freezes the server (SIGSTOP), as a hung or swapped-out host would: its
+    /// connections stay open and accept bytes, and nothing is answered until
+    /// [`resume`](Self::resume). Commands sent meanwhile run after the resume.
+    pub fn pause(&self) {
+        if let Some(child) = &self.child {
+            signal(child, "STOP");
+        }
+    }
+
+    /// Lets a [paused](Self::pause) server run again (SIGCONT).
+    pub fn resume(&self) {
+        if let Some(child) = &self.child {
+            signal(child, "CONT");
         }
     }
 

@@ -21,12 +21,40 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Whether `c` can steer a terminal or hide text: C0 and C1 controls (newlines and tabs
-/// included), DEL, and the Unicode bidirectional formatting characters.
+/// included), DEL, the Unicode bidirectional formatting characters, and the other
+/// invisible format characters (zero-width spaces and joiners, the byte-order mark,
+/// soft hyphen, word joiner, invisible operators, interlinear annotation marks, tag
+/// characters) and the line and paragraph separators.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            // Unicode's format characters (general category Cf), which are invisible
+            // or reorder what is shown; bidirectional ones among them.
+            '\u{00ad}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061c}'
+                | '\u{06dd}'
+                | '\u{070f}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
+                // Line and paragraph separators: a line break to some terminals.
+                | '\u{2028}'
+                | '\u{2029}'
         )
 }
 
@@ -107,6 +135,34 @@ mod tests {
             "a\\u{0}\\u{7}\\u{8}\\t\\n\\r\\u{1b}[2J\\u{7f}\\u{85}\\u{9b}\\u{202e}\\u{2066}z"
         );
         assert_eq!(ForTerminal(hostile).to_string(), shown);
+    }
+
+    #[test]
+    fn invisible_format_characters_are_escaped() {
+        // Zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft
+        // hyphen, a tag character, a line separator, an isolate, a right-to-left mark.
+        for c in [
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{2060}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{e0041}',
+            '\u{2028}',
+            '\u{2067}',
+            '\u{200f}',
+            '\u{206a}',
+        ] {
+            assert!(is_unsafe_char(c), "{:x}", u32::from(c));
+            let text = format!("a{c}b");
+            let shown = for_terminal(&text);
+            assert_eq!(shown, format!("a\\u{{{:x}}}b", u32::from(c)));
+        }
+        // Visible letters of other scripts stay as they are.
+        for text in ["héllo", "世界", "مرحبا", "שלום", "🦀"] {
+            assert!(matches!(for_terminal(text), Cow::Borrowed(_)), "{text}");
+        }
     }
 
     #[test]

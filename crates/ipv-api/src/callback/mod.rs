@@ -13,7 +13,9 @@
 //!
 //! | callback | the receiver |
 //! |---|---|
-//! | names nothing that exists | answers `success` (so the platform stops), logs it, never runs the handler |
+//! | an order whose key (`order:<no>:<op>`) the store has as done | answers `success` at once, without a call |
+//! | names nothing that exists | answers `success` (so the platform stops), logs it, never runs the handler; the number is remembered for a while (a repeat is told to retry later without a call) |
+//! | over a re-fetch budget, or while the platform says "slow down" (429, 503) | answers "retry later" without a call (see [`RefetchLimits`]) |
 //! | order, not final yet (pending, processing) | answers "retry later", does not run the handler, remembers nothing |
 //! | order, final | claims `order:<orderNo>:<type>`, runs the handler, completes the key: later duplicates are answered `success` at once |
 //! | instance, product | claims the key for the run only: every later callback runs the handler again (each announces a new change) |
@@ -22,11 +24,19 @@
 //! Concurrent duplicates share one run (one re-fetch, one handler call). The handler
 //! runs in a task of its own, so a caller that goes away cannot cut it in half.
 //!
+//! **What forgeries cost.** A verifying receiver asks the store before it calls (a
+//! duplicate of a handled order costs nothing), remembers numbers that named nothing,
+//! makes one call per lookup (no retries: the platform calls again anyway), and takes
+//! each lookup out of token buckets per source and in all; in-flight runs are bounded
+//! per kind. See `docs/callbacks.md` for the figures.
+//!
 //! **Leases.** Keys are claimed in a [`CallbackStore`] for a lease (60 s by default),
 //! under a random [`LeaseToken`]: `success` is answered only after the handler finished
 //! and the key was recorded; a key another receiver holds, a store that fails, a failing,
 //! panicking or timed-out handler: "retry later" (HTTP 503, `{"code":"fail",…}`), never
-//! `success`.
+//! `success`. A claim left behind by a store that did not answer is abandoned in the
+//! background as soon as the store answers again, so a store hiccup delays callbacks by
+//! seconds, not by a lease.
 //!
 //! **Trusting the query** ([`CallbackReceiver::trusting_query`]) is an explicit opt-in for
 //! receivers without API credentials: the handler gets the bare callback
@@ -54,7 +64,10 @@
 //! # }
 //! ```
 
+mod cidr;
+mod limits;
 mod receiver;
+mod recovery;
 mod refetch;
 #[cfg(feature = "server")]
 mod server;
@@ -64,9 +77,11 @@ use std::future::Future;
 
 use ipv_types::{Callback, CallbackAck};
 
+pub use cidr::{Cidr, CidrParseError};
 pub use ipv_callback_store::{
     BoxFuture, CallbackStore, Claim, Completion, LeaseToken, MAX_KEY_LEN, MemoryStore, StoreError,
 };
+pub use limits::RefetchLimits;
 pub use receiver::{CallbackReceiver, ReceiverBuilder};
 pub use refetch::{MAX_REFETCHED_INSTANCES, Refetched};
 #[cfg(feature = "server")]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,12 +12,18 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use futures_util::future::Shared;
 use ipv_callback_store::{CallbackStore, Claim, Completion, LeaseToken, MAX_KEY_LEN, MemoryStore};
+use ipv_types::text::for_terminal;
 use ipv_types::{Callback, CallbackKind};
 use tokio::sync::Notify;
 use tracing::Instrument as _;
 
+use super::limits::{Budget, NegativeCache, RefetchLimits, Refused, Spent};
+use super::recovery::Orphans;
+use super::refetch::{OrderLookup, order_key};
 use super::{CallbackHandler, CallbackReply, Delivery, Refetched};
 use crate::client::Client;
+use crate::error::Error;
+use crate::retry::RetryPolicy;
 
 /// One run in progress, shared by the callbacks that arrive while it runs.
 type Flight = Shared<futures_util::future::BoxFuture<'static, CallbackReply>>;
@@ -29,6 +36,22 @@ enum Source {
     TrustQuery,
 }
 
+/// Runs in progress by callback (`kind:no`), each with its id, and how many of each
+/// kind.
+#[derive(Default)]
+struct Flights {
+    map: HashMap<String, (u64, Flight)>,
+    per_kind: [usize; 3],
+}
+
+fn kind_index(kind: CallbackKind) -> usize {
+    match kind {
+        CallbackKind::Order => 0,
+        CallbackKind::Instance => 1,
+        CallbackKind::Product => 2,
+    }
+}
+
 struct Inner<H> {
     handler: H,
     source: Source,
@@ -36,11 +59,14 @@ struct Inner<H> {
     lease: Duration,
     handler_timeout: Duration,
     max_in_flight: usize,
-    /// Runs in progress by callback (`kind:no`), each with its id.
-    flights: Mutex<HashMap<String, (u64, Flight)>>,
+    max_in_flight_per_kind: usize,
+    flights: Mutex<Flights>,
     next_flight: AtomicU64,
     running: AtomicUsize,
     idle: Notify,
+    budget: Budget,
+    nothing: NegativeCache,
+    orphans: Arc<Orphans>,
 }
 
 /// Turns callback queries into answers; see the [module docs](super).
@@ -71,6 +97,7 @@ impl<H> fmt::Debug for CallbackReceiver<H> {
             .field("lease", &self.inner.lease)
             .field("handler_timeout", &self.inner.handler_timeout)
             .field("max_in_flight", &self.inner.max_in_flight)
+            .field("max_in_flight_per_kind", &self.inner.max_in_flight_per_kind)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +109,10 @@ pub struct ReceiverBuilder<H> {
     lease: Duration,
     handler_timeout: Duration,
     max_in_flight: usize,
+    max_in_flight_per_kind: Option<usize>,
+    refetch_limits: RefetchLimits,
+    negative_ttl: Duration,
+    negative_max: usize,
 }
 
 impl<H> fmt::Debug for ReceiverBuilder<H> {
@@ -137,6 +168,35 @@ impl<H: CallbackHandler> ReceiverBuilder<H> {
         self
     }
 
+    /// How many distinct callbacks of one kind (order, instance, product) may be in
+    /// progress at once (default: a third of [`max_in_flight`](Self::max_in_flight)),
+    /// so a flood of one kind leaves room for the others.
+    #[must_use]
+    pub fn max_in_flight_per_kind(mut self, max: usize) -> Self {
+        self.max_in_flight_per_kind = Some(max.max(1));
+        self
+    }
+
+    /// What a verifying receiver may spend on re-fetches (defaults in
+    /// [`RefetchLimits`]): budgets per source and in all, and a back-off after the
+    /// platform answers 429 or 503. A callback past a limit is told to retry later,
+    /// without a call.
+    #[must_use]
+    pub fn refetch_limits(mut self, limits: RefetchLimits) -> Self {
+        self.refetch_limits = limits;
+        self
+    }
+
+    /// How long a number that named nothing is remembered (default 60 s), and how many
+    /// at most (default 10,000, within 2 MiB). A repeat within that time is told to
+    /// retry later without a call; a zero time turns the memory off.
+    #[must_use]
+    pub fn negative_cache(mut self, ttl: Duration, max_entries: usize) -> Self {
+        self.negative_ttl = ttl;
+        self.negative_max = max_entries;
+        self
+    }
+
     /// A verifying receiver: each callback is re-fetched through `client`.
     ///
     /// # Panics
@@ -164,20 +224,37 @@ impl<H: CallbackHandler> ReceiverBuilder<H> {
             self.lease,
             self.handler_timeout
         );
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        // One call per callback: a retry inside the client would multiply what each
+        // forgery costs, and the platform calls again anyway.
+        let source = match source {
+            Source::Verify(client) => Source::Verify(client.with_retry_policy(RetryPolicy::none())),
+            Source::TrustQuery => Source::TrustQuery,
+        };
         CallbackReceiver {
             inner: Arc::new(Inner {
                 handler: self.handler,
                 source,
-                store: self
-                    .store
-                    .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+                orphans: Orphans::new(Arc::clone(&store), MAX_ORPHANS),
+                store,
                 lease: self.lease,
                 handler_timeout: self.handler_timeout,
                 max_in_flight: self.max_in_flight,
-                flights: Mutex::new(HashMap::new()),
+                max_in_flight_per_kind: self
+                    .max_in_flight_per_kind
+                    .unwrap_or((self.max_in_flight / 3).max(1)),
+                flights: Mutex::new(Flights::default()),
                 next_flight: AtomicU64::new(0),
                 running: AtomicUsize::new(0),
                 idle: Notify::new(),
+                budget: Budget::new(self.refetch_limits),
+                nothing: NegativeCache::new(
+                    self.negative_ttl,
+                    self.negative_max,
+                    NEGATIVE_MAX_BYTES,
+                ),
             }),
         }
     }
@@ -190,6 +267,10 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
     pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(30);
     /// The default bound on callbacks in progress.
     pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+    /// How long a number that named nothing is remembered by default.
+    pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(60);
+    /// How many numbers that named nothing are remembered at most by default.
+    pub const DEFAULT_NEGATIVE_MAX: usize = 10_000;
 
     /// A verifying receiver (the default behaviour; see the [module docs](super)): each
     /// callback is re-fetched through `client`, and `handler` gets what the API said.
@@ -217,6 +298,10 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
             lease: Self::DEFAULT_LEASE,
             handler_timeout: Self::DEFAULT_HANDLER_TIMEOUT,
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            max_in_flight_per_kind: None,
+            refetch_limits: RefetchLimits::default(),
+            negative_ttl: Self::DEFAULT_NEGATIVE_TTL,
+            negative_max: Self::DEFAULT_NEGATIVE_MAX,
         }
     }
 
@@ -239,18 +324,40 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
         }
     }
 
+    /// How many claims left behind by store failures wait to be abandoned (see the
+    /// [module docs](super)).
+    #[must_use]
+    pub fn orphaned_claims(&self) -> usize {
+        self.inner.orphans.len()
+    }
+
     /// Answers one callback, given the request's query string (with or without the
     /// `?`). Must be called within a tokio runtime.
     ///
     /// The run happens in a task of its own: if this future is dropped (the caller
     /// went away), the run still finishes and its outcome is recorded in the store.
+    ///
+    /// Without the sender's address, only the all-sources re-fetch budgets apply; an
+    /// HTTP server should call [`handle_from`](Self::handle_from).
     pub async fn handle(&self, query: &str) -> CallbackReply {
+        self.answer(query, None).await
+    }
+
+    /// [`handle`](Self::handle) for a callback sent from `peer`, whose re-fetches
+    /// also come out of that source's own budget (see [`RefetchLimits`]): one sender
+    /// of forgeries runs out of it, and other senders (the platform) do not.
+    pub async fn handle_from(&self, query: &str, peer: IpAddr) -> CallbackReply {
+        self.answer(query, Some(peer)).await
+    }
+
+    async fn answer(&self, query: &str, peer: Option<IpAddr>) -> CallbackReply {
         let callback = match Callback::parse_query(query) {
             Ok(callback) => callback,
             Err(err) => {
                 // Answering anything but success would make the platform send the
                 // same garbage forever; nothing is done with it.
-                tracing::warn!(error = %err, "ignored an unparseable callback (answered success)");
+                let error = for_terminal(&err.to_string()).into_owned();
+                tracing::warn!(%error, "ignored an unparseable callback (answered success)");
                 return CallbackReply::success();
             }
         };
@@ -258,45 +365,55 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
             Source::Verify(_) => format!("{}:{}", callback.kind, callback.no),
             Source::TrustQuery => query_key(&callback),
         };
-        match self.join_or_start(flight_key, callback) {
+        match self.join_or_start(flight_key, callback, peer) {
             Ok(flight) => flight.await,
             Err(reply) => reply,
         }
     }
 
     /// The run in progress for `key`, or a new one.
-    fn join_or_start(&self, key: String, callback: Callback) -> Result<Flight, CallbackReply> {
+    fn join_or_start(
+        &self,
+        key: String,
+        callback: Callback,
+        peer: Option<IpAddr>,
+    ) -> Result<Flight, CallbackReply> {
         let mut flights = self
             .inner
             .flights
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, flight)) = flights.get(&key) {
+        if let Some((_, flight)) = flights.map.get(&key) {
             return Ok(flight.clone());
         }
-        if flights.len() >= self.inner.max_in_flight {
-            tracing::warn!("too many callbacks in progress; asked the platform to retry");
+        let kind = kind_index(callback.kind);
+        if flights.map.len() >= self.inner.max_in_flight
+            || flights.per_kind[kind] >= self.inner.max_in_flight_per_kind
+        {
+            tracing::warn!(kind = %callback.kind, "too many callbacks in progress; asked the platform to retry");
             return Err(CallbackReply::retry_later(
                 "too many callbacks in progress; call again later",
             ));
         }
         let id = self.inner.next_flight.fetch_add(1, Ordering::Relaxed);
         self.inner.running.fetch_add(1, Ordering::SeqCst);
+        flights.per_kind[kind] += 1;
         let guard = FlightGuard {
             inner: Arc::clone(&self.inner),
             key: key.clone(),
             id,
+            kind,
         };
         let span = tracing::info_span!(
             "ipv_api.callback",
             kind = %callback.kind,
-            no = ?callback.no,
+            no = %for_terminal(&callback.no),
         );
         let inner = Arc::clone(&self.inner);
         let task = tokio::spawn(
             async move {
                 let _guard = guard;
-                let reply = process(&inner, callback).await;
+                let reply = process(&inner, callback, peer).await;
                 tracing::debug!(status = reply.status, "callback answered");
                 reply
             }
@@ -310,7 +427,7 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
         }
         .boxed()
         .shared();
-        flights.insert(key, (id, flight.clone()));
+        flights.map.insert(key, (id, flight.clone()));
         Ok(flight)
     }
 }
@@ -320,6 +437,7 @@ struct FlightGuard<H> {
     inner: Arc<Inner<H>>,
     key: String,
     id: u64,
+    kind: usize,
 }
 
 impl<H> Drop for FlightGuard<H> {
@@ -330,9 +448,14 @@ impl<H> Drop for FlightGuard<H> {
                 .flights
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if flights.get(&self.key).is_some_and(|(id, _)| *id == self.id) {
-                flights.remove(&self.key);
+            if flights
+                .map
+                .get(&self.key)
+                .is_some_and(|(id, _)| *id == self.id)
+            {
+                flights.map.remove(&self.key);
             }
+            flights.per_kind[self.kind] = flights.per_kind[self.kind].saturating_sub(1);
         }
         if self.inner.running.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.inner.idle.notify_waiters();
@@ -355,7 +478,11 @@ fn lease_token() -> LeaseToken {
     LeaseToken::new(format!("{:032x}", rand::random::<u128>()))
 }
 
-async fn process<H: CallbackHandler>(inner: &Inner<H>, callback: Callback) -> CallbackReply {
+async fn process<H: CallbackHandler>(
+    inner: &Inner<H>,
+    callback: Callback,
+    peer: Option<IpAddr>,
+) -> CallbackReply {
     let (key, remember, fetched) = match &inner.source {
         Source::TrustQuery => (
             query_key(&callback),
@@ -363,44 +490,10 @@ async fn process<H: CallbackHandler>(inner: &Inner<H>, callback: Callback) -> Ca
             None,
         ),
         Source::Verify(client) => {
-            let fetched = match tokio::time::timeout(
-                inner.handler_timeout,
-                client.refetch(&callback),
-            )
-            .await
-            {
-                Err(_) => {
-                    tracing::warn!("timed out fetching what the callback names");
-                    return CallbackReply::retry_later(
-                        "timed out fetching what the callback names; call again later",
-                    );
-                }
-                Ok(Err(err)) => {
-                    tracing::warn!(error = %err, "could not fetch what the callback names");
-                    return CallbackReply::retry_later(
-                        "could not fetch what the callback names; call again later",
-                    );
-                }
-                Ok(Ok(None)) => {
-                    // Forged, or about something long gone: nothing to do, and the
-                    // platform should stop calling.
-                    tracing::warn!(
-                        "ignored a callback naming nothing that exists (answered success)"
-                    );
-                    return CallbackReply::success();
-                }
-                Ok(Ok(Some(fetched))) => fetched,
+            let fetched = match verify(inner, client, &callback, peer).await {
+                Ok(fetched) => fetched,
+                Err(reply) => return reply,
             };
-            if let Refetched::Order(order) = &fetched
-                && !fetched.is_final()
-            {
-                // Early (or forged): the genuine callback comes once it is final.
-                tracing::info!(status = %order.status, "order not final yet; asked the platform to retry");
-                return CallbackReply::retry_later(format!(
-                    "order is {}, not final yet; call again later",
-                    order.status
-                ));
-            }
             let remember = matches!(fetched, Refetched::Order(_));
             (fetched.key(), remember, Some(fetched))
         }
@@ -415,6 +508,156 @@ async fn process<H: CallbackHandler>(inner: &Inner<H>, callback: Callback) -> Ca
     run_claimed(inner, &key, remember, Delivery { callback, fetched }).await
 }
 
+/// What a verifying receiver learns before it may run the handler, spending as little
+/// as it can: the store first (a completed order costs no call), then the memory of
+/// numbers that named nothing, then the re-fetch budgets, then one call at a time.
+/// `Err` is the answer when the handler must not run.
+async fn verify<H>(
+    inner: &Inner<H>,
+    client: &Client,
+    callback: &Callback,
+    peer: Option<IpAddr>,
+) -> Result<Refetched, CallbackReply> {
+    if let (CallbackKind::Order, Some(op)) = (callback.kind, callback.op) {
+        // The key the order will have if `no` is its platform number and `op` its type.
+        let key = format!("{}:{}:{}", callback.kind, callback.no, op.as_i64());
+        if key.len() <= MAX_KEY_LEN {
+            done_already(inner, &key).await?;
+        }
+    }
+    let nothing_key = format!("{}:{}", callback.kind, callback.no);
+    if inner.nothing.contains(&nothing_key) {
+        tracing::debug!("callback names a number that named nothing a moment ago");
+        return Err(CallbackReply::retry_later(
+            "this number named nothing a moment ago; call again later",
+        ));
+    }
+    let mut spent = Spent::default();
+    take_lookup(inner, peer, true, &mut spent)?;
+    let fetch = refetch_within_budget(inner, client, callback, peer, &mut spent);
+    let found = match tokio::time::timeout(inner.handler_timeout, fetch).await {
+        Err(_) => {
+            tracing::warn!("timed out fetching what the callback names");
+            return Err(CallbackReply::retry_later(
+                "timed out fetching what the callback names; call again later",
+            ));
+        }
+        Ok(Err(reply)) => return Err(reply),
+        Ok(Ok(found)) => found,
+    };
+    let Some(fetched) = found else {
+        // Forged, or about something long gone: nothing to do, and the platform
+        // should stop calling. A repeat within a while costs no call.
+        inner.nothing.insert(&nothing_key);
+        tracing::warn!("ignored a callback naming nothing that exists (answered success)");
+        return Err(CallbackReply::success());
+    };
+    inner.budget.found(peer, spent);
+    if let Refetched::Order(order) = &fetched
+        && !fetched.is_final()
+    {
+        // Early (or forged): the genuine callback comes once it is final.
+        let status = for_terminal(&order.status.to_string()).into_owned();
+        tracing::info!(%status, "order not final yet; asked the platform to retry");
+        return Err(CallbackReply::retry_later(format!(
+            "order is {status}, not final yet; call again later"
+        )));
+    }
+    Ok(fetched)
+}
+
+/// `Err(success)` when the store says `key` is done, `Err(retry later)` when it
+/// cannot say.
+async fn done_already<H>(inner: &Inner<H>, key: &str) -> Result<(), CallbackReply> {
+    match inner.store.is_done(key).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(CallbackReply::success()),
+        Err(err) => {
+            tracing::warn!(error = %err, "callback store failed to read a key");
+            Err(CallbackReply::retry_later(
+                "callback store unavailable; call again later",
+            ))
+        }
+    }
+}
+
+fn take_lookup<H>(
+    inner: &Inner<H>,
+    peer: Option<IpAddr>,
+    first: bool,
+    spent: &mut Spent,
+) -> Result<(), CallbackReply> {
+    inner
+        .budget
+        .take_lookup(peer, first, spent)
+        .map_err(|refused| match refused {
+            Refused::Budget => {
+                tracing::debug!("re-fetch budget spent; asked the platform to retry");
+                CallbackReply::retry_later("too many callbacks to verify; call again later")
+            }
+            Refused::BackingOff => {
+                CallbackReply::retry_later("the API asked us to slow down; call again later")
+            }
+        })
+}
+
+/// The re-fetch itself: one call per step, each step within the budget; a 429 or 503
+/// ends it and starts the back-off. `Ok(None)`: the callback names nothing.
+async fn refetch_within_budget<H>(
+    inner: &Inner<H>,
+    client: &Client,
+    callback: &Callback,
+    peer: Option<IpAddr>,
+    spent: &mut Spent,
+) -> Result<Option<Refetched>, CallbackReply> {
+    if callback.kind != CallbackKind::Order {
+        return client
+            .refetch_other(callback)
+            .await
+            .map_err(|err| fetch_failed(inner, &err));
+    }
+    let mut found = client
+        .order_first_page(&callback.no, false)
+        .await
+        .map_err(|err| fetch_failed(inner, &err))?;
+    if found == OrderLookup::NoSuchOrder {
+        // Maybe the caller's own number: one more lookup, out of the budget too.
+        take_lookup(inner, peer, false, spent)?;
+        found = client
+            .order_first_page(&callback.no, true)
+            .await
+            .map_err(|err| fetch_failed(inner, &err))?;
+    }
+    let OrderLookup::Found(order) = found else {
+        return Ok(None);
+    };
+    if !order.status.is_final() {
+        // Only the status matters for an order not final yet: skip its other pages.
+        return Ok(Some(Refetched::Order(order)));
+    }
+    // Its real key may differ from the callback's (`no` was the caller's number): a
+    // completed order's further pages are not worth a call either. The lookup found
+    // something either way: its lookup tokens go back.
+    inner.budget.found(peer, std::mem::take(spent));
+    done_already(inner, &order_key(&order)).await?;
+    client
+        .rest_of_order(*order)
+        .await
+        .map(|order| Some(Refetched::Order(Box::new(order))))
+        .map_err(|err| fetch_failed(inner, &err))
+}
+
+/// The answer to a failed re-fetch; a 429 or 503 from the platform starts the back-off.
+fn fetch_failed<H>(inner: &Inner<H>, err: &Error) -> CallbackReply {
+    if matches!(err.http_status(), Some(429 | 503)) {
+        let wait = inner.budget.back_off();
+        tracing::warn!(?wait, error = %err, "the API asked us to slow down; re-fetches paused");
+        return CallbackReply::retry_later("the API asked us to slow down; call again later");
+    }
+    tracing::warn!(error = %err, "could not fetch what the callback names");
+    CallbackReply::retry_later("could not fetch what the callback names; call again later")
+}
+
 /// Claim, handle, then complete (`remember`) or release the key.
 async fn run_claimed<H: CallbackHandler>(
     inner: &Inner<H>,
@@ -423,7 +666,9 @@ async fn run_claimed<H: CallbackHandler>(
     delivery: Delivery,
 ) -> CallbackReply {
     let store = &inner.store;
-    let token = lease_token();
+    // A claim this process left behind in a store outage is taken over with its own
+    // token (a renewal to the store), whether or not it was recorded.
+    let token = inner.orphans.take(key).unwrap_or_else(lease_token);
     match store.claim(key, &token, inner.lease).await {
         Ok(Claim::Claimed) => {}
         Ok(Claim::Done) => return CallbackReply::success(),
@@ -436,7 +681,10 @@ async fn run_claimed<H: CallbackHandler>(
             return CallbackReply::retry_later("this callback is being handled; call again later");
         }
         Err(err) => {
+            // The claim may still land (a store that froze runs it when it thaws):
+            // give it up as soon as the store answers again.
             tracing::warn!(error = %err, "callback store failed to claim");
+            inner.orphans.adopt(key, token, inner.lease);
             return CallbackReply::retry_later("callback store unavailable; call again later");
         }
     }
@@ -478,7 +726,7 @@ async fn run_claimed<H: CallbackHandler>(
             // Not recorded: a retry runs the (level-triggered) handler again, which is
             // better than a success the store does not know about.
             tracing::warn!(error = %err, "callback store failed to complete");
-            abandon(inner, key, &token).await;
+            inner.orphans.adopt(key, token, inner.lease);
             CallbackReply::retry_later("callback store unavailable; call again later")
         }
     }
@@ -486,7 +734,15 @@ async fn run_claimed<H: CallbackHandler>(
 
 async fn abandon<H>(inner: &Inner<H>, key: &str, token: &LeaseToken) {
     if let Err(err) = inner.store.abandon(key, token).await {
-        // The lease runs out by itself.
+        // Abandoned again in the background once the store answers.
         tracing::warn!(error = %err, "callback store failed to abandon a claim");
+        inner.orphans.adopt(key, token.clone(), inner.lease);
     }
 }
+
+/// The most claims left by store failures a receiver keeps abandoning; past that, their
+/// leases end them.
+const MAX_ORPHANS: usize = 4096;
+
+/// The most bytes of numbers that named nothing a receiver remembers.
+const NEGATIVE_MAX_BYTES: usize = 2 << 20;

@@ -39,12 +39,7 @@ impl Refetched {
     #[must_use]
     pub fn key(&self) -> String {
         match self {
-            Refetched::Order(order) => format!(
-                "{}:{}:{}",
-                CallbackKind::Order,
-                order.order_no,
-                order.order_type.as_i64()
-            ),
+            Refetched::Order(order) => order_key(order),
             Refetched::Instance(instance) => {
                 format!("{}:{}", CallbackKind::Instance, instance.instance_no)
             }
@@ -84,6 +79,28 @@ fn names_nothing(err: &Error, kind: CallbackKind) -> bool {
     }
 }
 
+/// The store key of an order: `order:<orderNo>:<type>`.
+pub(crate) fn order_key(order: &Order) -> String {
+    format!(
+        "{}:{}:{}",
+        CallbackKind::Order,
+        order.order_no,
+        order.order_type.as_i64()
+    )
+}
+
+/// What one order lookup found.
+#[derive(Debug, PartialEq)]
+pub(crate) enum OrderLookup {
+    /// The order, with its first page of instances.
+    Found(Box<Order>),
+    /// The platform knows no order by that number (worth a lookup by the other kind
+    /// of number).
+    NoSuchOrder,
+    /// The number cannot name an order (refused as a bad parameter).
+    NamesNothing,
+}
+
 impl Client {
     /// Fetches what a callback is about, since callbacks are unsigned and only the
     /// API's answer can be trusted: the order (with every page of its instances), the
@@ -92,13 +109,56 @@ impl Client {
     ///
     /// An order callback's `no` is looked up as the platform's `orderNo` first and, if
     /// the platform knows no such order, as the caller's `appOrderNo` (the vendor's
-    /// document and its SDK disagree on which one the callback carries).
+    /// document and its SDK disagree on which one the callback carries). Any other
+    /// failure of the first lookup (a 429, say) ends the call: no second lookup.
     ///
     /// # Errors
     /// See [`Error`]; a "not found" answer is `Ok(None)`, not an error.
     pub async fn refetch(&self, callback: &Callback) -> Result<Option<Refetched>, Error> {
+        match callback.kind {
+            CallbackKind::Order => {
+                let mut found = self.order_first_page(&callback.no, false).await?;
+                if found == OrderLookup::NoSuchOrder {
+                    found = self.order_first_page(&callback.no, true).await?;
+                }
+                match found {
+                    OrderLookup::Found(order) => Ok(Some(Refetched::Order(Box::new(
+                        self.rest_of_order(*order).await?,
+                    )))),
+                    OrderLookup::NoSuchOrder | OrderLookup::NamesNothing => Ok(None),
+                }
+            }
+            CallbackKind::Instance | CallbackKind::Product => self.refetch_other(callback).await,
+        }
+    }
+
+    /// The first page of an order (instances included), by the platform's `orderNo` or
+    /// the caller's `appOrderNo`. One call, whatever the answer.
+    pub(crate) async fn order_first_page(
+        &self,
+        no: &str,
+        by_app_no: bool,
+    ) -> Result<OrderLookup, Error> {
+        let mut request = OrderRequest::new(no).with_page(1, MAX_PAGE_SIZE);
+        if by_app_no {
+            request = request.with_app_order_no(no);
+        }
+        match self.order(&request).await {
+            Ok(order) => Ok(OrderLookup::Found(Box::new(order))),
+            Err(err) if err.api_code() == Some(ApiCode::OrderNotFound) => {
+                Ok(OrderLookup::NoSuchOrder)
+            }
+            Err(err) if names_nothing(&err, CallbackKind::Order) => Ok(OrderLookup::NamesNothing),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// An instance or product callback's thing, in one call.
+    pub(crate) async fn refetch_other(
+        &self,
+        callback: &Callback,
+    ) -> Result<Option<Refetched>, Error> {
         let found = match callback.kind {
-            CallbackKind::Order => self.refetch_order(&callback.no).await,
             CallbackKind::Instance => {
                 let request = InstancesRequest::new([callback.no.clone()]);
                 self.instances(&request).await.map(|found| {
@@ -108,7 +168,7 @@ impl Client {
                         .map(|i| Refetched::Instance(Box::new(i)))
                 })
             }
-            CallbackKind::Product => {
+            CallbackKind::Product | CallbackKind::Order => {
                 let request = ProductRequest::new(callback.no.clone());
                 self.product(&request)
                     .await
@@ -121,23 +181,8 @@ impl Client {
         }
     }
 
-    async fn refetch_order(&self, no: &str) -> Result<Option<Refetched>, Error> {
-        let first = OrderRequest::new(no).with_page(1, MAX_PAGE_SIZE);
-        let order = match self.order(&first).await {
-            Ok(order) => order,
-            Err(err) if err.api_code() == Some(ApiCode::OrderNotFound) => {
-                let by_app_no = first.with_app_order_no(no);
-                self.order(&by_app_no).await?
-            }
-            Err(err) => return Err(err),
-        };
-        Ok(Some(Refetched::Order(Box::new(
-            self.rest_of_order(order).await?,
-        ))))
-    }
-
     /// Fetches the order's further pages of instances, up to its bound.
-    async fn rest_of_order(&self, mut order: Order) -> Result<Order, Error> {
+    pub(crate) async fn rest_of_order(&self, mut order: Order) -> Result<Order, Error> {
         let total = usize::try_from(order.total).unwrap_or(0);
         let count = usize::try_from(order.count).unwrap_or(0);
         let mut bound = total.min(MAX_REFETCHED_INSTANCES);

@@ -1,8 +1,9 @@
 //! A ready, hardened HTTP server for callbacks (feature `server`).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
-use super::{CallbackHandler, CallbackReceiver, CallbackReply};
+use super::limits::source_of;
+use super::{CallbackHandler, CallbackReceiver, CallbackReply, Cidr};
 
 /// The limits of a [`CallbackServer`]. Every field has a default fit for the internet;
 /// change them with the `with_*` methods.
@@ -36,6 +38,14 @@ pub struct ServerConfig {
     /// How many connections are served at once (default 512). Past it, a new
     /// connection is accepted and closed at once, so descriptors stay free.
     pub max_connections: usize,
+    /// How many of those one source may hold (default 32; a source is an IPv4
+    /// address or an IPv6 /64). Past it, the source's new connections are closed at
+    /// once, so one peer cannot take every slot. Behind a reverse proxy every
+    /// connection comes from the proxy: raise it to `max_connections` there.
+    pub max_connections_per_peer: usize,
+    /// When not empty, only connections from these networks are served; others are
+    /// closed before a byte is read (default: empty, everyone).
+    pub allow_from: Vec<Cidr>,
     /// The longest query string accepted, in bytes (default 2,048); longer gets 414.
     pub max_query_len: usize,
     /// How long [`CallbackServer::shutdown`] waits for requests and runs in progress
@@ -53,6 +63,8 @@ impl fmt::Debug for ServerConfig {
             .field("idle_timeout", &self.idle_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_peer", &self.max_connections_per_peer)
+            .field("allow_from", &self.allow_from)
             .field("max_query_len", &self.max_query_len)
             .field("shutdown_deadline", &self.shutdown_deadline)
             // The token is a secret: say only whether there is one.
@@ -71,6 +83,8 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             max_connections: 512,
+            max_connections_per_peer: 32,
+            allow_from: Vec::new(),
             max_query_len: 2048,
             shutdown_deadline: Duration::from_secs(15),
             path_token: None,
@@ -107,6 +121,21 @@ impl ServerConfig {
     #[must_use]
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.max(1);
+        self
+    }
+
+    /// Sets [`max_connections_per_peer`](Self::max_connections_per_peer) (at least 1).
+    #[must_use]
+    pub fn with_max_connections_per_peer(mut self, max: usize) -> Self {
+        self.max_connections_per_peer = max.max(1);
+        self
+    }
+
+    /// Adds a network to [`allow_from`](Self::allow_from): once any is given, only
+    /// connections from the networks given are served.
+    #[must_use]
+    pub fn allow_from(mut self, network: Cidr) -> Self {
+        self.allow_from.push(network);
         self
     }
 
@@ -221,6 +250,13 @@ impl CallbackServer {
         config.check()?;
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
+        if config.path_token.is_none() && !local_addr.ip().is_loopback() {
+            tracing::warn!(
+                %local_addr,
+                "callback server bound without a path token on a non-loopback address: \
+                 anyone who finds it can send forged callbacks; set a path token"
+            );
+        }
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(listener, receiver, Arc::new(config), stopped));
         tracing::info!(%local_addr, "callback server listening");
@@ -264,8 +300,9 @@ async fn serve<H: CallbackHandler>(
     mut stop: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(config.max_connections));
+    let peers = Arc::new(PeerCounts::default());
     let mut connections = JoinSet::new();
-    let mut refused: u64 = 0;
+    let mut refused = Refusals::default();
     loop {
         while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
@@ -275,16 +312,28 @@ async fn serve<H: CallbackHandler>(
         };
         match accepted {
             Ok((stream, peer)) => {
+                // Each refusal closes at once, so the descriptor is free again.
+                if !config.allow_from.is_empty()
+                    && !config.allow_from.iter().any(|net| net.contains(peer.ip()))
+                {
+                    note_refusal(
+                        &mut refused.not_allowed,
+                        "connection from outside --allow-from closed",
+                    );
+                    continue;
+                }
+                let Some(share) = peers.enter(peer.ip(), config.max_connections_per_peer) else {
+                    note_refusal(
+                        &mut refused.peer_full,
+                        "callback peer at its connection cap; closing its new connections",
+                    );
+                    continue;
+                };
                 let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
-                    // Full: close at once, so the descriptor is free again.
-                    drop(stream);
-                    refused += 1;
-                    if refused.is_power_of_two() {
-                        tracing::warn!(
-                            refused,
-                            "callback connection cap reached; closing new connections"
-                        );
-                    }
+                    note_refusal(
+                        &mut refused.full,
+                        "callback connection cap reached; closing new connections",
+                    );
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
@@ -294,7 +343,7 @@ async fn serve<H: CallbackHandler>(
                     receiver.clone(),
                     Arc::clone(&config),
                     stop.clone(),
-                    permit,
+                    (permit, share),
                 ));
             }
             Err(err) => {
@@ -328,6 +377,68 @@ async fn serve<H: CallbackHandler>(
             running = receiver.in_flight(),
             "callback runs still going at the shutdown deadline"
         );
+    }
+}
+
+/// Connections closed at accept, by reason, for rate-limited warnings.
+#[derive(Default)]
+struct Refusals {
+    not_allowed: u64,
+    peer_full: u64,
+    full: u64,
+}
+
+/// Counts one refusal; warns on the 1st, 2nd, 4th, 8th... of its kind.
+fn note_refusal(count: &mut u64, what: &'static str) {
+    *count += 1;
+    if count.is_power_of_two() {
+        tracing::warn!(refused = *count, "{what}");
+    }
+}
+
+/// Connections served per source (IPv4 address, IPv6 /64).
+#[derive(Default)]
+struct PeerCounts {
+    counts: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PeerCounts {
+    /// A share of `peer`'s cap, or `None` when it holds `max` already.
+    fn enter(self: &Arc<Self>, peer: IpAddr, max: usize) -> Option<PeerShare> {
+        let source = source_of(peer);
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = counts.entry(source).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(PeerShare {
+            peers: Arc::clone(self),
+            source,
+        })
+    }
+}
+
+/// One connection's place in its source's count; given back on drop. (The map holds
+/// only sources with a connection open, so it is bounded by the connection cap.)
+struct PeerShare {
+    peers: Arc<PeerCounts>,
+    source: IpAddr,
+}
+
+impl Drop for PeerShare {
+    fn drop(&mut self) {
+        let mut counts = self
+            .peers
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.source) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.source);
+            }
+        }
     }
 }
 
@@ -380,7 +491,7 @@ async fn connection<H: CallbackHandler>(
     receiver: CallbackReceiver<H>,
     config: Arc<ServerConfig>,
     mut stop: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
+    _slot: (OwnedSemaphorePermit, PeerShare),
 ) {
     let activity = Arc::new(Activity::new());
     let service = {
@@ -391,7 +502,7 @@ async fn connection<H: CallbackHandler>(
             let receiver = receiver.clone();
             let config = Arc::clone(&config);
             async move {
-                let response = respond(&receiver, &config, &request).await;
+                let response = respond(&receiver, &config, &request, peer.ip()).await;
                 drop(busy);
                 Ok::<_, Infallible>(response)
             }
@@ -449,6 +560,18 @@ fn path_allowed(path: &str, token: &str) -> bool {
     token_matches(segment.as_bytes(), token.as_bytes())
 }
 
+/// A refusal (404, 405, 414): answered, then the connection is closed, so a peer
+/// cannot hold it open with cheap wrong requests. (hyper closes the connection after
+/// its own 400 and 431 answers.)
+fn refuse(status: u16, msg: &str) -> http::Response<Full<Bytes>> {
+    let mut response = answer(CallbackReply::new(status, &CallbackAck::failure(msg)));
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
 fn answer(reply: CallbackReply) -> http::Response<Full<Bytes>> {
     let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() =
@@ -464,17 +587,15 @@ async fn respond<H: CallbackHandler>(
     receiver: &CallbackReceiver<H>,
     config: &ServerConfig,
     request: &http::Request<Incoming>,
+    peer: IpAddr,
 ) -> http::Response<Full<Bytes>> {
     if let Some(token) = &config.path_token
         && !path_allowed(request.uri().path(), token)
     {
-        return answer(CallbackReply::new(404, &CallbackAck::failure("not found")));
+        return refuse(404, "not found");
     }
     if request.method() != http::Method::GET {
-        let mut response = answer(CallbackReply::new(
-            405,
-            &CallbackAck::failure("callbacks are GET requests"),
-        ));
+        let mut response = refuse(405, "callbacks are GET requests");
         response
             .headers_mut()
             .insert(http::header::ALLOW, http::HeaderValue::from_static("GET"));
@@ -482,12 +603,10 @@ async fn respond<H: CallbackHandler>(
     }
     let query = request.uri().query().unwrap_or("");
     if query.len() > config.max_query_len {
-        return answer(CallbackReply::new(
-            414,
-            &CallbackAck::failure("callback query too long"),
-        ));
+        return refuse(414, "callback query too long");
     }
-    let reply = match tokio::time::timeout(config.request_timeout, receiver.handle(query)).await {
+    let handling = receiver.handle_from(query, peer);
+    let reply = match tokio::time::timeout(config.request_timeout, handling).await {
         Ok(reply) => reply,
         Err(_) => CallbackReply::retry_later("still handling this callback; call again later"),
     };

@@ -35,7 +35,8 @@ pub(crate) struct Inbox {
 }
 
 impl Inbox {
-    /// Listens on loopback, on a free port.
+    /// Listens on loopback, on a free port, under a path token drawn at random (so
+    /// only the emulator it is given to can reach it).
     pub(crate) async fn start() -> CmdResult<Self> {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let (sender, receiver) = mpsc::channel(INBOX_CAPACITY);
@@ -48,13 +49,16 @@ impl Inbox {
                     .map_err(|_| "the listener is stopping")
             }
         });
-        let server = CallbackServer::bind(addr, CallbackReceiver::trusting_query(handler))
+        let token = format!("{:032x}", rand::random::<u128>());
+        let config = ServerConfig::default().with_path_token(token.clone());
+        let callbacks = CallbackReceiver::trusting_query(handler);
+        let server = CallbackServer::bind_with(addr, callbacks, config)
             .await
             .map_err(|err| {
                 Failure::other(format!("cannot listen for callbacks on {addr}: {err}"))
             })?;
         Ok(Self {
-            url: format!("http://{}/callback", server.local_addr()),
+            url: format!("http://{}/{token}/callback", server.local_addr()),
             receiver,
             held: Vec::new(),
             server,
@@ -123,14 +127,20 @@ fn delivery_line(delivery: &Delivery) -> CmdResult<String> {
     Ok(neutralise(&text))
 }
 
-/// Escapes what JSON leaves raw but a terminal would act on (DEL and the C1 controls,
-/// `U+0080..=U+009F`, one of which opens escape sequences), keeping the line valid
-/// JSON: `serde_json` already escapes the C0 controls.
+/// Escapes what JSON leaves raw but a terminal would act on, keeping the line valid
+/// JSON: every character [`for_terminal`](ipv_types::text::for_terminal) escapes
+/// (DEL and the C1 controls, one of which opens escape sequences; bidirectional
+/// overrides and isolates; zero-width spaces and joiners, the byte-order mark and the
+/// other invisible format characters; line separators) becomes a JSON `\uXXXX` escape
+/// (a surrogate pair beyond the BMP). `serde_json` already escapes the C0 controls.
 fn neutralise(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        if ipv_types::text::is_unsafe_char(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -144,6 +154,14 @@ type Queued = (Delivery, oneshot::Sender<()>);
 /// `ipv callback listen`: one JSON line per callback handled, with what was fetched;
 /// each callback is acknowledged only once its line is written.
 pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> CmdResult {
+    if args.path_token.is_none() && !args.insecure_no_path_token {
+        return Err(Failure::usage(
+            "refusing to listen for callbacks without a path token: pass --path-token TOKEN \
+             (or IPV_CALLBACK_PATH_TOKEN; draw one with `openssl rand -hex 32` and register \
+             the callback URL with it as the path's first segment), or \
+             --insecure-no-path-token to listen without one",
+        ));
+    }
     let mut signals = crate::commands::emulator::Shutdown::install()?;
     let (queue, mut queued) = mpsc::channel::<Queued>(args.queue.max(1));
     let handler = handler_fn(move |delivery: Delivery| {
@@ -168,6 +186,9 @@ pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> Cm
     if let Some(token) = &args.path_token {
         config = config.with_path_token(token.clone());
     }
+    for network in &args.allow_from {
+        config = config.allow_from(*network);
+    }
     let server = CallbackServer::bind_with(args.addr, receiver, config)
         .await
         .map_err(|err| {
@@ -187,6 +208,11 @@ pub(crate) async fn listen(settings: &Settings, args: &CallbackListenArgs) -> Cm
     );
     if args.trust_query {
         eprintln!("note: --trust-query: callbacks are printed as sent, not verified");
+    }
+    if args.insecure_no_path_token {
+        eprintln!(
+            "warning: --insecure-no-path-token: anyone who can reach this address can send callbacks"
+        );
     }
 
     let mut server = Some(server);
@@ -306,5 +332,25 @@ mod tests {
         let back: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["no"], cb.no.as_str());
         assert_eq!(back["type"], "instance");
+    }
+
+    #[test]
+    fn printed_lines_hide_no_bidi_or_invisible_characters() {
+        // A right-to-left override, a zero-width space, a byte-order mark, a
+        // zero-width joiner, an isolate, a line separator and a tag character.
+        let no = "evil\u{202e}txt.exe\u{200b}\u{feff}\u{200d}\u{2067}\u{2028}\u{e0041}end";
+        let cb = Callback::instance(no);
+        let line = delivery_line(&Delivery::new(cb, None)).unwrap();
+        assert!(
+            !line.chars().any(ipv_types::text::is_unsafe_char),
+            "an invisible or bidi character got through: {line:?}"
+        );
+        assert!(
+            line.contains("\\u202e") && line.contains("\\ufeff"),
+            "{line}"
+        );
+        assert!(line.contains("\\udb40\\udc41"), "a surrogate pair: {line}");
+        let back: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["no"], no, "the JSON still reads as what was sent");
     }
 }

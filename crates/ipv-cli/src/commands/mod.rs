@@ -9,3 +9,5 @@ pub(crate) mod emulator;
 pub(crate) mod endpoints;
 pub(crate) mod raw;
 pub(crate) mod reseller;
+#[cfg(feature = "sync")]
+pub(crate) mod sync;

@@ -1,0 +1,849 @@
+//! Backfill: the account's whole history, the catalogue and the named dynamic
+//! accounts, resumable and shared between processes.
+//!
+//! A run fixes an anchor (the platform's newest record, or now) and a window length.
+//! Window 0 is `[anchor - w, ∞)`, window `k` is `[anchor - (k+1)w, anchor - kw]` (each
+//! overlaps the next by its boundary second: the list filters are whole seconds, and a
+//! row read twice is written once). Windows are created one after the other, newest
+//! first, until nothing lies before the last one (or `since` is reached); each is
+//! claimed with a lease (`FOR UPDATE SKIP LOCKED`), and its page cursor for instances
+//! and for orders advances in the same transaction as the page's rows. The lists are
+//! newest first, so records added meanwhile push older ones to later pages: a resumed
+//! cursor can re-read a row, never skip one.
+
+use std::time::Duration;
+
+use deadpool_postgres::Transaction;
+use ipv_api::Client;
+use ipv_types::time::QueryTime;
+use ipv_types::{
+    InstanceListRequest, OrdersRequest, Page, ProductsRequest, ProxyBalanceRequest, ProxyType,
+    ProxyUserRequest,
+};
+use time::OffsetDateTime;
+
+use crate::mirror::{begin, commit};
+use crate::{Mirror, SyncError, lease};
+
+/// How a backfill runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BackfillOptions {
+    /// The length of one window (default 30 days).
+    pub window: Duration,
+    /// Read nothing older than this (default: everything).
+    pub since: Option<OffsetDateTime>,
+    /// Dynamic main accounts (`appUsername`) to mirror, besides those already in
+    /// `main_users`.
+    pub accounts: Vec<String>,
+    /// Proxy users `(productNo, appUsername)` to mirror, besides those already in
+    /// `proxy_users`.
+    pub proxy_users: Vec<(String, String)>,
+    /// How long a claimed window stays ours without progress (default 60 s): a process
+    /// killed mid-window leaves it to the others after this long.
+    pub lease: Duration,
+    /// Rows per page (1 to 100, default 100).
+    pub page_size: u32,
+    /// With no `since`, how far back "is there anything before this window" looks
+    /// (default 2010-01-01).
+    pub floor: OffsetDateTime,
+}
+
+impl Default for BackfillOptions {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(30 * 86_400),
+            since: None,
+            accounts: Vec::new(),
+            proxy_users: Vec::new(),
+            lease: Duration::from_secs(60),
+            page_size: 100,
+            floor: time::macros::datetime!(2010-01-01 00:00 UTC),
+        }
+    }
+}
+
+impl BackfillOptions {
+    /// Sets the window length.
+    #[must_use]
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Reads nothing older than `since`.
+    #[must_use]
+    pub fn since(mut self, since: Option<OffsetDateTime>) -> Self {
+        self.since = since;
+        self
+    }
+
+    /// Adds dynamic main accounts to mirror.
+    #[must_use]
+    pub fn accounts(mut self, accounts: Vec<String>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Adds proxy users `(productNo, appUsername)` to mirror.
+    #[must_use]
+    pub fn proxy_users(mut self, users: Vec<(String, String)>) -> Self {
+        self.proxy_users = users;
+        self
+    }
+
+    /// Sets the window lease.
+    #[must_use]
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets the page size (clamped to 1..=100).
+    #[must_use]
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size.clamp(1, 100);
+        self
+    }
+}
+
+/// Where a backfill is, after each page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackfillProgress {
+    /// The run.
+    pub run_id: i64,
+    /// The window being read.
+    pub window: i32,
+    /// Instances written by this call so far.
+    pub instances: u64,
+    /// Orders written by this call so far.
+    pub orders: u64,
+    /// API calls made by this call so far.
+    pub api_calls: u64,
+}
+
+/// What a backfill call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackfillReport {
+    /// The run it worked on.
+    pub run_id: i64,
+    /// Windows this call finished.
+    pub windows: u64,
+    /// Instance rows it wrote.
+    pub instances: u64,
+    /// Order rows it wrote.
+    pub orders: u64,
+    /// Product rows it wrote.
+    pub products: u64,
+    /// Dynamic accounts it refreshed.
+    pub accounts: u64,
+    /// API calls it made.
+    pub api_calls: u64,
+}
+
+/// The run a call works on.
+struct Run {
+    id: i64,
+    anchor: i64,
+    window: i64,
+    since: Option<i64>,
+    catalogue_done: bool,
+}
+
+/// A window claimed by this call.
+struct Claimed {
+    idx: i32,
+    starts: i64,
+    ends: Option<i64>,
+    instance_page: i32,
+    instances_done: bool,
+    order_page: i32,
+    orders_done: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Instances,
+    Orders,
+}
+
+fn query_time(unix: i64) -> Option<QueryTime> {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(QueryTime::from_offset_date_time)
+}
+
+/// Backfills the mirror; see the [module docs](self). Several processes may run it at
+/// once on one database, sharing the windows; each returns once every window of the run
+/// is done (waiting for windows other processes hold, or taking one over when its
+/// lease runs out), then refreshes the dynamic accounts. `on_progress` is called after
+/// every page.
+///
+/// # Errors
+/// An API or database error (the run stays resumable: call again).
+pub async fn backfill(
+    client: &Client,
+    mirror: &Mirror,
+    options: &BackfillOptions,
+    on_progress: &(dyn Fn(&BackfillProgress) + Send + Sync),
+) -> Result<BackfillReport, SyncError> {
+    let mut report = BackfillReport::default();
+    let run = current_run(client, mirror, options, &mut report).await?;
+    report.run_id = run.id;
+    if !run.catalogue_done {
+        report.products = backfill_catalogue(client, mirror, &mut report).await?;
+        let sql = format!(
+            "UPDATE {}.backfill_runs SET catalogue_done = true WHERE run_id = $1",
+            mirror.quoted_schema()
+        );
+        exec(mirror, &sql, &[&run.id]).await?;
+    }
+    let fetched_at = OffsetDateTime::now_utc();
+    report.api_calls += 1;
+    let info = client.app_info().await?;
+    mirror.write_app_balance(&info, fetched_at).await?;
+
+    let token = lease::token();
+    let mut progress = BackfillProgress {
+        run_id: run.id,
+        ..BackfillProgress::default()
+    };
+    loop {
+        if let Some(window) = claim(mirror, &run, &token, options.lease).await? {
+            progress.window = window.idx;
+            let worker = Worker {
+                client,
+                mirror,
+                options,
+                run: &run,
+                token: &token,
+            };
+            worker
+                .read_window(window, &mut progress, on_progress)
+                .await?;
+            report.windows += 1;
+            continue;
+        }
+        match next_step(client, mirror, options, &run, &mut progress).await? {
+            Step::Created => {}
+            Step::Wait(d) => tokio::time::sleep(d).await,
+            Step::Finished => break,
+        }
+    }
+    report.instances = progress.instances;
+    report.orders = progress.orders;
+    report.api_calls += progress.api_calls;
+    report.accounts = refresh_accounts(client, mirror, options, &mut report.api_calls).await?;
+    exec(
+        mirror,
+        &format!(
+            "UPDATE {}.backfill_runs SET accounts_done = true WHERE run_id = $1",
+            mirror.quoted_schema()
+        ),
+        &[&run.id],
+    )
+    .await?;
+    Ok(report)
+}
+
+async fn exec(
+    mirror: &Mirror,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<u64, SyncError> {
+    let client = mirror.client().await?;
+    client
+        .execute(sql, params)
+        .await
+        .map_err(|e| SyncError::db("updating the backfill state", &e))
+}
+
+/// The unfinished run, or a new one anchored at the platform's newest record.
+async fn current_run(
+    client: &Client,
+    mirror: &Mirror,
+    options: &BackfillOptions,
+    report: &mut BackfillReport,
+) -> Result<Run, SyncError> {
+    let s = mirror.quoted_schema();
+    let select = format!(
+        "SELECT run_id, extract(epoch FROM anchor)::bigint, window_seconds, \
+         extract(epoch FROM since)::bigint, catalogue_done \
+         FROM {s}.backfill_runs WHERE finished_at IS NULL ORDER BY run_id DESC LIMIT 1"
+    );
+    let read = |row: tokio_postgres::Row| -> Result<Run, SyncError> {
+        let get = |e| SyncError::db("reading the backfill run", &e);
+        Ok(Run {
+            id: row.try_get(0).map_err(get)?,
+            anchor: row.try_get(1).map_err(get)?,
+            window: row.try_get(2).map_err(get)?,
+            since: row.try_get(3).map_err(get)?,
+            catalogue_done: row.try_get(4).map_err(get)?,
+        })
+    };
+    {
+        let db = mirror.client().await?;
+        if let Some(row) = db
+            .query_opt(&select, &[])
+            .await
+            .map_err(|e| SyncError::db("reading the backfill run", &e))?
+        {
+            return read(row);
+        }
+    }
+    // A new run: anchor it past the platform's newest record (its clock may differ
+    // from ours), so window 0 holds everything recent.
+    let newest_order = client
+        .orders(&OrdersRequest {
+            page: Some(1),
+            page_size: Some(1),
+            ..OrdersRequest::default()
+        })
+        .await?;
+    let newest_instance = client
+        .instance_list(&InstanceListRequest {
+            page: Some(1),
+            page_size: Some(1),
+            ..InstanceListRequest::default()
+        })
+        .await?;
+    report.api_calls += 2;
+    let mut anchor = OffsetDateTime::now_utc().unix_timestamp();
+    for t in newest_order
+        .list
+        .iter()
+        .filter_map(|o| o.created_at)
+        .chain(newest_instance.list.iter().filter_map(|i| i.open_at))
+    {
+        anchor = anchor.max(t.unix_timestamp() + 1);
+    }
+    let window = i64::try_from(options.window.as_secs())
+        .unwrap_or(i64::MAX)
+        .clamp(60, 10 * 366 * 86_400);
+    let since = options.since.map(OffsetDateTime::unix_timestamp);
+    let mut db = mirror.client().await?;
+    let tx = begin(&mut db).await?;
+    // One run at a time: processes starting together agree on it.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        &[&format!("ipv-sync backfill {s}")],
+    )
+    .await
+    .map_err(|e| SyncError::db("locking the backfill runs", &e))?;
+    let row = match tx
+        .query_opt(&select, &[])
+        .await
+        .map_err(|e| SyncError::db("reading the backfill run", &e))?
+    {
+        Some(row) => row,
+        None => tx
+            .query_one(
+                &format!(
+                    "INSERT INTO {s}.backfill_runs (anchor, window_seconds, since) \
+                     VALUES (to_timestamp($1::bigint), $2, to_timestamp($3::bigint)) \
+                     RETURNING run_id, extract(epoch FROM anchor)::bigint, window_seconds, \
+                     extract(epoch FROM since)::bigint, catalogue_done"
+                ),
+                &[&anchor, &window, &since],
+            )
+            .await
+            .map_err(|e| SyncError::db("starting a backfill run", &e))?,
+    };
+    commit(tx).await?;
+    read(row)
+}
+
+async fn backfill_catalogue(
+    client: &Client,
+    mirror: &Mirror,
+    report: &mut BackfillReport,
+) -> Result<u64, SyncError> {
+    let fetched_at = OffsetDateTime::now_utc();
+    let request = ProductsRequest::of_types([
+        ProxyType::StaticCloud,
+        ProxyType::StaticResidentialCn,
+        ProxyType::StaticResidentialAbroad,
+        ProxyType::DynamicAbroad,
+        ProxyType::DynamicCn,
+        ProxyType::WhatsApp,
+    ]);
+    report.api_calls += 1;
+    let products = client.products(&request).await?;
+    mirror.write_products(&products, fetched_at).await
+}
+
+/// Claims the oldest-numbered unfinished window whose lease is free.
+async fn claim(
+    mirror: &Mirror,
+    run: &Run,
+    token: &str,
+    lease_for: Duration,
+) -> Result<Option<Claimed>, SyncError> {
+    let s = mirror.quoted_schema();
+    let sql = format!(
+        "UPDATE {s}.backfill_windows AS w \
+         SET lease_token = $2, lease_until = now() + $3::bigint * interval '1 millisecond' \
+         WHERE w.run_id = $1 AND w.idx = (\
+           SELECT idx FROM {s}.backfill_windows \
+           WHERE run_id = $1 AND done_at IS NULL AND (lease_until IS NULL OR lease_until <= now()) \
+           ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING w.idx, extract(epoch FROM w.starts_at)::bigint, extract(epoch FROM w.ends_at)::bigint, \
+           w.instance_page, w.instances_done, w.order_page, w.orders_done"
+    );
+    let client = mirror.client().await?;
+    let row = client
+        .query_opt(&sql, &[&run.id, &token, &lease::millis(lease_for)])
+        .await
+        .map_err(|e| SyncError::db("claiming a window", &e))?;
+    let Some(row) = row else { return Ok(None) };
+    let get = |e| SyncError::db("reading a window", &e);
+    Ok(Some(Claimed {
+        idx: row.try_get(0).map_err(get)?,
+        starts: row.try_get(1).map_err(get)?,
+        ends: row.try_get(2).map_err(get)?,
+        instance_page: row.try_get(3).map_err(get)?,
+        instances_done: row.try_get(4).map_err(get)?,
+        order_page: row.try_get(5).map_err(get)?,
+        orders_done: row.try_get(6).map_err(get)?,
+    }))
+}
+
+enum Step {
+    Created,
+    Wait(Duration),
+    Finished,
+}
+
+fn bounds(run: &Run, idx: i32) -> (i64, Option<i64>) {
+    let k = i64::from(idx);
+    let mut starts = run.anchor - run.window.saturating_mul(k + 1);
+    let ends = (k > 0).then(|| run.anchor - run.window.saturating_mul(k));
+    if let Some(since) = run.since {
+        starts = starts.max(since);
+    }
+    (starts, ends)
+}
+
+/// No window to claim: make the next one, wait for another process's, or finish.
+async fn next_step(
+    client: &Client,
+    mirror: &Mirror,
+    options: &BackfillOptions,
+    run: &Run,
+    progress: &mut BackfillProgress,
+) -> Result<Step, SyncError> {
+    let s = mirror.quoted_schema();
+    let state = format!(
+        "SELECT r.last_window, \
+           (SELECT max(idx) FROM {s}.backfill_windows WHERE run_id = r.run_id), \
+           (SELECT count(*) FROM {s}.backfill_windows WHERE run_id = r.run_id AND done_at IS NULL), \
+           (SELECT (extract(epoch FROM min(lease_until) - now()) * 1000)::bigint \
+              FROM {s}.backfill_windows WHERE run_id = r.run_id AND done_at IS NULL) \
+         FROM {s}.backfill_runs r WHERE r.run_id = $1"
+    );
+    let db = mirror.client().await?;
+    let row = db
+        .query_one(&state, &[&run.id])
+        .await
+        .map_err(|e| SyncError::db("reading the backfill state", &e))?;
+    let get = |e| SyncError::db("reading the backfill state", &e);
+    let last: Option<i32> = row.try_get(0).map_err(get)?;
+    let max_idx: Option<i32> = row.try_get(1).map_err(get)?;
+    let open: i64 = row.try_get(2).map_err(get)?;
+    let lease_left: Option<i64> = row.try_get(3).map_err(get)?;
+    let created_all = last.is_some_and(|l| max_idx.is_some_and(|m| m >= l));
+    if created_all {
+        if open == 0 {
+            db.execute(
+                &format!(
+                    "UPDATE {s}.backfill_runs SET finished_at = now() \
+                     WHERE run_id = $1 AND finished_at IS NULL"
+                ),
+                &[&run.id],
+            )
+            .await
+            .map_err(|e| SyncError::db("finishing the backfill run", &e))?;
+            return Ok(Step::Finished);
+        }
+        // Another process holds the rest (or held it and died): wait for its lease.
+        let wait = lease_left.unwrap_or(100).clamp(20, 1_000);
+        return Ok(Step::Wait(Duration::from_millis(wait.unsigned_abs())));
+    }
+    let next = max_idx.map_or(0, |m| m + 1);
+    if let Some(previous) = next.checked_sub(1) {
+        let (starts, _) = bounds(run, previous);
+        let reached_since = run.since.is_some_and(|since| starts <= since);
+        let empty_before =
+            !reached_since && nothing_before(client, options, run, starts, progress).await?;
+        if reached_since || empty_before {
+            db.execute(
+                &format!(
+                    "UPDATE {s}.backfill_runs SET last_window = $2 \
+                     WHERE run_id = $1 AND last_window IS NULL"
+                ),
+                &[&run.id, &previous],
+            )
+            .await
+            .map_err(|e| SyncError::db("ending the windows", &e))?;
+            return Ok(Step::Created);
+        }
+    }
+    let (starts, ends) = bounds(run, next);
+    db.execute(
+        &format!(
+            "INSERT INTO {s}.backfill_windows (run_id, idx, starts_at, ends_at) \
+             VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($4::bigint)) \
+             ON CONFLICT (run_id, idx) DO NOTHING"
+        ),
+        &[&run.id, &next, &starts, &ends],
+    )
+    .await
+    .map_err(|e| SyncError::db("making a window", &e))?;
+    Ok(Step::Created)
+}
+
+/// Whether the platform has no instance and no order at or before `before`.
+async fn nothing_before(
+    client: &Client,
+    options: &BackfillOptions,
+    run: &Run,
+    before: i64,
+    progress: &mut BackfillProgress,
+) -> Result<bool, SyncError> {
+    let from = run
+        .since
+        .unwrap_or_else(|| options.floor.unix_timestamp())
+        .min(before);
+    let (start_time, end_time) = (query_time(from), query_time(before));
+    progress.api_calls += 2;
+    let instances = client
+        .instance_list(&InstanceListRequest {
+            page: Some(1),
+            page_size: Some(1),
+            start_time,
+            end_time,
+        })
+        .await?;
+    if !instances.list.is_empty() || instances.total > 0 {
+        return Ok(false);
+    }
+    let orders = client
+        .orders(&OrdersRequest {
+            page: Some(1),
+            page_size: Some(1),
+            start_time,
+            end_time,
+        })
+        .await?;
+    Ok(orders.list.is_empty() && orders.total == 0)
+}
+
+fn more_after<T>(page: &Page<T>, size: u32) -> bool {
+    let full = u32::try_from(page.list.len()).is_ok_and(|n| n >= size);
+    page.has_more() || (page.total == 0 && full)
+}
+
+/// What reading a window needs: who reads, where to, and under which lease.
+struct Worker<'a> {
+    client: &'a Client,
+    mirror: &'a Mirror,
+    options: &'a BackfillOptions,
+    run: &'a Run,
+    token: &'a str,
+}
+
+/// One page read: how many rows it wrote and whether more pages follow.
+struct PageRead {
+    written: u64,
+    more: bool,
+}
+
+impl Worker<'_> {
+    /// Reads one claimed window, instances then orders, page by page from its cursor.
+    async fn read_window(
+        &self,
+        window: Claimed,
+        progress: &mut BackfillProgress,
+        on_progress: &(dyn Fn(&BackfillProgress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        let s = self.mirror.quoted_schema();
+        for (kind, first_page, done) in [
+            (Kind::Instances, window.instance_page, window.instances_done),
+            (Kind::Orders, window.order_page, window.orders_done),
+        ] {
+            if done {
+                continue;
+            }
+            let mut page = first_page.max(1);
+            loop {
+                progress.api_calls += 1;
+                let read = self.read_page(&window, kind, page).await?;
+                match kind {
+                    Kind::Instances => progress.instances += read.written,
+                    Kind::Orders => progress.orders += read.written,
+                }
+                on_progress(progress);
+                if !read.more {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        exec(
+            self.mirror,
+            &format!(
+                "UPDATE {s}.backfill_windows SET done_at = now(), lease_token = NULL, lease_until = NULL \
+                 WHERE run_id = $1 AND idx = $2 AND lease_token = $3"
+            ),
+            &[&self.run.id, &window.idx, &self.token],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Fetches one page and writes its rows and the window's cursor in one transaction.
+    async fn read_page(
+        &self,
+        window: &Claimed,
+        kind: Kind,
+        page: i32,
+    ) -> Result<PageRead, SyncError> {
+        let (start_time, end_time) = (query_time(window.starts), window.ends.and_then(query_time));
+        let size = self.options.page_size.clamp(1, 100);
+        let page_no = u32::try_from(page).unwrap_or(1);
+        let fetched_at = OffsetDateTime::now_utc();
+        let mut db = self.mirror.client().await?;
+        let (written, more, tx) = match kind {
+            Kind::Instances => {
+                let got = self
+                    .client
+                    .instance_list(&InstanceListRequest {
+                        page: Some(page_no),
+                        page_size: Some(size),
+                        start_time,
+                        end_time,
+                    })
+                    .await?;
+                let tx = begin(&mut db).await?;
+                let n = self.mirror.instances_in(&tx, &got.list, fetched_at).await?;
+                (n, more_after(&got, size), tx)
+            }
+            Kind::Orders => {
+                let got = self
+                    .client
+                    .orders(&OrdersRequest {
+                        page: Some(page_no),
+                        page_size: Some(size),
+                        start_time,
+                        end_time,
+                    })
+                    .await?;
+                let tx = begin(&mut db).await?;
+                let n = self
+                    .mirror
+                    .order_items_in(&tx, &got.list, fetched_at)
+                    .await?;
+                (n, more_after(&got, size), tx)
+            }
+        };
+        self.advance(tx, window.idx, kind, page + 1, !more, written)
+            .await?;
+        Ok(PageRead { written, more })
+    }
+
+    /// Moves the window's cursor past the page, in the page's transaction, if the lease
+    /// is still ours; otherwise the page's rows are rolled back (another process has
+    /// the window now).
+    async fn advance(
+        &self,
+        tx: Transaction<'_>,
+        idx: i32,
+        kind: Kind,
+        next_page: i32,
+        done: bool,
+        written: u64,
+    ) -> Result<(), SyncError> {
+        let (page_col, done_col) = match kind {
+            Kind::Instances => ("instance_page", "instances_done"),
+            Kind::Orders => ("order_page", "orders_done"),
+        };
+        let advance = format!(
+            "UPDATE {s}.backfill_windows SET {page_col} = $4, {done_col} = $5, items = items + $6, \
+             lease_until = now() + $7::bigint * interval '1 millisecond' \
+             WHERE run_id = $1 AND idx = $2 AND lease_token = $3 RETURNING 1",
+            s = self.mirror.quoted_schema()
+        );
+        let items = i64::try_from(written).unwrap_or(i64::MAX);
+        let ours = tx
+            .query_opt(
+                &advance,
+                &[
+                    &self.run.id,
+                    &idx,
+                    &self.token,
+                    &next_page,
+                    &done,
+                    &items,
+                    &lease::millis(self.options.lease),
+                ],
+            )
+            .await
+            .map_err(|e| SyncError::db("advancing the cursor", &e))?;
+        if ours.is_none() {
+            return Err(SyncError::Busy(format!(
+                "window {idx} was taken over by another process (our lease ran out)"
+            )));
+        }
+        commit(tx).await
+    }
+}
+
+/// Refreshes the named dynamic accounts (and those already mirrored) and the proxy
+/// users; returns how many accounts had balances.
+pub(crate) async fn refresh_accounts(
+    client: &Client,
+    mirror: &Mirror,
+    options: &BackfillOptions,
+    api_calls: &mut u64,
+) -> Result<u64, SyncError> {
+    let s = mirror.quoted_schema();
+    let db = mirror.client().await?;
+    let mut names: Vec<String> = db
+        .query(
+            &format!("SELECT app_username FROM {s}.main_users ORDER BY 1"),
+            &[],
+        )
+        .await
+        .map_err(|e| SyncError::db("reading main accounts", &e))?
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .collect();
+    names.extend(options.accounts.iter().cloned());
+    names.sort();
+    names.dedup();
+    let products: Vec<(String, i32)> = db
+        .query(
+            &format!("SELECT product_no, proxy_type FROM {s}.products WHERE proxy_type IN (104, 105) ORDER BY 1"),
+            &[],
+        )
+        .await
+        .map_err(|e| SyncError::db("reading dynamic products", &e))?
+        .iter()
+        .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
+        .collect();
+    let mut users: Vec<(String, String)> = db
+        .query(
+            &format!("SELECT product_no, app_username FROM {s}.proxy_users"),
+            &[],
+        )
+        .await
+        .map_err(|e| SyncError::db("reading proxy users", &e))?
+        .iter()
+        .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
+        .collect();
+    drop(db);
+    users.extend(options.proxy_users.iter().cloned());
+    users.sort();
+    users.dedup();
+    let mut refreshed = 0;
+    for name in &names {
+        let mut items = Vec::new();
+        let fetched_at = OffsetDateTime::now_utc();
+        for (product_no, proxy_type) in &products {
+            let request = ProxyBalanceRequest::for_app_user(
+                name.clone(),
+                ProxyType::from_i64(i64::from(*proxy_type)),
+                product_no.clone(),
+            );
+            *api_calls += 1;
+            match client.proxy_balance(&request).await {
+                Ok(balance) => items.extend(balance.list),
+                // The account holds nothing of this product (or does not exist).
+                Err(err) if err.api_code().is_some() => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        mirror
+            .write_account_balances(name, &items, fetched_at)
+            .await?;
+        refreshed += 1;
+    }
+    let mut found = Vec::new();
+    let fetched_at = OffsetDateTime::now_utc();
+    for (product_no, app_username) in users {
+        *api_calls += 1;
+        match client
+            .proxy_user(&ProxyUserRequest::new(product_no, app_username))
+            .await
+        {
+            Ok(user) => found.push(user),
+            Err(err) if err.api_code().is_some() => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    mirror.write_proxy_users(&found, fetched_at).await?;
+    Ok(refreshed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(since: Option<i64>) -> Run {
+        Run {
+            id: 1,
+            anchor: 1_000_000,
+            window: 100,
+            since,
+            catalogue_done: false,
+        }
+    }
+
+    #[test]
+    fn windows_tile_time_back_from_the_anchor_with_no_gap() {
+        let r = run(None);
+        assert_eq!(
+            bounds(&r, 0),
+            (999_900, None),
+            "the newest window is open-ended"
+        );
+        for k in 1..50 {
+            let (starts, ends) = bounds(&r, k);
+            let (newer_starts, _) = bounds(&r, k - 1);
+            // Each window ends where the newer one starts (that second is read twice).
+            assert_eq!(ends, Some(newer_starts));
+            assert_eq!(newer_starts - starts, 100);
+        }
+    }
+
+    #[test]
+    fn since_clamps_the_oldest_window() {
+        let r = run(Some(999_850));
+        assert_eq!(bounds(&r, 0), (999_900, None));
+        assert_eq!(bounds(&r, 1), (999_850, Some(999_900)));
+    }
+
+    #[test]
+    fn a_full_page_without_a_total_means_more() {
+        let full = Page {
+            list: vec![1; 100],
+            ..Page::default()
+        };
+        assert!(more_after(&full, 100));
+        let short = Page {
+            list: vec![1; 99],
+            ..Page::default()
+        };
+        assert!(!more_after(&short, 100));
+        let last = Page {
+            page: 2,
+            page_size: 100,
+            total: 200,
+            cur_page: 2,
+            list: vec![1; 100],
+        };
+        assert!(!more_after(&last, 100));
+    }
+}

@@ -1,0 +1,772 @@
+//! [`Mirror`]: the connection to the mirror's database and its writes.
+//!
+//! Every write is one statement per table and batch:
+//! `INSERT ... SELECT ... FROM jsonb_to_recordset($1) ON CONFLICT (key) DO UPDATE SET
+//! ... WHERE t.fetched_at <= EXCLUDED.fetched_at`, so PostgreSQL itself decides, row by
+//! row and in the same statement, that data older than the row changes nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Pool, Transaction};
+use ipv_callback_postgres::{PostgresConfig, PostgresStore};
+use ipv_types::{AppInfo, Instance, Order, OrderItem, Product, ProxyBalanceItem, ProxyUser};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::migrate::{MigrationReport, migrate};
+use crate::rows;
+use crate::{SyncError, quote, valid_identifier};
+
+/// How to reach the mirror's database and what to keep there.
+#[derive(Clone)]
+pub struct SyncConfig {
+    url: String,
+    schema: String,
+    secrets: bool,
+    claims_table: String,
+    pool_size: usize,
+    connect_timeout: Duration,
+    op_timeout: Duration,
+}
+
+impl std::fmt::Debug for SyncConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: leave it out.
+        f.debug_struct("SyncConfig")
+            .field("schema", &self.schema)
+            .field("secrets", &self.secrets)
+            .field("claims_table", &self.claims_table)
+            .field("pool_size", &self.pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyncConfig {
+    /// The default schema.
+    pub const DEFAULT_SCHEMA: &'static str = "ipipv";
+
+    /// A configuration for a `postgres://...` URL: schema `ipipv`, instance passwords
+    /// kept, callback claims in `ipv_callback_claims`, 16 connections, 3 s to connect,
+    /// 5 s to wait for a connection.
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            schema: Self::DEFAULT_SCHEMA.to_owned(),
+            secrets: true,
+            claims_table: PostgresConfig::DEFAULT_TABLE.to_owned(),
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(3),
+            op_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The schema the mirror's tables live in (a plain identifier).
+    #[must_use]
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// Whether instance and proxy-user passwords are stored (default yes; `false` is
+    /// `--no-secrets`).
+    #[must_use]
+    pub fn secrets(mut self, keep: bool) -> Self {
+        self.secrets = keep;
+        self
+    }
+
+    /// The table the callback receivers' claims go to (in the connection's default
+    /// schema; see `ipv-callback-postgres`).
+    #[must_use]
+    pub fn claims_table(mut self, table: impl Into<String>) -> Self {
+        self.claims_table = table.into();
+        self
+    }
+
+    /// The most connections the pool opens.
+    #[must_use]
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size.max(1);
+        self
+    }
+
+    /// The limit on opening one connection, and on waiting for one.
+    #[must_use]
+    pub fn timeouts(mut self, connect: Duration, wait: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.op_timeout = wait;
+        self
+    }
+}
+
+/// One table's upsert: its key, columns with their SQL types, and whether a write
+/// that lacks a column (null) keeps the row's value (orders come from two endpoints
+/// that each know some of the fields).
+struct Table {
+    name: &'static str,
+    key: &'static [&'static str],
+    columns: &'static [(&'static str, &'static str)],
+    merge: bool,
+}
+
+const INSTANCES: Table = Table {
+    name: "instances",
+    key: &["instance_no"],
+    columns: &[
+        ("instance_no", "text"),
+        ("order_no", "text"),
+        ("product_no", "text"),
+        ("proxy_type", "integer"),
+        ("proxy_type_name", "text"),
+        ("protocol", "text"),
+        ("ip", "text"),
+        ("port", "integer"),
+        ("region_id", "text"),
+        ("country_code", "text"),
+        ("city_code", "text"),
+        ("use_type", "text"),
+        ("username", "text"),
+        ("pwd", "text"),
+        ("user_expired", "timestamptz"),
+        ("flow_total", "numeric"),
+        ("flow_balance", "numeric"),
+        ("status", "integer"),
+        ("status_name", "text"),
+        ("renew", "boolean"),
+        ("open_at", "timestamptz"),
+        ("renew_at", "timestamptz"),
+        ("release_at", "timestamptz"),
+        ("extend_ip", "text"),
+        ("raw", "jsonb"),
+        ("fetched_at", "timestamptz"),
+    ],
+    merge: false,
+};
+
+const ORDERS: Table = Table {
+    name: "orders",
+    key: &["order_no"],
+    columns: &[
+        ("order_no", "text"),
+        ("app_order_no", "text"),
+        ("type", "integer"),
+        ("type_name", "text"),
+        ("status", "integer"),
+        ("status_name", "text"),
+        ("count", "bigint"),
+        ("success_count", "bigint"),
+        ("amount", "numeric"),
+        ("refund", "bigint"),
+        ("city_code", "text"),
+        ("instance_no", "text"),
+        ("ext_band_width", "bigint"),
+        ("flow", "bigint"),
+        ("created_at", "timestamptz"),
+        ("raw", "jsonb"),
+        ("fetched_at", "timestamptz"),
+    ],
+    merge: true,
+};
+
+const PRODUCTS: Table = Table {
+    name: "products",
+    key: &["product_no"],
+    columns: &[
+        ("product_no", "text"),
+        ("product_name", "text"),
+        ("proxy_type", "integer"),
+        ("proxy_type_name", "text"),
+        ("cost_price", "numeric"),
+        ("inventory", "bigint"),
+        ("enable", "integer"),
+        ("duration", "bigint"),
+        ("unit", "integer"),
+        ("unit_name", "text"),
+        ("country_code", "text"),
+        ("city_code", "text"),
+        ("raw", "jsonb"),
+        ("fetched_at", "timestamptz"),
+    ],
+    merge: false,
+};
+
+const BALANCES: Table = Table {
+    name: "main_user_balances",
+    key: &["app_username", "product_no"],
+    columns: &[
+        ("app_username", "text"),
+        ("product_no", "text"),
+        ("used", "numeric"),
+        ("total", "numeric"),
+        ("balance", "numeric"),
+        ("ip_used", "bigint"),
+        ("ip_total", "bigint"),
+        ("raw", "jsonb"),
+        ("fetched_at", "timestamptz"),
+    ],
+    merge: false,
+};
+
+const PROXY_USERS: Table = Table {
+    name: "proxy_users",
+    key: &["product_no", "app_username"],
+    columns: &[
+        ("product_no", "text"),
+        ("app_username", "text"),
+        ("username", "text"),
+        ("limit_flow", "bigint"),
+        ("use_flow", "bigint"),
+        ("password", "text"),
+        ("remark", "text"),
+        ("status", "integer"),
+        ("status_name", "text"),
+        ("raw", "jsonb"),
+        ("fetched_at", "timestamptz"),
+    ],
+    merge: false,
+};
+
+impl Table {
+    fn upsert_sql(&self, schema: &str) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
+        let typed: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(n, t)| format!("\"{n}\" {t}"))
+            .collect();
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        let sets: Vec<String> = names
+            .iter()
+            .filter(|n| !self.key.contains(n))
+            .map(|n| match (self.merge, *n) {
+                (true, "raw") => "raw = t.raw || EXCLUDED.raw".to_owned(),
+                (true, "fetched_at") => "fetched_at = EXCLUDED.fetched_at".to_owned(),
+                (true, _) => format!("\"{n}\" = COALESCE(EXCLUDED.\"{n}\", t.\"{n}\")"),
+                (false, _) => format!("\"{n}\" = EXCLUDED.\"{n}\""),
+            })
+            .collect();
+        let key: Vec<String> = self.key.iter().map(|k| format!("\"{k}\"")).collect();
+        format!(
+            "INSERT INTO {schema}.{table} AS t ({cols}) \
+             SELECT {cols} FROM jsonb_to_recordset($1::text::jsonb) AS r({typed}) \
+             ON CONFLICT ({key}) DO UPDATE SET {sets} \
+             WHERE t.fetched_at <= EXCLUDED.fetched_at",
+            table = self.name,
+            cols = quoted.join(", "),
+            typed = typed.join(", "),
+            key = key.join(", "),
+            sets = sets.join(", "),
+        )
+    }
+
+    /// Counts the rows of a batch the mirror did not hold as they are ("drift"): new
+    /// rows, or rows whose `raw` differs (for merged tables: holds a field with
+    /// another value).
+    fn drift_sql(&self, schema: &str) -> String {
+        let key = self.key[0];
+        let differs = if self.merge {
+            // A field the row lacks is not drift (the other endpoint did not send it);
+            // a field it holds with another value is.
+            "EXISTS (SELECT 1 FROM jsonb_each(r.raw) AS e \
+             WHERE t.raw ? e.key AND t.raw -> e.key IS DISTINCT FROM e.value)"
+        } else {
+            "t.raw IS DISTINCT FROM r.raw"
+        };
+        format!(
+            "SELECT count(*) FROM jsonb_to_recordset($1::text::jsonb) AS r(\"{key}\" text, raw jsonb) \
+             LEFT JOIN {schema}.{table} AS t ON t.\"{key}\" = r.\"{key}\" \
+             WHERE t.\"{key}\" IS NULL OR {differs}",
+            table = self.name,
+        )
+    }
+}
+
+/// The statements, with the schema in them.
+struct Statements {
+    instances: String,
+    orders: String,
+    products: String,
+    balances: String,
+    proxy_users: String,
+    drift_instances: String,
+    drift_orders: String,
+    balance_history: String,
+    last_callback: String,
+}
+
+impl Statements {
+    fn new(schema: &str) -> Self {
+        Self {
+            instances: INSTANCES.upsert_sql(schema),
+            orders: ORDERS.upsert_sql(schema),
+            products: PRODUCTS.upsert_sql(schema),
+            balances: BALANCES.upsert_sql(schema),
+            proxy_users: PROXY_USERS.upsert_sql(schema),
+            drift_instances: INSTANCES.drift_sql(schema),
+            drift_orders: ORDERS.drift_sql(schema),
+            balance_history: format!(
+                "INSERT INTO {schema}.balance_history (fetched_at, coin, credit, raw) \
+                 SELECT fetched_at, coin, credit, raw FROM jsonb_to_recordset($1::text::jsonb) \
+                 AS r(fetched_at timestamptz, coin numeric, credit numeric, raw jsonb) \
+                 ON CONFLICT (fetched_at) DO NOTHING"
+            ),
+            last_callback: format!(
+                "INSERT INTO {schema}.engine_state (name, value, updated_at) \
+                 VALUES ('last_callback', $1::text::jsonb, now()) \
+                 ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+            ),
+        }
+    }
+}
+
+/// The mirror's database: a pool shared with the callback store, the schema and the
+/// prepared writes. Cheap to clone.
+#[derive(Clone)]
+pub struct Mirror {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    store: Arc<PostgresStore>,
+    schema: String,
+    quoted: String,
+    secrets: bool,
+    sql: Statements,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror")
+            .field("schema", &self.inner.schema)
+            .field("secrets", &self.inner.secrets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A batch of rows as the JSON text `jsonb_to_recordset` reads.
+fn batch(rows: &[Value]) -> Result<String, SyncError> {
+    serde_json::to_string(rows).map_err(|e| SyncError::Config(format!("cannot encode rows: {e}")))
+}
+
+impl Mirror {
+    /// Connects (through the callback store's pool, creating its claims table if
+    /// missing) and brings the schema up to date with [`migrate`].
+    ///
+    /// # Errors
+    /// A bad URL or name, a database that does not answer, a failed migration.
+    pub async fn connect(config: SyncConfig) -> Result<Self, SyncError> {
+        let mirror = Self::open(config).await?;
+        mirror.migrate().await?;
+        Ok(mirror)
+    }
+
+    /// Connects without migrating (for `status` on a database that may be empty).
+    ///
+    /// # Errors
+    /// A bad URL or name, a database that does not answer.
+    pub async fn open(config: SyncConfig) -> Result<Self, SyncError> {
+        if !valid_identifier(&config.schema) {
+            return Err(SyncError::Config(format!(
+                "schema name {:?} is not a plain identifier (letters, digits, _; at most 63 bytes)",
+                config.schema.chars().take(80).collect::<String>()
+            )));
+        }
+        let store = PostgresStore::connect(
+            PostgresConfig::new(config.url)
+                .table(config.claims_table)
+                .pool_size(config.pool_size)
+                .connect_timeout(config.connect_timeout)
+                .op_timeout(config.op_timeout),
+        )
+        .await
+        .map_err(|e| SyncError::Database(e.to_string()))?;
+        let quoted = quote(&config.schema);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool: store.pool().clone(),
+                store: Arc::new(store),
+                sql: Statements::new(&quoted),
+                quoted,
+                schema: config.schema,
+                secrets: config.secrets,
+            }),
+        })
+    }
+
+    /// Applies the migrations the schema lacks (under an advisory lock).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn migrate(&self) -> Result<MigrationReport, SyncError> {
+        migrate(&self.inner.pool, &self.inner.schema).await
+    }
+
+    /// The schema's name.
+    #[must_use]
+    pub fn schema(&self) -> &str {
+        &self.inner.schema
+    }
+
+    /// The schema's name, quoted for SQL (`"ipipv"`).
+    #[must_use]
+    pub fn quoted_schema(&self) -> &str {
+        &self.inner.quoted
+    }
+
+    /// Whether passwords are stored.
+    #[must_use]
+    pub fn keeps_secrets(&self) -> bool {
+        self.inner.secrets
+    }
+
+    /// The connection pool (shared with the callback store).
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// The shared callback store (claims in the same database), for a
+    /// `CallbackReceiver`.
+    #[must_use]
+    pub fn callback_store(&self) -> Arc<PostgresStore> {
+        Arc::clone(&self.inner.store)
+    }
+
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object, SyncError> {
+        self.inner.pool.get().await.map_err(SyncError::pool)
+    }
+
+    /// Writes instances fetched at `fetched_at`; rows holding newer data are left as
+    /// they are. Returns how many rows were written.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_instances(
+        &self,
+        instances: &[Instance],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let written = self.instances_in(&tx, instances, fetched_at).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    /// Writes orders from the order list fetched at `fetched_at`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_order_items(
+        &self,
+        orders: &[OrderItem],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let written = self.order_items_in(&tx, orders, fetched_at).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    /// Writes an order read by number and every instance it lists, in one
+    /// transaction.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_order(
+        &self,
+        order: &Order,
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let written = self.order_in(&tx, order, fetched_at).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    /// Writes products.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_products(
+        &self,
+        products: &[Product],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let written = self.products_in(&tx, products, fetched_at).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    /// Records the app's balance (one `balance_history` row per fetch).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_app_balance(
+        &self,
+        info: &AppInfo,
+        fetched_at: OffsetDateTime,
+    ) -> Result<(), SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let json = batch(&[rows::app_balance_row(info, &stamp)])?;
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&self.inner.sql.balance_history)
+            .await
+            .map_err(|e| SyncError::db("preparing a balance write", &e))?;
+        client
+            .execute(&statement, &[&json])
+            .await
+            .map_err(|e| SyncError::db("writing the balance", &e))?;
+        Ok(())
+    }
+
+    /// Writes a main account's dynamic balances.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_account_balances(
+        &self,
+        app_username: &str,
+        items: &[ProxyBalanceItem],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let rows: Vec<Value> = items
+            .iter()
+            .map(|i| rows::balance_row(app_username, i, &stamp))
+            .collect();
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let named = format!(
+            "INSERT INTO {}.main_users (app_username, fetched_at) VALUES ($1, $2::text::timestamptz) \
+             ON CONFLICT (app_username) DO UPDATE SET fetched_at = GREATEST(main_users.fetched_at, EXCLUDED.fetched_at)",
+            self.inner.quoted
+        );
+        let stamp_text = stamp.as_str().unwrap_or_default().to_owned();
+        tx.execute(&named, &[&app_username, &stamp_text])
+            .await
+            .map_err(|e| SyncError::db("recording a main account", &e))?;
+        let written = run_upsert(&tx, &self.inner.sql.balances, &rows).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    /// Writes proxy users.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn write_proxy_users(
+        &self,
+        users: &[ProxyUser],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let rows: Vec<Value> = users
+            .iter()
+            .map(|u| rows::proxy_user_row(u, self.inner.secrets, &stamp))
+            .collect();
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let written = run_upsert(&tx, &self.inner.sql.proxy_users, &rows).await?;
+        commit(tx).await?;
+        Ok(written)
+    }
+
+    pub(crate) async fn instances_in(
+        &self,
+        tx: &Transaction<'_>,
+        instances: &[Instance],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let rows = dedup(
+            instances
+                .iter()
+                .filter(|i| !i.instance_no.is_empty())
+                .map(|i| {
+                    (
+                        i.instance_no.clone(),
+                        rows::instance_row(i, self.inner.secrets, &stamp),
+                    )
+                }),
+        );
+        run_upsert(tx, &self.inner.sql.instances, &rows).await
+    }
+
+    pub(crate) async fn order_items_in(
+        &self,
+        tx: &Transaction<'_>,
+        orders: &[OrderItem],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let rows = dedup(
+            orders
+                .iter()
+                .filter(|o| !o.order_no.is_empty())
+                .map(|o| (o.order_no.clone(), rows::order_item_row(o, &stamp))),
+        );
+        run_upsert(tx, &self.inner.sql.orders, &rows).await
+    }
+
+    pub(crate) async fn order_in(
+        &self,
+        tx: &Transaction<'_>,
+        order: &Order,
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let row = rows::order_row(order, &stamp);
+        let mut written = run_upsert(tx, &self.inner.sql.orders, &[row]).await?;
+        written += self.instances_in(tx, &order.instances, fetched_at).await?;
+        Ok(written)
+    }
+
+    pub(crate) async fn products_in(
+        &self,
+        tx: &Transaction<'_>,
+        products: &[Product],
+        fetched_at: OffsetDateTime,
+    ) -> Result<u64, SyncError> {
+        let stamp = rows::stamp(fetched_at);
+        let rows = dedup(
+            products
+                .iter()
+                .map(|p| (p.product_no.clone(), rows::product_row(p, &stamp))),
+        );
+        run_upsert(tx, &self.inner.sql.products, &rows).await
+    }
+
+    /// How many of `instances` the mirror does not hold as they are.
+    pub(crate) async fn instance_drift(
+        &self,
+        tx: &Transaction<'_>,
+        instances: &[Instance],
+    ) -> Result<i64, SyncError> {
+        let rows: Vec<Value> = instances
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "instance_no": i.instance_no,
+                    "raw": rows::instance_raw(i, self.inner.secrets),
+                })
+            })
+            .collect();
+        count(tx, &self.inner.sql.drift_instances, &rows).await
+    }
+
+    /// How many of the listed orders the mirror does not hold as they are.
+    pub(crate) async fn order_item_drift(
+        &self,
+        tx: &Transaction<'_>,
+        orders: &[OrderItem],
+    ) -> Result<i64, SyncError> {
+        let rows: Vec<Value> = orders
+            .iter()
+            .map(|o| {
+                let row = rows::order_item_row(o, &Value::Null);
+                serde_json::json!({ "order_no": o.order_no, "raw": row["raw"] })
+            })
+            .collect();
+        count(tx, &self.inner.sql.drift_orders, &rows).await
+    }
+
+    /// Whether the mirror does not hold `order` as it is.
+    pub(crate) async fn order_drift(
+        &self,
+        tx: &Transaction<'_>,
+        order: &Order,
+    ) -> Result<i64, SyncError> {
+        let row = serde_json::json!({
+            "order_no": order.order_no,
+            "raw": rows::order_detail_raw(order),
+        });
+        count(tx, &self.inner.sql.drift_orders, &[row]).await
+    }
+
+    /// Records the last callback handled, in the callback's transaction.
+    pub(crate) async fn note_callback(
+        &self,
+        tx: &Transaction<'_>,
+        value: &Value,
+    ) -> Result<(), SyncError> {
+        let text = value.to_string();
+        let statement = tx
+            .prepare_cached(&self.inner.sql.last_callback)
+            .await
+            .map_err(|e| SyncError::db("preparing", &e))?;
+        tx.execute(&statement, &[&text])
+            .await
+            .map_err(|e| SyncError::db("recording the callback", &e))?;
+        Ok(())
+    }
+}
+
+/// Rows by key, the last of duplicates kept (one statement may not touch a row twice).
+fn dedup(rows: impl Iterator<Item = (String, Value)>) -> Vec<Value> {
+    let mut seen = std::collections::HashMap::new();
+    let mut out: Vec<Value> = Vec::new();
+    for (key, row) in rows {
+        if let Some(&at) = seen.get(&key) {
+            out[at] = row;
+        } else {
+            seen.insert(key, out.len());
+            out.push(row);
+        }
+    }
+    out
+}
+
+pub(crate) async fn begin(
+    client: &mut deadpool_postgres::Object,
+) -> Result<Transaction<'_>, SyncError> {
+    client
+        .transaction()
+        .await
+        .map_err(|e| SyncError::db("starting a transaction", &e))
+}
+
+pub(crate) async fn commit(tx: Transaction<'_>) -> Result<(), SyncError> {
+    tx.commit()
+        .await
+        .map_err(|e| SyncError::db("committing", &e))
+}
+
+async fn run_upsert(tx: &Transaction<'_>, sql: &str, rows: &[Value]) -> Result<u64, SyncError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let json = batch(rows)?;
+    let statement = tx
+        .prepare_cached(sql)
+        .await
+        .map_err(|e| SyncError::db("preparing a write", &e))?;
+    tx.execute(&statement, &[&json])
+        .await
+        .map_err(|e| SyncError::db("writing rows", &e))
+}
+
+async fn count(tx: &Transaction<'_>, sql: &str, rows: &[Value]) -> Result<i64, SyncError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let json = batch(rows)?;
+    let statement = tx
+        .prepare_cached(sql)
+        .await
+        .map_err(|e| SyncError::db("preparing a comparison", &e))?;
+    let row = tx
+        .query_one(&statement, &[&json])
+        .await
+        .map_err(|e| SyncError::db("comparing rows", &e))?;
+    row.try_get(0)
+        .map_err(|e| SyncError::db("comparing rows", &e))
+}

@@ -1,0 +1,244 @@
+//! What the API returned, as rows: one JSON object per row with the table's columns
+//! (snake_case, typed in SQL by `jsonb_to_recordset`) and `raw`, the whole object.
+
+use ipv_types::{AppInfo, Instance, Order, OrderItem, Product, ProxyBalanceItem, ProxyUser};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// An instant as RFC 3339 text (what PostgreSQL reads into `timestamptz`).
+pub(crate) fn stamp(t: OffsetDateTime) -> Value {
+    t.format(&Rfc3339).map_or(Value::Null, Value::String)
+}
+
+fn opt_stamp(t: Option<OffsetDateTime>) -> Value {
+    t.map_or(Value::Null, stamp)
+}
+
+/// The object as the API's wire JSON (unknown fields included).
+fn wire<T: Serialize>(value: &T) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+fn text_of(value: Option<&Value>) -> Value {
+    match value {
+        Some(Value::String(s)) => Value::String(s.clone()),
+        Some(Value::Null) | None => Value::Null,
+        Some(other) => Value::String(other.to_string()),
+    }
+}
+
+/// The `raw` of an instance: its wire JSON, without the password when secrets are off.
+pub(crate) fn instance_raw(instance: &Instance, secrets: bool) -> Map<String, Value> {
+    let mut raw = wire(instance);
+    if !secrets {
+        raw.remove("pwd");
+    }
+    raw
+}
+
+/// An `instances` row.
+pub(crate) fn instance_row(instance: &Instance, secrets: bool, fetched_at: &Value) -> Value {
+    let raw = instance_raw(instance, secrets);
+    json!({
+        "instance_no": instance.instance_no,
+        "order_no": instance.order_no,
+        "product_no": instance.product_no,
+        "proxy_type": instance.proxy_type.as_i64(),
+        "proxy_type_name": instance.proxy_type.label(),
+        "protocol": text_of(raw.get("protocol")),
+        "ip": instance.ip,
+        "port": instance.port,
+        "region_id": instance.region_id,
+        "country_code": instance.country_code,
+        "city_code": instance.city_code,
+        "use_type": text_of(raw.get("useType")),
+        "username": instance.username,
+        "pwd": if secrets { Value::String(instance.pwd.clone()) } else { Value::Null },
+        "user_expired": opt_stamp(instance.expires_at()),
+        "flow_total": instance.flow_total,
+        "flow_balance": instance.flow_balance,
+        "status": instance.status.as_i64(),
+        "status_name": instance.status.label(),
+        "renew": instance.auto_renews(),
+        "open_at": opt_stamp(instance.open_at),
+        "renew_at": opt_stamp(instance.renew_at),
+        "release_at": opt_stamp(instance.release_at),
+        "extend_ip": instance.extend_ip,
+        "raw": raw,
+        "fetched_at": fetched_at,
+    })
+}
+
+/// An `orders` row from the order list (endpoint 16).
+pub(crate) fn order_item_row(order: &OrderItem, fetched_at: &Value) -> Value {
+    json!({
+        "order_no": order.order_no,
+        "app_order_no": order.app_order_no,
+        "type": order.order_type.as_i64(),
+        "type_name": order.order_type.label(),
+        "status": order.status.as_i64(),
+        "status_name": order.status.label(),
+        "count": order.count,
+        "success_count": order.success_count,
+        "amount": order.amount.to_string(),
+        "refund": Value::Null,
+        "city_code": order.city_code,
+        "instance_no": order.instance_no,
+        "ext_band_width": order.ext_band_width,
+        "flow": order.flow,
+        "created_at": opt_stamp(order.created_at),
+        "raw": wire(order),
+        "fetched_at": fetched_at,
+    })
+}
+
+/// The `raw` an order read by number (endpoint 15) contributes: the order without its
+/// page of instances (those have rows of their own).
+pub(crate) fn order_detail_raw(order: &Order) -> Map<String, Value> {
+    let mut raw = wire(order);
+    for paging in ["instances", "page", "pageSize", "total"] {
+        raw.remove(paging);
+    }
+    raw
+}
+
+/// An `orders` row from an order read by number (endpoint 15): the list's fields it
+/// lacks are null, and the upsert keeps what the row has for them.
+pub(crate) fn order_row(order: &Order, fetched_at: &Value) -> Value {
+    json!({
+        "order_no": order.order_no,
+        "app_order_no": order.app_order_no,
+        "type": order.order_type.as_i64(),
+        "type_name": order.order_type.label(),
+        "status": order.status.as_i64(),
+        "status_name": order.status.label(),
+        "count": order.count,
+        "success_count": Value::Null,
+        "amount": order.amount.to_string(),
+        "refund": order.refund,
+        "city_code": Value::Null,
+        "instance_no": Value::Null,
+        "ext_band_width": Value::Null,
+        "flow": Value::Null,
+        "created_at": Value::Null,
+        "raw": order_detail_raw(order),
+        "fetched_at": fetched_at,
+    })
+}
+
+/// A `products` row.
+pub(crate) fn product_row(product: &Product, fetched_at: &Value) -> Value {
+    json!({
+        "product_no": product.product_no,
+        "product_name": product.product_name,
+        "proxy_type": product.proxy_type.as_i64(),
+        "proxy_type_name": product.proxy_type.label(),
+        "cost_price": product.cost_price.to_string(),
+        "inventory": product.inventory,
+        "enable": product.enable.as_i64(),
+        "duration": product.duration,
+        "unit": product.unit.as_i64(),
+        "unit_name": product.unit.label(),
+        "country_code": product.country_code,
+        "city_code": product.city_code,
+        "raw": wire(product),
+        "fetched_at": fetched_at,
+    })
+}
+
+/// A `main_user_balances` row.
+pub(crate) fn balance_row(
+    app_username: &str,
+    item: &ProxyBalanceItem,
+    fetched_at: &Value,
+) -> Value {
+    let number = |text: &str| {
+        let text = text.trim();
+        if text.parse::<f64>().is_ok() {
+            Value::String(text.to_owned())
+        } else {
+            Value::Null
+        }
+    };
+    json!({
+        "app_username": app_username,
+        "product_no": item.product_no,
+        "used": number(&item.used),
+        "total": number(&item.total),
+        "balance": number(&item.balance),
+        "ip_used": item.ip_used,
+        "ip_total": item.ip_total,
+        "raw": wire(item),
+        "fetched_at": fetched_at,
+    })
+}
+
+/// A `proxy_users` row (the password left out when secrets are off).
+pub(crate) fn proxy_user_row(user: &ProxyUser, secrets: bool, fetched_at: &Value) -> Value {
+    let mut raw = wire(user);
+    if !secrets {
+        raw.remove("password");
+    }
+    json!({
+        "product_no": user.product_no,
+        "app_username": user.app_username,
+        "username": user.username,
+        "limit_flow": user.limit_flow,
+        "use_flow": user.use_flow,
+        "password": if secrets { Value::String(user.password.clone()) } else { Value::Null },
+        "remark": user.remark,
+        "status": user.status.as_i64(),
+        "status_name": user.status.label(),
+        "raw": raw,
+        "fetched_at": fetched_at,
+    })
+}
+
+/// A `balance_history` row.
+pub(crate) fn app_balance_row(info: &AppInfo, fetched_at: &Value) -> Value {
+    json!({
+        "coin": info.coin.to_string(),
+        "credit": info.credit.map(|c| c.to_string()),
+        "raw": wire(info),
+        "fetched_at": fetched_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_secrets_leaves_the_password_out_of_row_and_raw() {
+        let instance = Instance {
+            instance_no: "i1".to_owned(),
+            pwd: "hunter2".to_owned(),
+            ..Instance::default()
+        };
+        let at = stamp(OffsetDateTime::UNIX_EPOCH);
+        let row = instance_row(&instance, false, &at);
+        assert!(!row.to_string().contains("hunter2"));
+        assert_eq!(row["pwd"], Value::Null);
+        let row = instance_row(&instance, true, &at);
+        assert_eq!(row["pwd"], "hunter2");
+        assert_eq!(row["raw"]["pwd"], "hunter2");
+    }
+
+    #[test]
+    fn order_detail_raw_has_no_instances_or_paging() {
+        let order = Order {
+            order_no: "o1".to_owned(),
+            instances: vec![Instance::default()],
+            ..Order::default()
+        };
+        let raw = order_detail_raw(&order);
+        assert_eq!(raw["orderNo"], "o1");
+        assert!(!raw.contains_key("instances"));
+        assert!(!raw.contains_key("total"));
+    }
+}
