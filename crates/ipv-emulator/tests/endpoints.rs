@@ -254,12 +254,7 @@ async fn static_order_endpoints() {
             &AfterSaleReleaseRequest::new("APP-AFTERSALE-1", vec![third.instance_no.clone()])
                 .with_remark("customer left")
                 .with_reason("other")
-                .with_ding_talk_users(vec![{
-                    let mut ding_talk_user = DingTalkUser::default();
-                    ding_talk_user.uid = "u1".into();
-                    ding_talk_user.phone = "13800000000".into();
-                    ding_talk_user
-                }]),
+                .with_ding_talk_users(vec![DingTalkUser::new("u1", "13800000000")]),
         )
         .await
         .expect("after sale");

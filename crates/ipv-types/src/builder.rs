@@ -8,7 +8,8 @@
 /// - `into`: the field is `Type`, the method takes `impl Into<Type>`;
 /// - `set`: the field is `Type`, the method takes `Type`;
 /// - `some_into`: the field is `Option<Type>`, the method takes `impl Into<Type>`;
-/// - `some`: the field is `Option<Type>`, the method takes `Type`.
+/// - `some`: the field is `Option<Type>`, the method takes `impl Into<Option<Type>>`
+///   (a `Type` or an `Option<Type>`).
 macro_rules! with_fields {
     ($ty:ident { $($method:ident($field:ident): $how:ident $arg:ty;)* }) => {
         impl $ty {
@@ -40,10 +41,10 @@ macro_rules! with_fields {
         }
     };
     (@one $method:ident $field:ident some $arg:ty) => {
-        #[doc = concat!("Sets `", stringify!($field), "` (sent only when set).")]
+        #[doc = concat!("Sets `", stringify!($field), "` (a value or an `Option`; `None` leaves it out).")]
         #[must_use]
-        pub fn $method(mut self, value: $arg) -> Self {
-            self.$field = Some(value);
+        pub fn $method(mut self, value: impl Into<Option<$arg>>) -> Self {
+            self.$field = value.into();
             self
         }
     };

@@ -32,32 +32,30 @@ fn qt(s: &str) -> QueryTime {
 }
 
 fn sample_instance() -> Instance {
-    {
-        let mut instance = Instance::default();
-        instance.instance_no = "c_gz3h2igp6dz9cq3".into();
-        instance.proxy_type = ProxyType::StaticResidentialAbroad;
-        instance.protocol = CodeList::from([Protocol::Socks5, Protocol::Http]);
-        instance.ip = "203.0.113.7".into();
-        instance.port = 8443;
-        instance.region_id = "us-west".into();
-        instance.country_code = "USA".into();
-        instance.city_code = "USLAX0".into();
-        instance.use_type = CodeList::from([UseType::Password]);
-        instance.username = "u1".into();
-        instance.pwd = "p@ss".into();
-        instance.order_no = "C20240429162339417081".into();
-        instance.user_expired = 1_735_689_600;
-        instance.flow_total = 1024.5;
-        instance.flow_balance = 12.25;
-        instance.status = InstanceStatus::Running;
-        instance.renew = 1;
-        instance.bridges = vec!["bridge-1.example:443".into()];
-        instance.open_at = Some(datetime!(2024-07-26 09:49:27 +08:00));
-        instance.renew_at = Some(datetime!(2024-08-26 09:49:27.5 UTC));
-        instance.product_no = "ipideash_598".into();
-        instance.extend_ip = "198.51.100.1".into();
-        instance
-    }
+    let mut instance = Instance::default();
+    instance.instance_no = "c_gz3h2igp6dz9cq3".into();
+    instance.proxy_type = ProxyType::StaticResidentialAbroad;
+    instance.protocol = CodeList::from([Protocol::Socks5, Protocol::Http]);
+    instance.ip = "203.0.113.7".into();
+    instance.port = 8443;
+    instance.region_id = "us-west".into();
+    instance.country_code = "USA".into();
+    instance.city_code = "USLAX0".into();
+    instance.use_type = CodeList::from([UseType::Password]);
+    instance.username = "u1".into();
+    instance.pwd = "p@ss".into();
+    instance.order_no = "C20240429162339417081".into();
+    instance.user_expired = 1_735_689_600;
+    instance.flow_total = 1024.5;
+    instance.flow_balance = 12.25;
+    instance.status = InstanceStatus::Running;
+    instance.renew = 1;
+    instance.bridges = vec!["bridge-1.example:443".into()];
+    instance.open_at = Some(datetime!(2024-07-26 09:49:27 +08:00));
+    instance.renew_at = Some(datetime!(2024-08-26 09:49:27.5 UTC));
+    instance.product_no = "ipideash_598".into();
+    instance.extend_ip = "198.51.100.1".into();
+    instance
 }
 
 #[test]
@@ -397,12 +395,12 @@ fn order_types() {
     round_trip(
         &RenewInstancesRequest::new(
             "APP3",
-            vec![RenewItem::new("i1", 2), {
-                let mut renew_item = RenewItem::default();
-                renew_item.instance_no = "i2".into();
-                renew_item.duration = Some(30);
-                renew_item
-            }],
+            vec![
+                RenewItem::new("i1", 2),
+                RenewItem::default()
+                    .with_instance_no("i2")
+                    .with_duration(30),
+            ],
         ),
         Some(
             json!({"appOrderNo":"APP3","instances":[{"instanceNo":"i1","cycleTimes":2},
@@ -417,12 +415,7 @@ fn order_types() {
         &AfterSaleReleaseRequest::new("APP5", ["i1"])
             .with_remark("r")
             .with_reason("broken")
-            .with_ding_talk_users(vec![{
-                let mut ding_talk_user = DingTalkUser::default();
-                ding_talk_user.uid = "u1".into();
-                ding_talk_user.phone = "13800000000".into();
-                ding_talk_user
-            }]),
+            .with_ding_talk_users(vec![DingTalkUser::new("u1", "13800000000")]),
         Some(
             json!({"orderNo":"APP5","instances":["i1"],"remark":"r","reason":"broken",
             "dingTalkUserList":[{"uid":"u1","phone":"13800000000"}]}),

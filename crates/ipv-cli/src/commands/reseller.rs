@@ -27,12 +27,11 @@ pub(crate) const MAX_EXPIRING: usize = 10_000;
 
 /// The `instance/list` request for a filter, from page 1.
 fn list_request(filter: &InstanceFilter) -> t::InstanceListRequest {
-    let mut request = t::InstanceListRequest::default()
+    t::InstanceListRequest::default()
         .with_page(1)
-        .with_page_size(filter.page_size);
-    request.start_time = filter.opened_from;
-    request.end_time = filter.opened_until;
-    request
+        .with_page_size(filter.page_size)
+        .with_start_time(filter.opened_from)
+        .with_end_time(filter.opened_until)
 }
 
 /// Calls `each` with every instance of every page, showing progress on stderr.
@@ -575,11 +574,13 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewExpiring) -> C
         bar.set_message(format!("placing renewals: {}/{}", n + 1, due.len()));
         let instance = &d.instance;
         let app_order_no = renewal_order_no(&instance.instance_no, instance.user_expired, &period);
-        let mut item = t::RenewItem::default().with_instance_no(instance.instance_no.clone());
-        item.duration = args.duration.filter(|_| args.cycle_times.is_none());
-        item.cycle_times = args
-            .cycle_times
-            .or(args.duration.is_none().then_some(cycles));
+        let item = t::RenewItem::default()
+            .with_instance_no(instance.instance_no.clone())
+            .with_duration(args.duration.filter(|_| args.cycle_times.is_none()))
+            .with_cycle_times(
+                args.cycle_times
+                    .or(args.duration.is_none().then_some(cycles)),
+            );
         let request = t::RenewInstancesRequest::new(app_order_no.clone(), vec![item]);
         let receipt = session.send(&request).await.map_err(|f| f.message);
         placed.push((d, ipv_api::PurchaseIntent::from(&request), receipt));
