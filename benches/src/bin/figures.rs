@@ -411,10 +411,9 @@ fn codec_row(what: &str, ours: Timing, go_us: Option<f64>, target: f64, wall_too
     }
 }
 
-fn main() -> ExitCode {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let strict = std::env::args().any(|a| a == "--strict");
-    let settings = if quick {
+/// The settings for `--quick` (a few seconds, rough) or the full run.
+fn settings(quick: bool) -> Settings {
+    if quick {
         Settings {
             batch: Duration::from_millis(30),
             batches: 3,
@@ -426,50 +425,55 @@ fn main() -> ExitCode {
             batches: 9,
             openssl_seconds: 2,
         }
-    };
+    }
+}
 
-    let cpu = Cpu::detect();
-    let reference_file = reference_path();
-    let reference_name = reference_file.as_ref().map_or_else(
-        || "the fixtures README embedded in ipv-fixtures".to_owned(),
-        |path| path.display().to_string(),
-    );
-    let references = match &reference_file {
-        None => parse_references(ipv_fixtures::README),
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => parse_references(&text),
-            Err(e) => {
-                eprintln!("cannot read {reference_name}: {e}");
-                Vec::new()
-            }
-        },
+/// The Go SDK's reference rows, read from the fixtures README (none if it is missing),
+/// and where they were read from.
+fn read_references() -> (String, Vec<GoReference>) {
+    let Some(path) = reference_path() else {
+        return (
+            "the fixtures README embedded in ipv-fixtures".to_owned(),
+            parse_references(ipv_fixtures::README),
+        );
     };
-    let go = reference_for(&references, &cpu);
-    println!("CPU: {}", cpu.shown());
+    let name = path.display().to_string();
+    let references = match std::fs::read_to_string(&path) {
+        Ok(text) => parse_references(&text),
+        Err(e) => {
+            eprintln!("cannot read {name}: {e}");
+            Vec::new()
+        }
+    };
+    (name, references)
+}
+
+/// Says which reference row (if any) the Go ratios use.
+fn print_reference(go: Option<&GoReference>, rows: usize, file: &str) {
     match go {
-        Some(row) => println!(
-            "Go SDK reference: the row \"{}\" of {}",
-            row.label, reference_name
-        ),
+        Some(row) => println!("Go SDK reference: the row \"{}\" of {}", row.label, file),
         None => println!(
-            "Go SDK reference: none of the {} rows of {} is for this CPU; no Go ratios are \
+            "Go SDK reference: none of the {rows} rows of {} is for this CPU; no Go ratios are \
              printed (another machine's figures would say nothing about this one)",
-            references.len(),
-            reference_name
+            file
         ),
     }
     println!();
+}
 
+/// The codec rows, on the shared fixtures.
+fn codec_rows(
+    settings: &Settings,
+    go: Option<&GoReference>,
+    key128: &Key,
+    key256: &Key,
+) -> Vec<Row> {
     let mut rows = Vec::new();
-
-    // The codec, on the shared fixtures.
-    let key128 = Key::new(REQUEST_SECRET).expect("fixture key");
-    let key256 = Key::new(RESPONSE_SECRET).expect("fixture key");
     let request: OpenInstancesRequest =
         serde_json::from_slice(&fixture("open-request-2-params.json")).expect("fixture");
-    let seal2 = time_op(&settings, || {
+    let seal2 = time_op(settings, || {
         codec::seal_request(
-            &key128,
+            key128,
             APP_KEY,
             black_box("reqId_1732780800000000001"),
             Some(black_box(&request)),
@@ -484,8 +488,8 @@ fn main() -> ExitCode {
         false,
     ));
     let envelope = fixture("response-products-100.aes256.json");
-    let open100 = time_op(&settings, || {
-        codec::open_response::<Vec<Product>>(&key256, black_box(&envelope)).expect("opens")
+    let open100 = time_op(settings, || {
+        codec::open_response::<Vec<Product>>(key256, black_box(&envelope)).expect("opens")
     });
     rows.push(codec_row(
         "open: 100-product response into Vec<Product> (AES-256)",
@@ -496,8 +500,8 @@ fn main() -> ExitCode {
     ));
     let products: Vec<Product> =
         serde_json::from_slice(&fixture("products-100.json")).expect("fixture");
-    let seal100 = time_op(&settings, || {
-        codec::seal_response(&key256, "r", ApiCode::Ok, "ok", Some(black_box(&products)))
+    let seal100 = time_op(settings, || {
+        codec::seal_response(key256, "r", ApiCode::Ok, "ok", Some(black_box(&products)))
             .expect("seals")
     });
     rows.push(codec_row(
@@ -507,85 +511,91 @@ fn main() -> ExitCode {
         3.5,
         true,
     ));
+    rows
+}
 
-    // Raw AES-CBC on 16 KiB, in a reused buffer. Each call first restores its input (the
-    // cipher works in place; `openssl speed` instead runs over its buffer again without
-    // restoring it). That copy is timed alone in the same sitting and taken out, so the
-    // ratio compares the cipher with the cipher; the figure with the copy in is printed
-    // beside it. At 12 GB/s a 16 KiB copy is a fifth of a decrypt, so it matters.
+/// Raw AES-CBC on 16 KiB, in a reused buffer, for one key. Each call first restores its
+/// input (the cipher works in place; `openssl speed` instead runs over its buffer again
+/// without restoring it). That copy is timed alone in the same sitting and taken out, so
+/// the ratio compares the cipher with the cipher; the figure with the copy in is printed
+/// beside it. At 12 GB/s a 16 KiB copy is a fifth of a decrypt, so it matters.
+fn aes_rows(settings: &Settings, go: Option<&GoReference>, bits: u32, key: &Key) -> Vec<Row> {
     let plaintext: Vec<u8> = (0..AES_LEN).map(|i| (i * 31 % 251) as u8).collect();
-    for (bits, key) in [(128, &key128), (256, &key256)] {
-        let cipher = format!("aes-{bits}-cbc");
-        let mut buf = Vec::with_capacity(Key::ciphertext_len(AES_LEN));
-        let ciphertext = key.encrypt(&plaintext);
-        let encrypt = time_op(&settings, || {
-            buf.clear();
-            buf.extend_from_slice(&plaintext);
-            key.encrypt_in_place(black_box(&mut buf));
-            buf.len()
-        });
-        let decrypt = time_op(&settings, || {
-            buf.clear();
-            buf.extend_from_slice(&ciphertext);
-            key.decrypt_in_place(black_box(&mut buf)).expect("decrypts");
-            buf.len()
-        });
-        // The restore alone, of the larger input (the ciphertext): an upper bound on
-        // what each call above spent copying.
-        let copy = time_op(&settings, || {
-            buf.clear();
-            buf.extend_from_slice(black_box(&ciphertext));
-            buf.len()
-        });
-        for (direction, took, target, is_decrypt) in [
-            ("encrypt", encrypt, 0.9, false),
-            ("decrypt", decrypt, 0.7, true),
-        ] {
-            let cipher_only = took.without(copy);
-            let ours = cipher_only.map(|t| mbps(AES_LEN, t.best()));
-            let with_copy = mbps(AES_LEN, took.best());
-            let openssl = openssl_mbps(
-                &cipher,
-                is_decrypt,
-                settings.openssl_seconds,
-                took.cpu.is_none(),
-            );
-            rows.push(Row {
-                what: format!("raw AES-{bits}-CBC {direction}, 16 KiB (cbc crate)"),
-                ours: match ours {
-                    Some(ours) => format!(
-                        "{ours:.0} MB/s ({with_copy:.0} with the {:.2} µs restore copy)",
-                        micros(copy.best())
-                    ),
-                    None => {
-                        format!("{with_copy:.0} MB/s with the restore copy (copy not separable)")
-                    }
-                },
-                openssl: openssl.map_or_else(|| "n/a".to_owned(), |m| format!("{m:.0} MB/s")),
-                go: go.map_or_else(
-                    || "no reference for this CPU".to_owned(),
-                    |g| format!("Go raw column: {}", g.raw),
+    let cipher = format!("aes-{bits}-cbc");
+    let mut buf = Vec::with_capacity(Key::ciphertext_len(AES_LEN));
+    let ciphertext = key.encrypt(&plaintext);
+    let encrypt = time_op(settings, || {
+        buf.clear();
+        buf.extend_from_slice(&plaintext);
+        key.encrypt_in_place(black_box(&mut buf));
+        buf.len()
+    });
+    let decrypt = time_op(settings, || {
+        buf.clear();
+        buf.extend_from_slice(&ciphertext);
+        key.decrypt_in_place(black_box(&mut buf)).expect("decrypts");
+        buf.len()
+    });
+    // The restore alone, of the larger input (the ciphertext): an upper bound on what
+    // each call above spent copying.
+    let copy = time_op(settings, || {
+        buf.clear();
+        buf.extend_from_slice(black_box(&ciphertext));
+        buf.len()
+    });
+    let mut rows = Vec::new();
+    for (direction, took, target, is_decrypt) in [
+        ("encrypt", encrypt, 0.9, false),
+        ("decrypt", decrypt, 0.7, true),
+    ] {
+        let cipher_only = took.without(copy);
+        let ours = cipher_only.map(|t| mbps(AES_LEN, t.best()));
+        let with_copy = mbps(AES_LEN, took.best());
+        let openssl = openssl_mbps(
+            &cipher,
+            is_decrypt,
+            settings.openssl_seconds,
+            took.cpu.is_none(),
+        );
+        rows.push(Row {
+            what: format!("raw AES-{bits}-CBC {direction}, 16 KiB (cbc crate)"),
+            ours: match ours {
+                Some(ours) => format!(
+                    "{ours:.0} MB/s ({with_copy:.0} with the {:.2} µs restore copy)",
+                    micros(copy.best())
                 ),
-                checks: openssl
-                    .zip(ours)
-                    .map(|(m, ours)| Check {
-                        of: if took.cpu.is_some() {
-                            "ours / openssl, CPU time, copy out"
-                        } else {
-                            "ours / openssl, wall time, copy out"
-                        },
-                        ratio: ours / m,
-                        target,
-                    })
-                    .into_iter()
-                    .collect(),
-            });
-        }
+                None => {
+                    format!("{with_copy:.0} MB/s with the restore copy (copy not separable)")
+                }
+            },
+            openssl: openssl.map_or_else(|| "n/a".to_owned(), |m| format!("{m:.0} MB/s")),
+            go: go.map_or_else(
+                || "no reference for this CPU".to_owned(),
+                |g| format!("Go raw column: {}", g.raw),
+            ),
+            checks: openssl
+                .zip(ours)
+                .map(|(m, ours)| Check {
+                    of: if took.cpu.is_some() {
+                        "ours / openssl, CPU time, copy out"
+                    } else {
+                        "ours / openssl, wall time, copy out"
+                    },
+                    ratio: ours / m,
+                    target,
+                })
+                .into_iter()
+                .collect(),
+        });
     }
+    rows
+}
 
+/// Prints the table, one row per figure with the CPU model on each.
+fn print_table(cpu: &Cpu, rows: &[Row]) {
     println!("| CPU | operation | ours | openssl | Go SDK (ref.) | ratio | target | result |");
     println!("|---|---|---:|---:|---:|---:|---:|---|");
-    for row in &rows {
+    for row in rows {
         let ratios = if row.checks.is_empty() {
             "—".to_owned()
         } else {
@@ -613,6 +623,26 @@ fn main() -> ExitCode {
             row.go,
         );
     }
+}
+
+fn main() -> ExitCode {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let strict = std::env::args().any(|a| a == "--strict");
+    let settings = settings(quick);
+
+    let cpu = Cpu::detect();
+    let (reference_file, references) = read_references();
+    let go = reference_for(&references, &cpu);
+    println!("CPU: {}", cpu.shown());
+    print_reference(go, references.len(), &reference_file);
+
+    let key128 = Key::new(REQUEST_SECRET).expect("fixture key");
+    let key256 = Key::new(RESPONSE_SECRET).expect("fixture key");
+    let mut rows = codec_rows(&settings, go, &key128, &key256);
+    rows.extend(aes_rows(&settings, go, 128, &key128));
+    rows.extend(aes_rows(&settings, go, 256, &key256));
+    print_table(&cpu, &rows);
+
     let judged = rows.iter().filter(|r| r.passed().is_some()).count();
     let failed = rows.iter().filter(|r| r.passed() == Some(false)).count();
     println!();

@@ -416,6 +416,11 @@ pub struct EmulatorServeArgs {
     /// orders inside the call that creates them).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub order_delay: Option<Duration>,
+    /// Give every static product at least N distinct addresses in stock (default: the
+    /// seeded 40 to 500 each), so one account can hold up to N instances of a product;
+    /// at most 500000. Applies to a fresh state, not to one loaded from --state-file.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500_000))]
+    pub addresses_per_product: Option<u32>,
 }
 
 /// `callback ...`.

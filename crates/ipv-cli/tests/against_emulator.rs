@@ -728,3 +728,55 @@ fn callback_listen_prints_callbacks_and_fetches_what_they_name() {
     assert!(rest.trim().is_empty(), "the duplicate was printed: {rest}");
     assert!(!rest.contains(SECRET));
 }
+
+#[test]
+fn emulator_serve_widens_every_static_product_with_addresses_per_product() {
+    let bin = assert_cmd::cargo::cargo_bin("ipv");
+    let mut child = std::process::Command::new(&bin)
+        .args([
+            "emulator",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--addresses-per-product",
+            "3000",
+        ])
+        .env_remove("IPV_APP_SECRET")
+        .env_remove("IPV_APP_KEY")
+        .env_remove("IPV_ENDPOINT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let endpoint = line_starting(&mut stdout, "endpoint: ");
+    assert_eq!(
+        line_starting(&mut stdout, "addresses per static product: "),
+        "3000"
+    );
+    let out = ipv()
+        .args([
+            "--endpoint",
+            &endpoint,
+            "--app-key",
+            ipv_emulator::DEFAULT_APP_KEY,
+            "-o",
+            "json",
+            "product",
+            "ipv_dc_us_sjc_w",
+        ])
+        .env("IPV_APP_SECRET", ipv_emulator::DEFAULT_APP_SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let product = one_document(&out.stdout);
+    assert_eq!(product["inventory"].as_i64(), Some(3000), "{product}");
+    assert!(terminate(&mut child).success());
+
+    // Out of range: a usage error, and nothing is served.
+    let refused = ipv()
+        .args(["emulator", "serve", "--addresses-per-product", "500001"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+}

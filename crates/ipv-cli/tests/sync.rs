@@ -3,7 +3,6 @@
 //! mirroring a callback, and the path-token rule.
 #![cfg(feature = "sync")]
 
-#[allow(dead_code)]
 mod common;
 
 use std::io::BufReader;
@@ -17,17 +16,7 @@ use serde_json::Value;
 const TOKEN: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 fn ipv(endpoint: &str) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ipv"));
-    for var in [
-        "IPV_ENDPOINT",
-        "IPV_APP_KEY",
-        "IPV_APP_SECRET",
-        "IPV_APP_SECRET_FILE",
-        "IPV_CALLBACK_PATH_TOKEN",
-        "IPV_DATABASE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = common::ipv_process();
     cmd.args(["--endpoint", endpoint, "--app-key", DEFAULT_APP_KEY])
         .env("IPV_APP_SECRET", DEFAULT_APP_SECRET);
     cmd

@@ -11,9 +11,9 @@ use ipv_types::{
 };
 use time::OffsetDateTime;
 
-use crate::orders::GATEWAY_HOST;
 use crate::records::{MainAccount, ProxyUserRecord, UsageRecord};
 use crate::state::{ApiFailure, AppState, State};
+use crate::terms::GATEWAY_HOST;
 
 const MB: i64 = 1024 * 1024;
 const MAX_WHITELIST: usize = 20;

@@ -17,6 +17,9 @@ pub(crate) struct Catalogue {
     pub(crate) projects: Vec<Project>,
     pub(crate) products: Vec<Product>,
     pub(crate) product_areas: Vec<ProductArea>,
+    /// How many `/24` blocks of the address pool (10.0.0.0/8) products were given.
+    #[serde(default)]
+    pub(crate) pool_blocks: u32,
 }
 
 impl Catalogue {
@@ -600,6 +603,73 @@ pub(crate) fn block_cidr(index: u16) -> String {
     format!("198.{}.{}.0/24", 18 + index / 256, index % 256)
 }
 
+/// How many `/24` blocks the address pool 10.0.0.0/8 holds.
+const POOL_BLOCKS: u32 = 65_536;
+
+/// The `/24` block number `index` of the address pool 10.0.0.0/8 (private, never routed
+/// on the internet), from which products get stock beyond their seeded blocks.
+pub(crate) fn pool_block_cidr(index: u32) -> String {
+    format!("10.{}.{}.0/24", (index / 256) % 256, index % 256)
+}
+
+/// A block of `count` addresses, the `nth` of its product (which names its ISP).
+fn cidr_block(cidr: String, count: i64, asn: u64, nth: usize) -> CidrBlock {
+    {
+        let mut cidr_block = CidrBlock::default();
+        cidr_block.cidr = cidr;
+        cidr_block.count = count;
+        cidr_block.asn = format!("AS{asn}");
+        cidr_block.isp =
+            ["Emulated Telecom", "Emulated Cable", "Emulated Fiber"][nth % 3].to_owned();
+        cidr_block.project_list = vec![{
+            let mut project_stock = ProjectStock::default();
+            project_stock.code = "amazon".to_owned();
+            project_stock.inventory = count;
+            project_stock
+        }];
+        cidr_block
+    }
+}
+
+/// Gives every static product at least `addresses` addresses in stock: whole `/24`
+/// blocks of the pool (the last one holding the rest), each product its own, so no
+/// address is sold twice. Products already that large are left as they are.
+///
+/// # Errors
+/// When the pool has no block left.
+pub(crate) fn widen(catalogue: &mut Catalogue, addresses: u32) -> Result<(), String> {
+    let wanted = i64::from(addresses);
+    let mut next = catalogue.pool_blocks;
+    for product in &mut catalogue.products {
+        if product.cidr_blocks.is_empty() || product.inventory >= wanted {
+            continue;
+        }
+        while product.inventory < wanted {
+            if next >= POOL_BLOCKS {
+                return Err(
+                    "addressesPerProduct: the address pool 10.0.0.0/8 has no block left".to_owned(),
+                );
+            }
+            let count = (wanted - product.inventory).min(254);
+            let nth = product.cidr_blocks.len();
+            product.cidr_blocks.push(cidr_block(
+                pool_block_cidr(next),
+                count,
+                // 32-bit private AS numbers.
+                4_200_000_000 + u64::from(next),
+                nth,
+            ));
+            product.inventory += count;
+            next += 1;
+        }
+        for stock in &mut product.project_list {
+            stock.inventory = product.inventory;
+        }
+    }
+    catalogue.pool_blocks = next;
+    Ok(())
+}
+
 /// The usable hosts of a `/24` CIDR, in order (`.1` .. `.254`).
 pub(crate) fn block_hosts(cidr: &str) -> Option<impl Iterator<Item = String> + '_> {
     let prefix = cidr.strip_suffix(".0/24")?;
@@ -621,8 +691,8 @@ fn money(text: &str) -> Money {
     text.parse().unwrap_or(Money::ZERO)
 }
 
-/// Builds the seeded catalogue.
-pub(crate) fn seed() -> Catalogue {
+/// The area tree (continents > countries > states > cities) and the flat city list.
+fn areas_and_cities() -> (Vec<Area>, Vec<City>) {
     let mut areas = Vec::new();
     let mut cities = Vec::new();
     for continent in WORLD {
@@ -685,48 +755,28 @@ pub(crate) fn seed() -> Catalogue {
         });
     }
 
-    let projects = PROJECTS
+    (areas, cities)
+}
+
+/// One seeded product, placed in its city.
+fn seed_product(seed: &ProductSeed, cities: &[City]) -> Product {
+    let city = cities.iter().find(|c| c.city_code == seed.city);
+    let dynamic = seed.proxy_type.is_dynamic();
+    let cidr_blocks: Vec<CidrBlock> = seed
+        .blocks
         .iter()
-        .map(|&(code, name)| {
-            let mut project = Project::default();
-            project.code = code.to_owned();
-            project.name = name.to_owned();
-            project.status = ListingStatus::Listed;
-            project
+        .enumerate()
+        .map(|(i, &(index, count))| {
+            cidr_block(block_cidr(index), count, 64_512 + u64::from(index), i)
         })
         .collect();
-
-    let mut products = Vec::new();
-    let mut product_areas = Vec::new();
-    for seed in SEEDS {
-        let city = cities.iter().find(|c| c.city_code == seed.city);
-        let dynamic = seed.proxy_type.is_dynamic();
-        let cidr_blocks: Vec<CidrBlock> = seed
-            .blocks
-            .iter()
-            .enumerate()
-            .map(|(i, &(index, count))| {
-                let mut cidr_block = CidrBlock::default();
-                cidr_block.cidr = block_cidr(index);
-                cidr_block.count = count;
-                cidr_block.asn = format!("AS{}", 64_512 + u32::from(index));
-                cidr_block.isp =
-                    ["Emulated Telecom", "Emulated Cable", "Emulated Fiber"][i % 3].to_owned();
-                cidr_block.project_list = vec![{
-                    let mut project_stock = ProjectStock::default();
-                    project_stock.code = "amazon".to_owned();
-                    project_stock.inventory = count;
-                    project_stock
-                }];
-                cidr_block
-            })
-            .collect();
-        let inventory = if dynamic {
-            10_000_000
-        } else {
-            cidr_blocks.iter().map(|b| b.count).sum()
-        };
-        let supplier = if dynamic { "emu_dyn" } else { "emu_static" };
+    let inventory = if dynamic {
+        10_000_000
+    } else {
+        cidr_blocks.iter().map(|b| b.count).sum()
+    };
+    let supplier = if dynamic { "emu_dyn" } else { "emu_static" };
+    {
         let mut product = Product::default();
         product.product_no = seed.no.to_owned();
         product.product_name = seed.name.to_owned();
@@ -807,15 +857,41 @@ pub(crate) fn seed() -> Catalogue {
         };
         product.product_type = 1;
         product.reset_password = Toggle::from(!dynamic);
-        if dynamic {
-            let regions: &[&str] = if seed.proxy_type == ProxyType::DynamicCn {
-                &["156044", "156031"]
-            } else if seed.no == "ipv_dyn_us_flow" {
-                &["USA", "840006", "840036001"]
-            } else {
-                &["USA", "GBR", "DEU", "JPN", "SGP", "BRA"]
-            };
-            for &region in regions {
+        product
+    }
+}
+
+/// The regions (`product/area`) of a dynamic product.
+fn seed_regions(seed: &ProductSeed) -> &'static [&'static str] {
+    if seed.proxy_type == ProxyType::DynamicCn {
+        &["156044", "156031"]
+    } else if seed.no == "ipv_dyn_us_flow" {
+        &["USA", "840006", "840036001"]
+    } else {
+        &["USA", "GBR", "DEU", "JPN", "SGP", "BRA"]
+    }
+}
+
+/// Builds the seeded catalogue.
+pub(crate) fn seed() -> Catalogue {
+    let (areas, cities) = areas_and_cities();
+    let projects = PROJECTS
+        .iter()
+        .map(|&(code, name)| {
+            let mut project = Project::default();
+            project.code = code.to_owned();
+            project.name = name.to_owned();
+            project.status = ListingStatus::Listed;
+            project
+        })
+        .collect();
+
+    let mut products = Vec::new();
+    let mut product_areas = Vec::new();
+    for seed in SEEDS {
+        let product = seed_product(seed, &cities);
+        if product.proxy_type.is_dynamic() {
+            for &region in seed_regions(seed) {
                 product_areas.push(product_area(&product, region, &cities));
             }
         }
@@ -828,6 +904,7 @@ pub(crate) fn seed() -> Catalogue {
         projects,
         products,
         product_areas,
+        pool_blocks: 0,
     }
 }
 
@@ -904,6 +981,45 @@ mod tests {
         assert!(catalogue.products.iter().any(|p| p.assign_ip.is_yes()));
         assert_eq!(catalogue.areas.len(), 4);
         assert!(catalogue.cities.len() >= 15);
+    }
+
+    #[test]
+    fn widening_gives_every_static_product_its_own_addresses() {
+        let mut catalogue = seed();
+        widen(&mut catalogue, 1_000).expect("widen");
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &catalogue.products {
+            if p.proxy_type.is_dynamic() {
+                assert!(p.cidr_blocks.is_empty());
+                continue;
+            }
+            assert_eq!(p.inventory, 1_000, "{}", p.product_no);
+            assert_eq!(
+                p.inventory,
+                p.cidr_blocks.iter().map(|b| b.count).sum::<i64>()
+            );
+            assert!(p.project_list.iter().all(|s| s.inventory == 1_000));
+            for block in &p.cidr_blocks {
+                assert!((1..=254).contains(&block.count));
+                assert!(seen.insert(block.cidr.clone()), "{} twice", block.cidr);
+            }
+        }
+        // Widening again to the same size adds nothing; the pool counter moves on.
+        let used = catalogue.pool_blocks;
+        widen(&mut catalogue, 1_000).expect("again");
+        assert_eq!(catalogue.pool_blocks, used);
+        assert_eq!(pool_block_cidr(0), "10.0.0.0/24");
+        assert_eq!(pool_block_cidr(257), "10.1.1.0/24");
+        let hosts: Vec<String> = block_hosts(&pool_block_cidr(3)).expect("a /24").collect();
+        assert_eq!(hosts[253], "10.0.3.254");
+    }
+
+    #[test]
+    fn the_pool_runs_out_with_an_error() {
+        let mut catalogue = seed();
+        catalogue.pool_blocks = POOL_BLOCKS - 1;
+        let err = widen(&mut catalogue, 100_000).expect_err("too large");
+        assert!(err.contains("10.0.0.0/8"), "{err}");
     }
 
     #[test]

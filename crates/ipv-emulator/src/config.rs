@@ -17,6 +17,11 @@ pub const DEFAULT_APP_SECRET: &str = "qwertyuiop123456";
 pub const DEFAULT_BALANCE: &str = "10000.00";
 /// The largest request body the emulator reads (1 MiB); larger bodies get HTTP 413.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// How many callback deliveries run at once unless configured otherwise.
+pub const DEFAULT_CALLBACK_CONCURRENCY: usize = 16;
+/// The most addresses [`EmulatorConfig::addresses_per_product`] may ask for: with every
+/// static product at this size, their blocks still fit 10.0.0.0/8 with room to spare.
+pub const MAX_ADDRESSES_PER_PRODUCT: u32 = 500_000;
 
 /// One app (a reseller account) the emulator knows.
 ///
@@ -266,6 +271,13 @@ pub struct EmulatorConfig {
     /// only loopback names and addresses with the bound port are served, which stops
     /// DNS-rebinding pages.
     pub allow_remote: bool,
+    /// The stock of every static product: with `Some(n)`, each sells at least `n`
+    /// distinct addresses (its seeded `/24` blocks, then blocks of its own from
+    /// 10.0.0.0/8), so an account can hold many instances of one product. At most
+    /// [`MAX_ADDRESSES_PER_PRODUCT`]. `None` (the default) keeps the seeded stock (40 to
+    /// 500 addresses a product). Applies to a fresh state and to a reset; a state loaded
+    /// from a file keeps its catalogue.
+    pub addresses_per_product: Option<u32>,
 }
 
 impl Default for EmulatorConfig {
@@ -278,7 +290,8 @@ impl Default for EmulatorConfig {
             start_time: None,
             body_limit: DEFAULT_BODY_LIMIT,
             reply_cache_per_app: 10_000,
-            callback_concurrency: crate::callbacks::DEFAULT_CALLBACK_CONCURRENCY,
+            callback_concurrency: DEFAULT_CALLBACK_CONCURRENCY,
+            addresses_per_product: None,
             control_token: None,
             allow_remote: false,
         }
@@ -341,6 +354,14 @@ impl EmulatorConfig {
     #[must_use]
     pub fn with_start_time(mut self, start: OffsetDateTime) -> Self {
         self.start_time = Some(start);
+        self
+    }
+
+    /// Gives every static product at least `addresses` distinct addresses in stock
+    /// (see [`EmulatorConfig::addresses_per_product`]).
+    #[must_use]
+    pub fn with_addresses_per_product(mut self, addresses: u32) -> Self {
+        self.addresses_per_product = Some(addresses);
         self
     }
 }

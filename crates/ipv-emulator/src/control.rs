@@ -6,20 +6,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode, header};
+use http::{Method, Response, StatusCode, header};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use ipv_types::{Money, OrderStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::DeliveryAttempt;
 use crate::config::AppConfig;
 use crate::faults::{FaultConfig, FaultRng};
+use crate::outbox::DeliveryAttempt;
+use crate::persist::StateWriteHold;
 use crate::records::LedgerKind;
-use crate::server::{Shared, lock, not_found, read_body};
+use crate::responses::not_found;
+use crate::shared::{Shared, lock};
 use crate::state::{FaultStats, State, check_invariants};
-use crate::{accounts, orders};
+use crate::{accounts, delivery};
 
 /// The longest single clock advance: 100 years.
 const MAX_ADVANCE_SECONDS: i64 = 3_155_760_000;
@@ -129,8 +130,7 @@ impl Control {
             clock.state.offset_seconds = 0;
             clock.snapshot()
         };
-        let mut fresh =
-            State::seeded(&self.shared.config.apps, clock_state).map_err(ControlError)?;
+        let mut fresh = State::fresh(&self.shared.config, clock_state).map_err(ControlError)?;
         let mut state = lock(&self.shared.state);
         // Numbers keep counting across resets: an order or callback number is never
         // handed out twice by one emulator, so receivers' dedupe stores stay correct and
@@ -197,7 +197,7 @@ impl Control {
         let now = self.shared.now();
         {
             let mut state = lock(&self.shared.state);
-            orders::process_due(&mut state, now, false);
+            delivery::process_due(&mut state, now, false);
             self.changed(&mut state);
         }
         Ok(self.clock())
@@ -249,7 +249,7 @@ impl Control {
     pub fn process_orders(&self) -> usize {
         let now = self.shared.now();
         let mut state = lock(&self.shared.state);
-        let moved = orders::process_due(&mut state, now, true);
+        let moved = delivery::process_due(&mut state, now, true);
         self.changed(&mut state);
         moved
     }
@@ -372,6 +372,17 @@ impl Control {
         }
     }
 
+    /// Holds the state-file writer, as a very slow disk would: while the returned guard
+    /// lives, no state file is written, requests are answered as usual, and newer
+    /// snapshots replace older unwritten ones; when it is dropped, the latest snapshot is
+    /// written. For tests of the persistence path. Without a state file it holds nothing.
+    pub async fn hold_state_writes(&self) -> StateWriteHold {
+        match &self.shared.persister {
+            Some(persister) => persister.hold().await,
+            None => StateWriteHold::nothing(),
+        }
+    }
+
     /// Waits until no callback is queued (or `timeout` passes); returns whether the
     /// queue drained.
     pub async fn wait_for_callbacks(&self, timeout: Duration) -> bool {
@@ -453,27 +464,16 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response<
     })
 }
 
-/// Serves `/__emulator/{rest}`.
-pub(crate) async fn handle_http(
+/// Serves the control route `/__emulator/{rest}` with the request's `body` (read, and the
+/// request let in, by the server).
+pub(crate) fn handle_http(
     shared: &Arc<Shared>,
     method: Method,
-    rest: String,
-    req: Request<Incoming>,
+    rest: &str,
+    body: &Bytes,
 ) -> Response<Full<Bytes>> {
-    if let Err(why) = shared.access.check(&method, req.headers(), req.uri()) {
-        return crate::dashboard::forbidden(why);
-    }
-    let query = req.uri().query().map(str::to_owned);
     let control = Control {
         shared: shared.clone(),
-    };
-    let body = if method == Method::POST {
-        match read_body(req, shared.config.body_limit).await {
-            Ok(b) => b,
-            Err(resp) => return resp,
-        }
-    } else {
-        Bytes::new()
     };
     let default_app = shared
         .config
@@ -489,10 +489,7 @@ pub(crate) async fn handle_http(
             }
         };
     }
-    if let Some(resp) = crate::dashboard::route(&control, &method, &rest, query.as_deref(), &body) {
-        return resp;
-    }
-    match (method, rest.as_str()) {
+    match (method, rest) {
         (Method::POST, "reset") => match control.reset() {
             Ok(()) => ok(),
             Err(e) => refused(e.0),

@@ -43,23 +43,45 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod accounts;
-mod api;
-mod callbacks;
+// The modules, from the bottom up, in layers: a module uses only the layers above its
+// own and, inside its layer, the modules the layer's note puts before it (`a < b`: `b`
+// may use `a`), so the module graph has no loop. See "Inside" in `docs/emulator.md`.
+//
+// Data and rules, with no dependency inside the crate:
+mod access;
 mod catalogue;
 mod clock;
 mod config;
-mod control;
-mod dashboard;
 mod expiry;
 mod faults;
-mod orders;
-mod persist;
+mod index;
+mod outbox;
 mod pricing;
-mod queries;
 mod records;
-mod server;
+
+// All data behind the one lock, with its invariants:
 mod state;
+
+// What requests do to the state (terms < delivery < orders; terms, queries < accounts;
+// all of them < api):
+mod accounts;
+mod api;
+mod delivery;
+mod orders;
+mod queries;
+mod terms;
+
+// Running it (persist < shared < answer, callbacks, processor, control < dashboard <
+// server; responses < control, dashboard, server):
+mod answer;
+mod callbacks;
+mod control;
+mod dashboard;
+mod persist;
+mod processor;
+mod responses;
+mod server;
+mod shared;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -67,12 +89,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-pub use callbacks::{
-    ANSWER_SHOWN_CHARS, CallbackType, DEFAULT_CALLBACK_CONCURRENCY, DeliveryAttempt, OUTBOX_LIMIT,
-};
 pub use config::{
     AppConfig, CallbackPolicy, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BALANCE,
-    DEFAULT_BODY_LIMIT, EmulatorConfig, OrderSchedule,
+    DEFAULT_BODY_LIMIT, DEFAULT_CALLBACK_CONCURRENCY, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT,
+    OrderSchedule,
 };
 pub use control::{AppSummary, ClockInfo, Control, ControlError, Summary};
 pub use dashboard::{
@@ -81,16 +101,17 @@ pub use dashboard::{
     OrderRow, Page, PageRequest, ProductStock, ProxyUserView,
 };
 pub use faults::FaultConfig;
+pub use outbox::{ANSWER_SHOWN_CHARS, CallbackType, DeliveryAttempt, OUTBOX_LIMIT};
 pub use persist::StateWriteHold;
 pub use state::FaultStats;
 
 use crate::clock::{Clock, ClockState};
 use crate::faults::FaultRng;
-use crate::server::{Shared, lock};
+use crate::shared::{Shared, lock};
 use crate::state::State;
 
 /// The uniform body of every undecryptable request (HTTP 200, code 10001).
-pub const UNDECRYPTABLE_ANSWER: &str = server::UNDECRYPTABLE;
+pub const UNDECRYPTABLE_ANSWER: &str = answer::UNDECRYPTABLE;
 
 /// Why an emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +186,7 @@ impl Emulator {
         };
         let mut state = match loaded {
             Some(state) => state,
-            None => State::seeded(&config.apps, fresh_clock).map_err(StartError::Config)?,
+            None => State::fresh(&config, fresh_clock).map_err(StartError::Config)?,
         };
         // Apps named in the config exist even in an older state file.
         for app in &config.apps {
@@ -215,7 +236,7 @@ impl Emulator {
                 listener,
                 shutdown_rx.clone(),
             )),
-            tokio::spawn(server::processor(shared.clone(), shutdown_rx.clone())),
+            tokio::spawn(processor::processor(shared.clone(), shutdown_rx.clone())),
             tokio::spawn(callbacks::dispatcher(shared.clone(), shutdown_rx)),
         ];
         tracing::info!(addr = %local_addr, "ipv emulator listening");
@@ -278,11 +299,11 @@ impl EmulatorHandle {
         let Some(route) = api::route_for(path) else {
             return ApiReply {
                 status: 404,
-                body: server::NOT_FOUND_BODY.as_bytes().to_vec(),
+                body: responses::NOT_FOUND_BODY.as_bytes().to_vec(),
                 dropped: false,
             };
         };
-        let answer = server::answer_api(&self.shared, route, path, body);
+        let answer = answer::answer_api(&self.shared, route, path, body);
         if answer.changed {
             self.shared.kick();
         }

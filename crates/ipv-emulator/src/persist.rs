@@ -19,8 +19,6 @@ use std::time::Duration;
 use tokio::sync::{OwnedMutexGuard, watch};
 use tokio::task::JoinHandle;
 
-use crate::control::Control;
-
 /// How long shutdown waits for the last snapshot to reach the disk.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -118,6 +116,14 @@ impl Persister {
         });
     }
 
+    /// Holds the writer until the returned guard is dropped (for tests: a very slow
+    /// disk).
+    pub(crate) async fn hold(&self) -> StateWriteHold {
+        StateWriteHold {
+            _guard: Some(self.hold.clone().lock_owned().await),
+        }
+    }
+
     /// Waits until the latest snapshot submitted so far has been written (or its write
     /// failed and was logged), for at most [`FLUSH_TIMEOUT`].
     pub(crate) async fn flush(&self) {
@@ -157,23 +163,17 @@ async fn writer(
     }
 }
 
-/// While alive, the state-file writer writes nothing; see [`Control::hold_state_writes`].
+/// While alive, the state-file writer writes nothing; see
+/// [`Control::hold_state_writes`](crate::Control::hold_state_writes).
 #[derive(Debug)]
 pub struct StateWriteHold {
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
-impl Control {
-    /// Holds the state-file writer, as a very slow disk would: while the returned guard
-    /// lives, no state file is written, requests are answered as usual, and newer
-    /// snapshots replace older unwritten ones; when it is dropped, the latest snapshot is
-    /// written. For tests of the persistence path. Without a state file it holds nothing.
-    pub async fn hold_state_writes(&self) -> StateWriteHold {
-        let guard = match &self.shared.persister {
-            Some(persister) => Some(persister.hold.clone().lock_owned().await),
-            None => None,
-        };
-        StateWriteHold { _guard: guard }
+impl StateWriteHold {
+    /// A hold on nothing (there is no state file).
+    pub(crate) fn nothing() -> Self {
+        Self { _guard: None }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Read-only endpoints over the catalogue, orders and instances, and password resets.
 
+use ipv_types::time::QueryTime;
 use ipv_types::{
     ApiCode, AppBridge, AppInfo, AppStatus, Area, AreasRequest, AssignedIpInfo,
     AssignedIpInfoRequest, CitiesRequest, City, CodeList, Instance, InstanceListRequest,
@@ -221,36 +222,38 @@ pub(crate) fn assigned_ip_info(
 
 /// The wire form of an instance.
 pub(crate) fn instance_dto(inst: &InstanceRecord) -> Instance {
-    let mut instance = Instance::default();
-    instance.instance_no = inst.instance_no.clone();
-    instance.proxy_type = inst.proxy_type;
-    instance.protocol = inst
-        .protocol
-        .parse()
-        .unwrap_or_else(|_| CodeList::default());
-    instance.ip = inst.ip.clone();
-    instance.port = inst.port;
-    instance.region_id = inst.region_id.clone();
-    instance.country_code = inst.country_code.clone();
-    instance.city_code = inst.city_code.clone();
-    instance.use_type = inst
-        .use_type
-        .parse()
-        .unwrap_or_else(|_| CodeList::default());
-    instance.username = inst.username.clone();
-    instance.pwd = inst.pwd.clone();
-    instance.order_no = inst.order_no.clone();
-    instance.user_expired = inst.user_expired.map_or(0, OffsetDateTime::unix_timestamp);
-    instance.flow_total = inst.flow_total;
-    instance.flow_balance = inst.flow_balance;
-    instance.status = inst.status;
-    instance.renew = i64::from(inst.renew);
-    instance.bridges = inst.bridges.clone();
-    instance.open_at = Some(inst.open_at);
-    instance.renew_at = inst.renew_at;
-    instance.release_at = inst.release_at;
-    instance.product_no = inst.product_no.clone();
-    instance
+    {
+        let mut instance = Instance::default();
+        instance.instance_no = inst.instance_no.clone();
+        instance.proxy_type = inst.proxy_type;
+        instance.protocol = inst
+            .protocol
+            .parse()
+            .unwrap_or_else(|_| CodeList::default());
+        instance.ip = inst.ip.clone();
+        instance.port = inst.port;
+        instance.region_id = inst.region_id.clone();
+        instance.country_code = inst.country_code.clone();
+        instance.city_code = inst.city_code.clone();
+        instance.use_type = inst
+            .use_type
+            .parse()
+            .unwrap_or_else(|_| CodeList::default());
+        instance.username = inst.username.clone();
+        instance.pwd = inst.pwd.clone();
+        instance.order_no = inst.order_no.clone();
+        instance.user_expired = inst.user_expired.map_or(0, OffsetDateTime::unix_timestamp);
+        instance.flow_total = inst.flow_total;
+        instance.flow_balance = inst.flow_balance;
+        instance.status = inst.status;
+        instance.renew = i64::from(inst.renew);
+        instance.bridges = inst.bridges.clone();
+        instance.open_at = Some(inst.open_at);
+        instance.renew_at = inst.renew_at;
+        instance.release_at = inst.release_at;
+        instance.product_no = inst.product_no.clone();
+        instance
+    }
 }
 
 fn order_ref<'a>(
@@ -333,25 +336,21 @@ fn paging(
     Ok((page, size))
 }
 
-fn page_of<T>(all: Vec<T>, page: u32, size: u32) -> Page<T> {
-    let total = all.len() as i64;
-    let list = all
-        .into_iter()
-        .skip(((page - 1) as usize).saturating_mul(size as usize))
-        .take(size as usize)
-        .collect();
+/// A page of `list` (already cut to the page) out of `total` entries.
+fn page_from<T>(list: Vec<T>, total: usize, page: u32, size: u32) -> Page<T> {
     {
         let mut built_page = Page::default();
         built_page.page = i64::from(page);
         built_page.page_size = i64::from(size);
-        built_page.total = total;
+        built_page.total = i64::try_from(total).unwrap_or(i64::MAX);
         built_page.cur_page = i64::from(page);
         built_page.list = list;
         built_page
     }
 }
 
-/// `order/list`, newest first.
+/// `order/list`, newest first: a page read off the app's time index (two binary searches
+/// and the page itself), so its cost does not grow with the account.
 pub(crate) fn orders(
     state: &State,
     app_key: &str,
@@ -359,62 +358,62 @@ pub(crate) fn orders(
 ) -> Result<Page<OrderItem>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
     let app = state.app(app_key)?;
-    let mut list: Vec<&OrderRecord> = app
-        .orders
-        .values()
-        .filter(|o| in_range(o.created_at, req.start_time, req.end_time))
-        .collect();
-    list.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then(b.order_no.cmp(&a.order_no))
-    });
-    let items = list
+    let (total, numbers) = app.order_times.page_newest_first(
+        req.start_time.map(QueryTime::instant),
+        req.end_time.map(QueryTime::instant),
+        page,
+        size,
+    );
+    let list = numbers
         .into_iter()
-        .map(|o| {
-            let (city, ext, flow) = o
-                .lines
-                .iter()
-                .find_map(|l| match l {
-                    OrderLine::Open {
-                        product_no, param, ..
-                    } => Some((
-                        state
-                            .catalogue
-                            .product(product_no)
-                            .map(|p| p.city_code.clone())
-                            .unwrap_or_default(),
-                        i64::from(param.ext_band_width.unwrap_or(0)),
-                        i64::try_from(param.flow.unwrap_or(0)).unwrap_or(i64::MAX),
-                    )),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            {
-                let mut order_item = OrderItem::default();
-                order_item.order_no = o.order_no.clone();
-                order_item.app_order_no = o.app_order_no.clone();
-                order_item.city_code = city;
-                // The instance renewed or released; empty for purchases (the Go
-                // SDK's OrderItem: a new order's instances are read with `order`).
-                order_item.instance_no = if o.order_type == ipv_types::OrderType::New {
-                    String::new()
-                } else {
-                    o.instances.join(",")
-                };
-                order_item.order_type = o.order_type;
-                order_item.status = o.status;
-                order_item.count = i64::from(o.count);
-                order_item.success_count = i64::from(o.success_count);
-                order_item.amount = crate::records::shown(o.amount);
-                order_item.ext_band_width = ext;
-                order_item.flow = flow;
-                order_item.created_at = Some(o.created_at);
-                order_item
-            }
-        })
+        .filter_map(|no| app.orders.get(no))
+        .map(|o| order_item(state, o))
         .collect();
-    Ok(page_of(items, page, size))
+    Ok(page_from(list, total, page, size))
+}
+
+/// One order as `order/list` shows it.
+fn order_item(state: &State, o: &OrderRecord) -> OrderItem {
+    let (city, ext, flow) = o
+        .lines
+        .iter()
+        .find_map(|l| match l {
+            OrderLine::Open {
+                product_no, param, ..
+            } => Some((
+                state
+                    .catalogue
+                    .product(product_no)
+                    .map(|p| p.city_code.clone())
+                    .unwrap_or_default(),
+                i64::from(param.ext_band_width.unwrap_or(0)),
+                i64::try_from(param.flow.unwrap_or(0)).unwrap_or(i64::MAX),
+            )),
+            _ => None,
+        })
+        .unwrap_or_default();
+    {
+        let mut order_item = OrderItem::default();
+        order_item.order_no = o.order_no.clone();
+        order_item.app_order_no = o.app_order_no.clone();
+        order_item.city_code = city;
+        // The instance renewed or released; empty for purchases (the Go
+        // SDK's OrderItem: a new order's instances are read with `order`).
+        order_item.instance_no = if o.order_type == ipv_types::OrderType::New {
+            String::new()
+        } else {
+            o.instances.join(",")
+        };
+        order_item.order_type = o.order_type;
+        order_item.status = o.status;
+        order_item.count = i64::from(o.count);
+        order_item.success_count = i64::from(o.success_count);
+        order_item.amount = crate::records::shown(o.amount);
+        order_item.ext_band_width = ext;
+        order_item.flow = flow;
+        order_item.created_at = Some(o.created_at);
+        order_item
+    }
 }
 
 /// `instance`: every listed instance must exist.
@@ -441,7 +440,7 @@ pub(crate) fn instances(
         .collect()
 }
 
-/// `instance/list`, newest first.
+/// `instance/list`, newest first: a page read off the app's time index, as `order/list`.
 pub(crate) fn instance_list(
     state: &State,
     app_key: &str,
@@ -449,21 +448,18 @@ pub(crate) fn instance_list(
 ) -> Result<Page<Instance>, ApiFailure> {
     let (page, size) = paging(req.page, req.page_size, 20)?;
     let app = state.app(app_key)?;
-    let mut list: Vec<&InstanceRecord> = app
-        .instances
-        .values()
-        .filter(|i| in_range(i.open_at, req.start_time, req.end_time))
-        .collect();
-    list.sort_by(|a, b| {
-        b.open_at
-            .cmp(&a.open_at)
-            .then(b.instance_no.cmp(&a.instance_no))
-    });
-    Ok(page_of(
-        list.into_iter().map(instance_dto).collect(),
+    let (total, numbers) = app.instance_times.page_newest_first(
+        req.start_time.map(QueryTime::instant),
+        req.end_time.map(QueryTime::instant),
         page,
         size,
-    ))
+    );
+    let list = numbers
+        .into_iter()
+        .filter_map(|no| app.instances.get(no))
+        .map(instance_dto)
+        .collect();
+    Ok(page_from(list, total, page, size))
 }
 
 /// `instance/reset/password`: idempotent on resetNo (the first result is returned

@@ -3,15 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use ipv_types::{ApiCode, Money};
+use ipv_types::{ApiCode, InstanceStatus, Money};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::catalogue::{self, Catalogue};
 use crate::clock::ClockState;
-use crate::config::{AppConfig, parse_amount};
+use crate::config::{AppConfig, EmulatorConfig, MAX_ADDRESSES_PER_PRODUCT, parse_amount};
 use crate::faults::FaultConfig;
+use crate::index::{ExpiryIndex, TimeIndex};
+use crate::outbox::{CallbackType, DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::records::{
     CachedReply, InstanceRecord, LedgerEntry, LedgerKind, MainAccount, OrderRecord,
     ProxyUserRecord, ResetRecord, UsageRecord,
@@ -93,6 +94,12 @@ pub(crate) struct AppState {
     pub(crate) resets: BTreeMap<String, ResetRecord>,
     pub(crate) replies: BTreeMap<String, CachedReply>,
     pub(crate) reply_order: VecDeque<String>,
+    /// The orders by creation time (derived; rebuilt on load).
+    #[serde(skip)]
+    pub(crate) order_times: TimeIndex,
+    /// The instances by opening time (derived; rebuilt on load).
+    #[serde(skip)]
+    pub(crate) instance_times: TimeIndex,
 }
 
 impl AppState {
@@ -113,7 +120,15 @@ impl AppState {
             resets: BTreeMap::new(),
             replies: BTreeMap::new(),
             reply_order: VecDeque::new(),
+            order_times: TimeIndex::default(),
+            instance_times: TimeIndex::default(),
         })
+    }
+
+    /// Records a new order (and indexes it by its creation time).
+    pub(crate) fn add_order(&mut self, order: OrderRecord) {
+        self.order_times.insert(order.created_at, &order.order_no);
+        self.orders.insert(order.order_no.clone(), order);
     }
 
     /// Takes `amount` from the balance and records the charge.
@@ -179,8 +194,22 @@ pub(crate) struct State {
     pub(crate) counters: Counters,
     pub(crate) faults: FaultConfig,
     pub(crate) fault_stats: FaultStats,
-    pub(crate) outbox: Vec<OutgoingCallback>,
+    /// Callbacks waiting to be sent, oldest first (a deque: a full outbox drops its
+    /// oldest in O(1)).
+    pub(crate) outbox: VecDeque<OutgoingCallback>,
     pub(crate) deliveries: VecDeque<DeliveryAttempt>,
+    /// Running instances by expiry (derived; rebuilt on load).
+    #[serde(skip)]
+    pub(crate) expiries: ExpiryIndex,
+}
+
+/// When an instance is due to expire: its `userExpired` while it runs, else never.
+pub(crate) fn expiry_key(inst: &InstanceRecord) -> Option<OffsetDateTime> {
+    if inst.status == InstanceStatus::Running {
+        inst.user_expired
+    } else {
+        None
+    }
 }
 
 impl State {
@@ -210,9 +239,67 @@ impl State {
             counters: Counters::default(),
             faults: FaultConfig::none(),
             fault_stats: FaultStats::default(),
-            outbox: Vec::new(),
+            outbox: VecDeque::new(),
             deliveries: VecDeque::new(),
+            expiries: ExpiryIndex::default(),
         })
+    }
+
+    /// Rebuilds the derived indexes from the records (after loading a state file).
+    pub(crate) fn rebuild_indexes(&mut self) {
+        let mut expiries = ExpiryIndex::default();
+        for (app_key, app) in &mut self.apps {
+            let (orders, instances) = record_times(app);
+            app.order_times = orders;
+            app.instance_times = instances;
+            for inst in app.instances.values() {
+                expiries.update(app_key, &inst.instance_no, None, expiry_key(inst));
+            }
+        }
+        self.expiries = expiries;
+    }
+
+    /// Adds a new instance to an app, indexed by its opening time and expiry.
+    pub(crate) fn add_instance(&mut self, app_key: &str, inst: InstanceRecord) {
+        let Some(app) = self.apps.get_mut(app_key) else {
+            return;
+        };
+        self.expiries
+            .update(app_key, &inst.instance_no, None, expiry_key(&inst));
+        app.instance_times.insert(inst.open_at, &inst.instance_no);
+        app.instances.insert(inst.instance_no.clone(), inst);
+    }
+
+    /// Changes an instance through `change`, keeping the expiry index in step; `None` when
+    /// the app or instance does not exist. Every change of an instance's status or expiry
+    /// goes through here.
+    pub(crate) fn change_instance<R>(
+        &mut self,
+        app_key: &str,
+        instance_no: &str,
+        change: impl FnOnce(&mut InstanceRecord) -> R,
+    ) -> Option<R> {
+        let inst = self.apps.get_mut(app_key)?.instances.get_mut(instance_no)?;
+        let before = expiry_key(inst);
+        let out = change(inst);
+        let after = expiry_key(inst);
+        self.expiries.update(app_key, instance_no, before, after);
+        Some(out)
+    }
+
+    /// A fresh state for `config`: [`State::seeded`] with its apps, every static product
+    /// widened to [`EmulatorConfig::addresses_per_product`] addresses when that is set.
+    pub(crate) fn fresh(config: &EmulatorConfig, clock: ClockState) -> Result<Self, String> {
+        let mut state = Self::seeded(&config.apps, clock)?;
+        if let Some(addresses) = config.addresses_per_product {
+            if addresses > MAX_ADDRESSES_PER_PRODUCT {
+                return Err(format!(
+                    "addressesPerProduct: at most {MAX_ADDRESSES_PER_PRODUCT}"
+                ));
+            }
+            catalogue::widen(&mut state.catalogue, addresses)?;
+        }
+        Ok(state)
     }
 
     /// Adds an app, or updates an existing one's settings (its money is kept; a new
@@ -297,7 +384,7 @@ impl State {
             return;
         };
         self.counters.callback += 1;
-        self.outbox.push(OutgoingCallback {
+        self.outbox.push_back(OutgoingCallback {
             id: self.counters.callback,
             app_key: app_key.to_owned(),
             url,
@@ -309,16 +396,17 @@ impl State {
         // Bounded: beyond the limit the oldest callback (the one retried longest) is
         // dropped, and the drop is logged where its attempts are.
         while self.outbox.len() > OUTBOX_LIMIT {
-            let dropped = self.outbox.remove(0);
-            crate::callbacks::log_attempt(
-                self,
+            let Some(dropped) = self.outbox.pop_front() else {
+                break;
+            };
+            self.log_delivery(DeliveryAttempt::of(
                 &dropped,
                 dropped.attempts,
                 false,
                 false,
                 "dropped: the outbox is full".to_owned(),
                 now,
-            );
+            ));
         }
     }
 
@@ -423,6 +511,7 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
             }
         }
     }
+    check_indexes(state)?;
     for product in &state.catalogue.products {
         if product.inventory < 0 {
             return Err(format!(
@@ -444,6 +533,39 @@ pub(crate) fn check_invariants(state: &State) -> Result<(), String> {
                 product.product_no
             ));
         }
+    }
+    Ok(())
+}
+
+/// An app's orders by creation time and instances by opening time, from the records.
+fn record_times(app: &AppState) -> (TimeIndex, TimeIndex) {
+    let mut orders = TimeIndex::default();
+    for order in app.orders.values() {
+        orders.insert(order.created_at, &order.order_no);
+    }
+    let mut instances = TimeIndex::default();
+    for inst in app.instances.values() {
+        instances.insert(inst.open_at, &inst.instance_no);
+    }
+    (orders, instances)
+}
+
+/// The derived indexes agree with the records they index.
+fn check_indexes(state: &State) -> Result<(), String> {
+    let mut expiries = ExpiryIndex::default();
+    for (key, app) in &state.apps {
+        let (orders, instances) = record_times(app);
+        if orders != app.order_times || instances != app.instance_times {
+            return Err(format!(
+                "app {key}: the time indexes differ from the records"
+            ));
+        }
+        for inst in app.instances.values() {
+            expiries.update(key, &inst.instance_no, None, expiry_key(inst));
+        }
+    }
+    if expiries != state.expiries {
+        return Err("the expiry index differs from the instances".to_owned());
     }
     Ok(())
 }
@@ -490,6 +612,7 @@ pub(crate) fn persisted_bytes(state: &State) -> serde_json::Result<Vec<u8>> {
 /// configured.
 pub(crate) fn load(bytes: &[u8], configured: &[AppConfig]) -> Result<State, String> {
     let mut state: State = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    state.rebuild_indexes();
     for app in state.apps.values_mut() {
         if let Some(config) = configured.iter().find(|c| c.app_key == app.config.app_key) {
             app.config.secret.clone_from(&config.secret);
@@ -635,6 +758,90 @@ mod tests {
             .map(|d| d.no.as_str())
             .collect();
         assert_eq!(dropped, ["C0", "C1", "C2"]);
+    }
+
+    fn instance(no: &str, open_s: i64, expires_s: Option<i64>) -> InstanceRecord {
+        let at = |s: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(s);
+        InstanceRecord {
+            instance_no: no.to_owned(),
+            product_no: "ipv_dc_us_lax_m".to_owned(),
+            proxy_type: ipv_types::ProxyType::StaticCloud,
+            protocol: String::new(),
+            use_type: String::new(),
+            ip: "10.0.0.1".to_owned(),
+            port: 1080,
+            region_id: String::new(),
+            country_code: String::new(),
+            city_code: String::new(),
+            username: String::new(),
+            pwd: String::new(),
+            order_no: "C1".to_owned(),
+            user_expired: expires_s.map(at),
+            flow_total: 0.0,
+            flow_balance: 0.0,
+            status: InstanceStatus::Running,
+            renew: false,
+            bridges: Vec::new(),
+            open_at: at(open_s),
+            renew_at: None,
+            release_at: None,
+            cidr: None,
+            charged: Money::ZERO,
+            releasing: false,
+            unit: ipv_types::Unit::Month,
+            duration: 1,
+            app_username: None,
+        }
+    }
+
+    #[test]
+    fn indexes_follow_changes_are_rebuilt_on_load_and_checked() {
+        let key = crate::config::DEFAULT_APP_KEY;
+        let mut s = state();
+        s.add_instance(key, instance("i2", 20, Some(100)));
+        s.add_instance(key, instance("i1", 10, Some(50)));
+        s.add_instance(key, instance("i3", 30, None));
+        check_invariants(&s).expect("indexes in step");
+        assert_eq!(
+            s.expiries.first(),
+            Some(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(50))
+        );
+        // Stopping an instance takes it out of the expiry index.
+        s.change_instance(key, "i1", |i| i.status = InstanceStatus::Stopped)
+            .expect("exists");
+        assert_eq!(
+            s.expiries.first(),
+            Some(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(100))
+        );
+        assert!(s.change_instance(key, "nope", |_| ()).is_none());
+        check_invariants(&s).expect("still in step");
+
+        let loaded = load(
+            &persisted_bytes(&s).expect("bytes"),
+            &[AppConfig::default_app()],
+        )
+        .expect("loads");
+        check_invariants(&loaded).expect("rebuilt on load");
+        let app = loaded.app(key).expect("app");
+        let (total, page) = app.instance_times.page_newest_first(None, None, 1, 10);
+        assert_eq!((total, page), (3, vec!["i3", "i2", "i1"]));
+        assert_eq!(loaded.expiries, s.expiries);
+
+        // A change made behind the index's back is caught.
+        let mut tampered = s.clone();
+        tampered
+            .apps
+            .get_mut(key)
+            .expect("app")
+            .instances
+            .get_mut("i2")
+            .expect("i2")
+            .user_expired = None;
+        assert!(
+            check_invariants(&tampered)
+                .expect_err("caught")
+                .contains("expiry index")
+        );
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
     if let Some(delay) = args.order_delay {
         config = config.with_order_schedule(OrderSchedule::lasting(delay));
     }
+    if let Some(addresses) = args.addresses_per_product {
+        config = config.with_addresses_per_product(addresses);
+    }
     let mut shutdown = Shutdown::install()?;
     let handle = start_emulator(config, args.addr).await?;
     {
@@ -88,6 +91,9 @@ pub(crate) async fn serve(settings: &Settings, args: &EmulatorServeArgs) -> CmdR
         }
         if let Some(delay) = args.order_delay {
             writeln!(stdout, "orders complete after: {delay:?}")?;
+        }
+        if let Some(addresses) = args.addresses_per_product {
+            writeln!(stdout, "addresses per static product: {addresses}")?;
         }
         writeln!(stdout, "dashboard: {}", handle.dashboard_url())?;
         writeln!(stdout, "control token: {}", handle.control_token())?;

@@ -19,6 +19,7 @@ const CONFIG_VARS: &[&str] = &[
     "IPV_APP_SECRET_FILE",
     "IPV_CALLBACK_PATH_TOKEN",
     "IPV_CALLBACK_STORE",
+    "IPV_DATABASE_URL",
 ];
 
 /// The `ipv` binary, to run to completion, with none of its variables set.

@@ -3,9 +3,8 @@
 //! routes it needs beyond the original ones: paged and filtered instances and orders,
 //! balance history, dynamic accounts, products, the delivery log and resend.
 //!
-//! Every control route, these included, first passes [`guard::Access::check`].
+//! Every control route, these included, first passes [`crate::access::Access::check`].
 
-mod guard;
 mod views;
 
 use bytes::Bytes;
@@ -13,7 +12,7 @@ use http::{Method, Response, StatusCode, header};
 use http_body_util::Full;
 use serde::Deserialize;
 
-pub(crate) use guard::Access;
+pub(crate) use crate::access::Access;
 pub use views::{
     AccountsView, AllotmentView, BalanceHistory, BalancePoint, DeliveriesView, InstanceFilter,
     InstanceRow, MAX_BALANCE_POINTS, MAX_PAGE_SIZE, MainAccountView, OrderFilter, OrderMove,
@@ -36,14 +35,6 @@ pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src '
 const TOKEN_SLOT: &str = "{{EMULATOR_TOKEN}}";
 
 type HttpResponse = Response<Full<Bytes>>;
-
-/// A 403 for a request the access rules refuse.
-pub(crate) fn forbidden(why: &str) -> HttpResponse {
-    reply(
-        StatusCode::FORBIDDEN,
-        &serde_json::json!({"ok": false, "error": why}),
-    )
-}
 
 fn asset(content_type: &'static str, body: impl Into<Bytes>) -> HttpResponse {
     let mut resp = Response::new(Full::new(body.into()));

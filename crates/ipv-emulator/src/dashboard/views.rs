@@ -8,10 +8,10 @@ use ipv_types::{InstanceStatus, Money, OrderStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::callbacks::{DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::control::{Control, ControlError};
+use crate::outbox::{DeliveryAttempt, OUTBOX_LIMIT, OutgoingCallback};
 use crate::records::{InstanceRecord, LedgerKind, OrderRecord, shown};
-use crate::server::lock;
+use crate::shared::lock;
 
 /// The most rows one page holds.
 pub const MAX_PAGE_SIZE: usize = 500;
@@ -399,7 +399,7 @@ impl Control {
                 }
                 if total >= skip && rows.len() < take {
                     rows.push(InstanceRow {
-                        app_key: app_key.clone(),
+                        app_key: app_key.to_string(),
                         instance_no: inst.instance_no.clone(),
                         product_no: inst.product_no.clone(),
                         status: inst.status.label().to_owned(),
@@ -632,7 +632,7 @@ impl Control {
             .map(|d| d.attempt)
             .max()
             .unwrap_or(0);
-        state.outbox.push(OutgoingCallback {
+        state.outbox.push_back(OutgoingCallback {
             id,
             app_key: last.app_key,
             url,
