@@ -167,13 +167,11 @@ async fn fill(size: u32) -> Result<Account, String> {
     if held != size as usize {
         return Err(format!("the account holds {held} instances, not {size}"));
     }
-    Ok({
-        let mut account = Account::default();
-        account.size = size;
-        account.emulator = emulator;
-        account.client = client;
-        account.window = window.ok_or("no orders")?;
-        account
+    Ok(Account {
+        size,
+        emulator,
+        client,
+        window: window.ok_or("no orders")?,
     })
 }
 
@@ -210,9 +208,6 @@ impl Case {
     }
 
     /// One request; returns how many entries the page held.
-    // The requests are built field by field, so they still build when the request types
-    // become `#[non_exhaustive]` (issue 16).
-    #[allow(clippy::field_reassign_with_default)]
     async fn run(self, account: &Account) -> Result<usize, String> {
         let middle_instances = (account.size / PAGE_SIZE / 2).max(1);
         let middle_orders = (account.size / PER_ORDER / ORDER_PAGE_SIZE / 2).max(1);
