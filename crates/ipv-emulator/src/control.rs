@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Response, StatusCode, header};
+use http::{Method, Response, StatusCode};
 use http_body_util::Full;
 use ipv_types::{Money, OrderStatus};
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use crate::outbox::DeliveryAttempt;
 use crate::persist::StateWriteHold;
 use crate::records::LedgerKind;
 use crate::responses::not_found;
+pub(crate) use crate::responses::reply;
 use crate::shared::{Shared, lock};
 use crate::state::{FaultStats, State, check_invariants};
 use crate::{accounts, delivery};
@@ -430,17 +431,6 @@ struct TopUpBody {
     #[serde(default)]
     app_key: Option<String>,
     amount: Money,
-}
-
-pub(crate) fn reply(status: StatusCode, value: &impl Serialize) -> Response<Full<Bytes>> {
-    let body = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"null".to_vec());
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 fn ok() -> Response<Full<Bytes>> {

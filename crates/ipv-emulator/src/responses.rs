@@ -20,6 +20,12 @@ pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> HttpR
     resp
 }
 
+/// A response of `status` with `value` as pretty JSON (the control API's answers).
+pub(crate) fn reply(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
+    let body = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"null".to_vec());
+    json_response(status, body)
+}
+
 /// The body of every 404: an unknown path, or an API path with another method.
 pub(crate) const NOT_FOUND_BODY: &str =
     r#"{"code":404,"msg":"not found: the API takes POST at /api/open/app/.../v2"}"#;
@@ -59,8 +65,8 @@ pub(crate) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<By
 
 /// A 403 for a request the access rules refuse.
 pub(crate) fn forbidden(why: &str) -> HttpResponse {
-    json_response(
+    reply(
         StatusCode::FORBIDDEN,
-        serde_json::json!({"ok": false, "error": why}).to_string(),
+        &serde_json::json!({"ok": false, "error": why}),
     )
 }
