@@ -334,14 +334,8 @@ async fn static_instance(load: &Load, tally: &mut Tally, n: usize) -> Result<(),
     .await?;
     load.call(tally, &OrderRequest::new(&bought.order_no))
         .await?;
-    load.call(
-        tally,
-        &OrdersRequest {
-            page_size: Some(10),
-            ..OrdersRequest::default()
-        },
-    )
-    .await?;
+    load.call(tally, &OrdersRequest::default().with_page_size(10))
+        .await?;
     Ok(())
 }
 
@@ -365,23 +359,13 @@ async fn assigned_instance(load: &Load, tally: &mut Tally, n: usize) -> Result<(
     };
     load.call(
         tally,
-        &AfterSaleReleaseRequest {
-            order_no: format!("LOAD_AFTERSALE_{n}"),
-            instances: vec![assigned_instance],
-            remark: "load test".into(),
-            reason: "other".into(),
-            ding_talk_users: Vec::new(),
-        },
+        &AfterSaleReleaseRequest::new(format!("LOAD_AFTERSALE_{n}"), vec![assigned_instance])
+            .with_remark("load test")
+            .with_reason("other"),
     )
     .await?;
-    load.call(
-        tally,
-        &InstanceListRequest {
-            page_size: Some(10),
-            ..InstanceListRequest::default()
-        },
-    )
-    .await?;
+    load.call(tally, &InstanceListRequest::default().with_page_size(10))
+        .await?;
     Ok(())
 }
 
@@ -390,26 +374,20 @@ async fn dynamic(load: &Load, tally: &mut Tally, n: usize) -> Result<(), Stop> {
     let sub_user = format!("load_sub_{n}");
     load.call(
         tally,
-        &UpsertUserRequest {
-            app_username: Some(main_user.clone()),
-            phone: format!("138{:08}", n),
-            email: format!("load{n}@example.com"),
-            auth_type: AuthType::None,
-            no: format!("ID-{n}"),
-            status: AccountStatus::Normal,
-            ..UpsertUserRequest::default()
-        },
+        &UpsertUserRequest::default()
+            .with_app_username(main_user.clone())
+            .with_phone(format!("138{:08}", n))
+            .with_email(format!("load{n}@example.com"))
+            .with_auth_type(AuthType::None)
+            .with_no(format!("ID-{n}"))
+            .with_status(AccountStatus::Normal),
     )
     .await?;
     load.call(
         tally,
-        &SyncUserAuthRequest {
-            app_username: Some(main_user.clone()),
-            auth_type: AuthType::Company,
-            auth_name: Some("Load Ltd".into()),
-            no: Some("91310000".into()),
-            ..SyncUserAuthRequest::default()
-        },
+        &SyncUserAuthRequest::for_app_user(main_user.clone(), AuthType::Company)
+            .with_auth_name("Load Ltd")
+            .with_no("91310000"),
     )
     .await?;
     load.call(
@@ -422,14 +400,12 @@ async fn dynamic(load: &Load, tally: &mut Tally, n: usize) -> Result<(), Stop> {
     .await?;
     load.call(
         tally,
-        &UpsertProxyUserRequest {
-            app_username: Some(sub_user.clone()),
-            limit_flow: 500,
-            app_main_username: Some(main_user.clone()),
-            remark: Some("load".into()),
-            status: AccountStatus::Normal,
-            ..UpsertProxyUserRequest::default()
-        },
+        &UpsertProxyUserRequest::default()
+            .with_app_username(sub_user.clone())
+            .with_limit_flow(500)
+            .with_app_main_username(main_user.clone())
+            .with_remark("load")
+            .with_status(AccountStatus::Normal),
     )
     .await?;
     load.call(
@@ -446,18 +422,12 @@ async fn dynamic(load: &Load, tally: &mut Tally, n: usize) -> Result<(), Stop> {
         .await?;
     load.call(
         tally,
-        &DrawWithPasswordRequest {
-            num: Some(3),
-            ..DrawWithPasswordRequest::new(&sub_user, FLOW_PRODUCT)
-        },
+        &DrawWithPasswordRequest::new(&sub_user, FLOW_PRODUCT).with_num(3),
     )
     .await?;
     load.call(
         tally,
-        &DrawApiUrlRequest {
-            num: Some(5),
-            ..DrawApiUrlRequest::new(&main_user, ProxyType::DynamicAbroad, FLOW_PRODUCT)
-        },
+        &DrawApiUrlRequest::new(&main_user, ProxyType::DynamicAbroad, FLOW_PRODUCT).with_num(5),
     )
     .await?;
     for whitelisted in ["203.0.113.5", "203.0.113.6"] {
@@ -484,14 +454,9 @@ async fn dynamic(load: &Load, tally: &mut Tally, n: usize) -> Result<(), Stop> {
     .await?;
     load.call(
         tally,
-        &ReturnDynamicProxyRequest {
-            app_username: main_user.clone(),
-            proxy_type: ProxyType::DynamicAbroad,
-            product_no: FLOW_PRODUCT.into(),
-            ip_num: None,
-            flow_num: Some(250),
-            remark: Some("load".into()),
-        },
+        &ReturnDynamicProxyRequest::new(main_user.clone(), ProxyType::DynamicAbroad, FLOW_PRODUCT)
+            .with_flow_num(250)
+            .with_remark("load"),
     )
     .await?;
     load.call(tally, &balance).await?;

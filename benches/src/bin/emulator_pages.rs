@@ -208,28 +208,23 @@ impl Case {
     }
 
     /// One request; returns how many entries the page held.
-    // The requests are built field by field, so they still build when the request types
-    // become `#[non_exhaustive]` (issue 16).
-    #[allow(clippy::field_reassign_with_default)]
     async fn run(self, account: &Account) -> Result<usize, String> {
         let middle_instances = (account.size / PAGE_SIZE / 2).max(1);
         let middle_orders = (account.size / PER_ORDER / ORDER_PAGE_SIZE / 2).max(1);
         let (start, end) = account.window;
         let instances = |page, window: bool| {
-            let mut request = InstanceListRequest::default();
-            request.page = Some(page);
-            request.page_size = Some(PAGE_SIZE);
-            request.start_time = window.then_some(start);
-            request.end_time = window.then_some(end);
-            request
+            InstanceListRequest::default()
+                .with_page(page)
+                .with_page_size(PAGE_SIZE)
+                .with_start_time(window.then_some(start))
+                .with_end_time(window.then_some(end))
         };
         let orders = |page, window: bool| {
-            let mut request = OrdersRequest::default();
-            request.page = Some(page);
-            request.page_size = Some(ORDER_PAGE_SIZE);
-            request.start_time = window.then_some(start);
-            request.end_time = window.then_some(end);
-            request
+            OrdersRequest::default()
+                .with_page(page)
+                .with_page_size(ORDER_PAGE_SIZE)
+                .with_start_time(window.then_some(start))
+                .with_end_time(window.then_some(end))
         };
         let client = &account.client;
         let got = match self {

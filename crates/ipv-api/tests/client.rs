@@ -345,10 +345,7 @@ async fn invalid_requests_name_the_field_and_send_nothing() {
 
     // Other endpoints, with the transport checked to be untouched.
     let (client, capture) = answering(json!(null));
-    let reset = |no: &str| ResetPasswordsRequest {
-        instance_no_list: vec!["i".into()],
-        reset_no: no.into(),
-    };
+    let reset = |no: &str| ResetPasswordsRequest::new(["i"], no);
     let err = client
         .reset_passwords(&reset("bad-char"))
         .await
@@ -362,20 +359,17 @@ async fn invalid_requests_name_the_field_and_send_nothing() {
         matches!(&err, Error::InvalidInput(i) if i.field == "resetNo"),
         "{err}"
     );
-    let draw = DrawWithPasswordRequest {
-        sess_time: Some(121),
-        ..DrawWithPasswordRequest::new("alice", "d1")
-    };
+    let draw = DrawWithPasswordRequest::new("alice", "d1").with_sess_time(121);
     let err = client.draw_with_password(&draw).await.unwrap_err();
     assert!(
         matches!(&err, Error::InvalidInput(i) if i.field == "sessTime"),
         "{err}"
     );
-    let neither = ProxyBalanceRequest {
-        username: None,
-        app_username: None,
-        proxy_type: ProxyType::DynamicAbroad,
-        product_no: "d1".into(),
+    let neither = {
+        let mut proxy_balance_request = ProxyBalanceRequest::default();
+        proxy_balance_request.proxy_type = ProxyType::DynamicAbroad;
+        proxy_balance_request.product_no = "d1".into();
+        proxy_balance_request
     };
     let err = client.proxy_balance(&neither).await.unwrap_err();
     assert!(
@@ -386,10 +380,11 @@ async fn invalid_requests_name_the_field_and_send_nothing() {
     assert_eq!(err.req_id(), None);
     assert!(capture.is_empty(), "nothing was sent");
     // Both names are allowed (the document: one of the two is required): it is sent.
-    let both = ProxyBalanceRequest {
-        username: Some("u".into()),
-        app_username: Some("a".into()),
-        ..neither
+    let both = {
+        let mut proxy_balance_request = neither;
+        proxy_balance_request.username = Some("u".into());
+        proxy_balance_request.app_username = Some("a".into());
+        proxy_balance_request
     };
     let err = client.proxy_balance(&both).await.unwrap_err();
     assert!(!matches!(err, Error::InvalidInput(_)), "{err}");

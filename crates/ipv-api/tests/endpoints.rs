@@ -79,11 +79,11 @@ async fn all_thirty_endpoints_round_trip() {
             sends null
             answers {"appName": "demo", "coin": "100.50", "useBridge": 2, "callbackUrl": "http://cb", "status": 1}
             => |v| v.app_name == "demo" && v.coin.to_string() == "100.50";
-        areas(AreasRequest { codes: Some(vec!["AS".into()]) })
+        areas(AreasRequest::of(["AS"]))
             sends {"codes": ["AS"]}
             answers [{"code": "AS", "name": "Asia", "cname": "亚洲", "children": [{"code": "CN", "name": "China", "cname": "中国"}]}]
             => |v| v[0].children[0].code == "CN";
-        cities(CitiesRequest { codes: Some(vec!["USA".into()]) })
+        cities(CitiesRequest::of(["USA"]))
             sends {"codes": ["USA"]}
             answers [{"cityCode": "USLAX0", "cityName": "Los Angeles", "stateCode": "USCA00", "countryCode": "USA",
                       "areaCode": "NA", "status": 1}]
@@ -101,7 +101,7 @@ async fn all_thirty_endpoints_round_trip() {
             answers [{"productNo": "p1", "proxyType": 104, "areaCode": "NA", "countryCode": "USA", "stateCode": "",
                       "cityCode": "", "status": 1, "region": "us-west", "supplierCode": "s1"}]
             => |v| v[0].region == "us-west";
-        projects(ProjectsRequest { codes: None })
+        projects(ProjectsRequest::default())
             sends {}
             answers [{"code": "proj-1", "name": "Project one", "status": 1}]
             => |v| v[0].code == "proj-1";
@@ -131,18 +131,12 @@ async fn all_thirty_endpoints_round_trip() {
             sends {"orderNo": "REL-1", "instances": ["inst-1", "inst-2"]}
             answers {"orderNo": "ORD-4", "appOrderNo": "REL-1", "amount": "0"}
             => |v| v.order_no == "ORD-4";
-        after_sale_release(AfterSaleReleaseRequest {
-            order_no: "AS-1".into(),
-            instances: vec!["inst-9".into()],
-            remark: "slow".into(),
-            reason: "quality".into(),
-            ding_talk_users: vec![DingTalkUser { uid: "u1".into(), phone: "123".into() }],
-        })
+        after_sale_release(AfterSaleReleaseRequest::new("AS-1", ["inst-9"]).with_remark("slow").with_reason("quality").with_ding_talk_users(vec![DingTalkUser::new("u1", "123")]))
             sends {"orderNo": "AS-1", "instances": ["inst-9"], "remark": "slow", "reason": "quality",
                    "dingTalkUserList": [{"uid": "u1", "phone": "123"}]}
             answers {"orderNo": "ORD-5", "appOrderNo": "AS-1", "amount": "1.00"}
             => |v| v.order_no == "ORD-5";
-        reset_passwords(ResetPasswordsRequest { instance_no_list: vec!["inst-1".into()], reset_no: "RESET_1".into() })
+        reset_passwords(ResetPasswordsRequest::new(["inst-1"], "RESET_1"))
             sends {"instanceNoList": ["inst-1"], "resetNo": "RESET_1"}
             answers {"list": [{"instanceNo": "inst-1", "newPassword": "n3w", "status": 3}], "resetNo": "RESET_1"}
             => |v| v.list[0].new_password == "n3w" && v.reset_no == "RESET_1";
@@ -151,40 +145,28 @@ async fn all_thirty_endpoints_round_trip() {
             answers {"orderNo": "ORD-1", "appOrderNo": "APP-1", "type": 1, "status": 3, "count": 1, "amount": "2.00", "refund": 0,
                      "page": 2, "pageSize": 50, "total": 51, "instances": [{"instanceNo": "inst-51", "port": 8080}]}
             => |v| v.status.is_final() && v.instances[0].port == 8080;
-        orders(OrdersRequest { page: Some(1), page_size: Some(20), ..Default::default() })
+        orders(OrdersRequest::default().with_page(1).with_page_size(20))
             sends {"page": 1, "pageSize": 20}
             answers {"page": 1, "pageSize": 20, "total": 1, "curPage": 1,
                      "list": [{"orderNo": "ORD-1", "type": 1, "status": 3, "count": 1, "successCount": 1, "amount": "2.00"}]}
             => |v| v.list[0].success_count == 1;
-        instances(InstancesRequest { instances: vec!["inst-1".into()] })
+        instances(InstancesRequest::new(["inst-1"]))
             sends {"instances": ["inst-1"]}
             answers [{"instanceNo": "inst-1", "ip": "1.2.3.4", "port": 1080, "status": 3}]
             => |v| v[0].ip == "1.2.3.4";
-        instance_list(InstanceListRequest { page: Some(3), page_size: Some(100), ..Default::default() })
+        instance_list(InstanceListRequest::default().with_page(3).with_page_size(100))
             sends {"page": 3, "pageSize": 100}
             answers {"page": 3, "pageSize": 100, "total": 201, "curPage": 3, "list": [{"instanceNo": "inst-201"}]}
             => |v| v.total == 201 && v.list.len() == 1;
-        upsert_user(UpsertUserRequest {
-            app_username: Some("alice".into()),
-            phone: "13800000000".into(),
-            email: "a@example.com".into(),
-            auth_type: AuthType::Person,
-            no: "ID-1".into(),
-            ..Default::default()
-        })
+        upsert_user(UpsertUserRequest::default().with_app_username("alice").with_phone("13800000000").with_email("a@example.com").with_auth_type(AuthType::Person).with_no("ID-1"))
             sends {"appUsername": "alice", "phone": "13800000000", "email": "a@example.com", "authType": 2, "no": "ID-1"}
             answers {"appUsername": "alice", "username": "u_alice", "password": "pw", "status": 1, "authStatus": 2}
             => |v| v.username == "u_alice";
-        sync_user_auth(SyncUserAuthRequest { app_username: Some("alice".into()), auth_type: AuthType::Company, ..Default::default() })
+        sync_user_auth(SyncUserAuthRequest::for_app_user("alice", AuthType::Company))
             sends {"appUsername": "alice", "authType": 3}
             answers {"username": "u_alice", "authStatus": 3}
             => |v| v.auth_status == AuthType::Company;
-        upsert_proxy_user(UpsertProxyUserRequest {
-            app_username: Some("bob".into()),
-            app_main_username: Some("alice".into()),
-            limit_flow: 1_000_000,
-            ..Default::default()
-        })
+        upsert_proxy_user(UpsertProxyUserRequest::default().with_app_username("bob").with_app_main_username("alice").with_limit_flow(1_000_000))
             sends {"appUsername": "bob", "appMainUsername": "alice", "limitFlow": 1_000_000}
             answers {"appUsername": "bob", "username": "u_bob", "password": "pw2", "status": 1, "authStatus": 1}
             => |v| v.app_username == "bob";
@@ -200,7 +182,7 @@ async fn all_thirty_endpoints_round_trip() {
             sends {"appUsername": "alice", "proxyType": 104, "productNo": "d1"}
             answers {"list": [{"used": "10", "total": "100", "balance": "90", "ipWhiteList": ["1.1.1.1"], "productNo": "d1"}]}
             => |v| v.list[0].ip_whitelist == ["1.1.1.1"];
-        draw_with_password(DrawWithPasswordRequest { sess_time: Some(10), num: Some(2), ..DrawWithPasswordRequest::new("alice", "d1") })
+        draw_with_password(DrawWithPasswordRequest::new("alice", "d1").with_sess_time(10).with_num(2))
             sends {"appUsername": "alice", "productNo": "d1", "sessTime": "10", "num": 2}
             answers {"list": [{"proxyUrl": "gw.example:7777", "list": ["u-1:p", "u-2:p"]}]}
             => |v| v.list[0].list.len() == 2;
@@ -208,7 +190,7 @@ async fn all_thirty_endpoints_round_trip() {
             sends {"appUsername": "alice", "proxyType": 104, "productNo": "d1"}
             answers {"list": [{"proxyUrl": "https://api.example/draw?x=1"}]}
             => |v| v.list[0].proxy_url.starts_with("https://");
-        flow_usage_log(FlowUsageLogRequest { page: Some(1), page_size: Some(100), ..FlowUsageLogRequest::new("alice", "d1") })
+        flow_usage_log(FlowUsageLogRequest::new("alice", "d1").with_page(1).with_page_size(100))
             sends {"appUsername": "alice", "productNo": "d1", "page": 1, "pageSize": 100}
             answers {"total": 1, "curPage": 1, "list": [{"used": 5, "total": 100, "balance": 95, "usedTime": 3600, "productNo": "d1"}]}
             => |v| v.list[0].used_time == 3600;
@@ -220,13 +202,7 @@ async fn all_thirty_endpoints_round_trip() {
             sends {"appUsername": "alice", "ip": "8.8.8.8", "proxyType": 104, "productNo": "d1"}
             answers {"ipWhiteList": []}
             => |v| v.ip_whitelist.is_empty();
-        return_dynamic_proxy(ReturnDynamicProxyRequest {
-            app_username: "alice".into(),
-            proxy_type: ProxyType::DynamicAbroad,
-            product_no: "d1".into(),
-            flow_num: Some(100),
-            ..Default::default()
-        })
+        return_dynamic_proxy(ReturnDynamicProxyRequest::new("alice", ProxyType::DynamicAbroad, "d1").with_flow_num(100))
             sends {"appUsername": "alice", "proxyType": 104, "productNo": "d1", "flowNum": 100}
             answers {"returnAmount": 1.25}
             => |v| v.return_amount.to_string() == "1.25";

@@ -330,13 +330,11 @@ async fn a_receipt_for_another_order_is_an_error_for_every_purchase() {
         (
             "after-sale",
             client
-                .after_sale_release(&AfterSaleReleaseRequest {
-                    order_no: "APP-MINE-1".into(),
-                    instances: vec!["inst-1".into()],
-                    remark: "r".into(),
-                    reason: "q".into(),
-                    ding_talk_users: Vec::new(),
-                })
+                .after_sale_release(
+                    &AfterSaleReleaseRequest::new("APP-MINE-1", ["inst-1"])
+                        .with_remark("r")
+                        .with_reason("q"),
+                )
                 .await,
         ),
         (
@@ -344,11 +342,11 @@ async fn a_receipt_for_another_order_is_an_error_for_every_purchase() {
             client
                 .open_instances(&OpenInstancesRequest::new(
                     "APP-MINE-1",
-                    vec![OpenParam {
-                        app_username: Some("main".into()),
-                        flow: Some(100),
-                        ..OpenParam::by_product("d1", 1, 1)
-                    }],
+                    vec![
+                        OpenParam::by_product("d1", 1, 1)
+                            .with_app_username("main")
+                            .with_flow(100),
+                    ],
                 ))
                 .await,
         ),
@@ -450,12 +448,7 @@ async fn an_empty_object_fails_to_decode_naming_the_required_field_for_every_res
         (
             "Instance",
             json!([{}]),
-            call!(
-                instances,
-                InstancesRequest {
-                    instances: vec!["i1".into()]
-                }
-            ),
+            call!(instances, InstancesRequest::new(["i1"])),
             "instanceNo",
         ),
         (
@@ -496,14 +489,12 @@ async fn an_empty_object_fails_to_decode_naming_the_required_field_for_every_res
             json!({}),
             call!(
                 upsert_user,
-                UpsertUserRequest {
-                    app_username: Some("alice".into()),
-                    phone: "13800000000".into(),
-                    email: "a@example.com".into(),
-                    auth_type: AuthType::Person,
-                    no: "ID-1".into(),
-                    ..Default::default()
-                }
+                UpsertUserRequest::default()
+                    .with_app_username("alice")
+                    .with_phone("13800000000")
+                    .with_email("a@example.com")
+                    .with_auth_type(AuthType::Person)
+                    .with_no("ID-1")
             ),
             "appUsername",
         ),
@@ -512,11 +503,7 @@ async fn an_empty_object_fails_to_decode_naming_the_required_field_for_every_res
             json!({}),
             call!(
                 sync_user_auth,
-                SyncUserAuthRequest {
-                    app_username: Some("alice".into()),
-                    auth_type: AuthType::Company,
-                    ..Default::default()
-                }
+                SyncUserAuthRequest::for_app_user("alice", AuthType::Company)
             ),
             "username",
         ),

@@ -103,10 +103,7 @@ async fn instance_list_stream_stops_on_a_short_page() {
         json_response(StatusCode::OK, ok_body(&seen.req_id, &data))
     });
     let client = client_over(capture.clone());
-    let request = InstanceListRequest {
-        page_size: Some(3),
-        ..Default::default()
-    };
+    let request = InstanceListRequest::default().with_page_size(3);
     let all: Vec<_> = client
         .instance_list_stream(request)
         .try_collect()

@@ -410,11 +410,11 @@ async fn two_listen_processes_behind_a_failing_proxy_one_killed_then_revalidate_
     let mut page = 1;
     loop {
         let got = client
-            .instance_list(&InstanceListRequest {
-                page: Some(page),
-                page_size: Some(100),
-                ..InstanceListRequest::default()
-            })
+            .instance_list(
+                &InstanceListRequest::default()
+                    .with_page(page)
+                    .with_page_size(100),
+            )
             .await
             .expect("instances");
         let more = got.has_more();
@@ -449,11 +449,11 @@ async fn two_listen_processes_behind_a_failing_proxy_one_killed_then_revalidate_
         assert_eq!(row.get::<_, &str>(2), instance.ip);
     }
     let platform_orders = client
-        .orders(&ipv_types::OrdersRequest {
-            page: Some(1),
-            page_size: Some(100),
-            ..ipv_types::OrdersRequest::default()
-        })
+        .orders(
+            &ipv_types::OrdersRequest::default()
+                .with_page(1)
+                .with_page_size(100),
+        )
         .await
         .expect("orders");
     let orders: i64 = pgc

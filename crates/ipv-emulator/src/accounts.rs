@@ -155,12 +155,14 @@ pub(crate) fn upsert_user(
     account.auth_name = req.auth_name.unwrap_or_default();
     account.no = req.no;
     account.status = req.status;
-    Ok(Account {
-        app_username: account.app_username.clone(),
-        username: account.username.clone(),
-        password: account.password.clone(),
-        status: account.status,
-        auth_status: account.auth_type,
+    Ok({
+        let mut built_account = Account::default();
+        built_account.app_username = account.app_username.clone();
+        built_account.username = account.username.clone();
+        built_account.password = account.password.clone();
+        built_account.status = account.status;
+        built_account.auth_status = account.auth_type;
+        built_account
     })
 }
 
@@ -193,9 +195,11 @@ pub(crate) fn sync_user_auth(
     if let Some(no) = req.no.filter(|s| !s.is_empty()) {
         account.no = no;
     }
-    Ok(UserAuthStatus {
-        username: account.username.clone(),
-        auth_status: account.auth_type,
+    Ok({
+        let mut user_auth_status = UserAuthStatus::default();
+        user_auth_status.username = account.username.clone();
+        user_auth_status.auth_status = account.auth_type;
+        user_auth_status
     })
 }
 
@@ -297,26 +301,28 @@ pub(crate) fn upsert_proxy_user(
         user.remark = r;
     }
     user.status = req.status;
-    Ok(Account {
-        app_username: user.app_username.clone(),
-        username: user.username.clone(),
-        password: user.password.clone(),
-        status: user.status,
-        auth_status: main.auth_type,
+    Ok({
+        let mut account = Account::default();
+        account.app_username = user.app_username.clone();
+        account.username = user.username.clone();
+        account.password = user.password.clone();
+        account.status = user.status;
+        account.auth_status = main.auth_type;
+        account
     })
 }
 
 fn proxy_user_dto(user: &ProxyUserRecord, product_no: &str) -> ProxyUser {
-    ProxyUser {
-        product_no: product_no.to_owned(),
-        app_username: user.app_username.clone(),
-        username: user.username.clone(),
-        limit_flow: user.product_limits.get(product_no).copied().unwrap_or(-1),
-        use_flow: user.used_bytes.get(product_no).copied().unwrap_or(0),
-        password: user.password.clone(),
-        remark: user.remark.clone(),
-        status: user.status,
-    }
+    let mut proxy_user = ProxyUser::default();
+    proxy_user.product_no = product_no.to_owned();
+    proxy_user.app_username = user.app_username.clone();
+    proxy_user.username = user.username.clone();
+    proxy_user.limit_flow = user.product_limits.get(product_no).copied().unwrap_or(-1);
+    proxy_user.use_flow = user.used_bytes.get(product_no).copied().unwrap_or(0);
+    proxy_user.password = user.password.clone();
+    proxy_user.remark = user.remark.clone();
+    proxy_user.status = user.status;
+    proxy_user
 }
 
 /// `proxy/user/info`.
@@ -412,16 +418,20 @@ pub(crate) fn proxy_balance(
         .get(&req.product_no)
         .cloned()
         .unwrap_or_default();
-    Ok(ProxyBalance {
-        list: vec![ProxyBalanceItem {
-            used: a.flow_used_mb.to_string(),
-            total: a.flow_total_mb.to_string(),
-            balance: a.flow_balance_mb().to_string(),
-            ip_whitelist: a.whitelist.clone(),
-            product_no: req.product_no,
-            ip_used: i64::try_from(a.ip_used).unwrap_or(i64::MAX),
-            ip_total: i64::try_from(a.ip_total).unwrap_or(i64::MAX),
-        }],
+    Ok({
+        let mut proxy_balance = ProxyBalance::default();
+        proxy_balance.list = vec![{
+            let mut proxy_balance_item = ProxyBalanceItem::default();
+            proxy_balance_item.used = a.flow_used_mb.to_string();
+            proxy_balance_item.total = a.flow_total_mb.to_string();
+            proxy_balance_item.balance = a.flow_balance_mb().to_string();
+            proxy_balance_item.ip_whitelist = a.whitelist.clone();
+            proxy_balance_item.product_no = req.product_no;
+            proxy_balance_item.ip_used = i64::try_from(a.ip_used).unwrap_or(i64::MAX);
+            proxy_balance_item.ip_total = i64::try_from(a.ip_total).unwrap_or(i64::MAX);
+            proxy_balance_item
+        }];
+        proxy_balance
     })
 }
 
@@ -492,11 +502,15 @@ pub(crate) fn draw_with_password(
             user.password
         ));
     }
-    Ok(DrawnProxies {
-        list: vec![DrawnProxy {
-            proxy_url: format!("{GATEWAY_HOST}:7777"),
-            list,
-        }],
+    Ok({
+        let mut drawn_proxies = DrawnProxies::default();
+        drawn_proxies.list = vec![{
+            let mut drawn_proxy = DrawnProxy::default();
+            drawn_proxy.proxy_url = format!("{GATEWAY_HOST}:7777");
+            drawn_proxy.list = list;
+            drawn_proxy
+        }];
+        drawn_proxies
     })
 }
 
@@ -549,13 +563,17 @@ pub(crate) fn draw_api_url(
                 "no such proxy user: appUsername",
             )
         })?;
-    Ok(DrawApiUrls {
-        list: vec![DrawApiUrl {
-            proxy_url: format!(
+    Ok({
+        let mut draw_api_urls = DrawApiUrls::default();
+        draw_api_urls.list = vec![{
+            let mut draw_api_url = DrawApiUrl::default();
+            draw_api_url.proxy_url = format!(
                 "http://{GATEWAY_HOST}/draw?user={username}&product={}&num={num}&region={region}&protocol={protocol}&type={return_type}&delimiter={delimiter}",
                 product.product_no
-            ),
-        }],
+            );
+            draw_api_url
+        }];
+        draw_api_urls
     })
 }
 
@@ -594,20 +612,24 @@ pub(crate) fn flow_usage_log(
         .rev()
         .skip(((page - 1) as usize).saturating_mul(size as usize))
         .take(size as usize)
-        .map(|u| FlowUsage {
-            used: u.used_bytes,
-            total: u.total_bytes,
-            balance: u.balance_bytes,
-            used_time: u.used_seconds,
-            product_no: u.product_no.clone(),
+        .map(|u| {
+            let mut flow_usage = FlowUsage::default();
+            flow_usage.used = u.used_bytes;
+            flow_usage.total = u.total_bytes;
+            flow_usage.balance = u.balance_bytes;
+            flow_usage.used_time = u.used_seconds;
+            flow_usage.product_no = u.product_no.clone();
+            flow_usage
         })
         .collect();
-    Ok(Page {
-        page: i64::from(page),
-        page_size: i64::from(size),
-        total,
-        cur_page: i64::from(page),
-        list,
+    Ok({
+        let mut built_page = Page::default();
+        built_page.page = i64::from(page);
+        built_page.page_size = i64::from(size);
+        built_page.total = total;
+        built_page.cur_page = i64::from(page);
+        built_page.list = list;
+        built_page
     })
 }
 
@@ -671,8 +693,10 @@ pub(crate) fn add_ip_whitelist(
         }
         list.push(req.ip);
     }
-    Ok(IpWhitelist {
-        ip_whitelist: list.clone(),
+    Ok({
+        let mut built_ip_whitelist = IpWhitelist::default();
+        built_ip_whitelist.ip_whitelist = list.clone();
+        built_ip_whitelist
     })
 }
 
@@ -700,8 +724,10 @@ pub(crate) fn remove_ip_whitelist(
         return Err(ApiFailure::invalid("ip", "not in the whitelist"));
     };
     list.remove(pos);
-    Ok(IpWhitelist {
-        ip_whitelist: list.clone(),
+    Ok({
+        let mut built_ip_whitelist = IpWhitelist::default();
+        built_ip_whitelist.ip_whitelist = list.clone();
+        built_ip_whitelist
     })
 }
 
@@ -774,8 +800,10 @@ pub(crate) fn return_dynamic_proxy(
     }
     let reference = format!("return:{}:{}", req.app_username, req.product_no);
     app.refund(refund, &reference, now);
-    Ok(ReturnedProxy {
-        return_amount: refund,
+    Ok({
+        let mut returned_proxy = ReturnedProxy::default();
+        returned_proxy.return_amount = refund;
+        returned_proxy
     })
 }
 

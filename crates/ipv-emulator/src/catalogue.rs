@@ -614,15 +614,20 @@ pub(crate) fn pool_block_cidr(index: u32) -> String {
 
 /// A block of `count` addresses, the `nth` of its product (which names its ISP).
 fn cidr_block(cidr: String, count: i64, asn: u64, nth: usize) -> CidrBlock {
-    CidrBlock {
-        cidr,
-        count,
-        asn: format!("AS{asn}"),
-        isp: ["Emulated Telecom", "Emulated Cable", "Emulated Fiber"][nth % 3].to_owned(),
-        project_list: vec![ProjectStock {
-            code: "amazon".to_owned(),
-            inventory: count,
-        }],
+    {
+        let mut cidr_block = CidrBlock::default();
+        cidr_block.cidr = cidr;
+        cidr_block.count = count;
+        cidr_block.asn = format!("AS{asn}");
+        cidr_block.isp =
+            ["Emulated Telecom", "Emulated Cable", "Emulated Fiber"][nth % 3].to_owned();
+        cidr_block.project_list = vec![{
+            let mut project_stock = ProjectStock::default();
+            project_stock.code = "amazon".to_owned();
+            project_stock.inventory = count;
+            project_stock
+        }];
+        cidr_block
     }
 }
 
@@ -697,47 +702,56 @@ fn areas_and_cities() -> (Vec<Area>, Vec<City>) {
             for state in country.states {
                 let mut city_nodes = Vec::new();
                 for &(code, name, cname) in state.cities {
-                    city_nodes.push(Area {
-                        code: code.to_owned(),
-                        name: name.to_owned(),
-                        cname: cname.to_owned(),
-                        children: Vec::new(),
+                    city_nodes.push({
+                        let mut area = Area::default();
+                        area.code = code.to_owned();
+                        area.name = name.to_owned();
+                        area.cname = cname.to_owned();
+                        area
                     });
-                    cities.push(City {
-                        city_code: code.to_owned(),
-                        city_name: cname.to_owned(),
-                        city_en_name: name.to_owned(),
-                        state_code: state.code.to_owned(),
-                        state_name: state.cname.to_owned(),
-                        state_en_name: state.name.to_owned(),
-                        country_code: country.code.to_owned(),
-                        country_name: country.cname.to_owned(),
-                        country_en_name: country.name.to_owned(),
-                        area_code: continent.code.to_owned(),
-                        area_name: continent.cname.to_owned(),
-                        area_en_name: continent.name.to_owned(),
-                        status: ListingStatus::Listed,
+                    cities.push({
+                        let mut city = City::default();
+                        city.city_code = code.to_owned();
+                        city.city_name = cname.to_owned();
+                        city.city_en_name = name.to_owned();
+                        city.state_code = state.code.to_owned();
+                        city.state_name = state.cname.to_owned();
+                        city.state_en_name = state.name.to_owned();
+                        city.country_code = country.code.to_owned();
+                        city.country_name = country.cname.to_owned();
+                        city.country_en_name = country.name.to_owned();
+                        city.area_code = continent.code.to_owned();
+                        city.area_name = continent.cname.to_owned();
+                        city.area_en_name = continent.name.to_owned();
+                        city.status = ListingStatus::Listed;
+                        city
                     });
                 }
-                state_nodes.push(Area {
-                    code: state.code.to_owned(),
-                    name: state.name.to_owned(),
-                    cname: state.cname.to_owned(),
-                    children: city_nodes,
+                state_nodes.push({
+                    let mut area = Area::default();
+                    area.code = state.code.to_owned();
+                    area.name = state.name.to_owned();
+                    area.cname = state.cname.to_owned();
+                    area.children = city_nodes;
+                    area
                 });
             }
-            country_nodes.push(Area {
-                code: country.code.to_owned(),
-                name: country.name.to_owned(),
-                cname: country.cname.to_owned(),
-                children: state_nodes,
+            country_nodes.push({
+                let mut area = Area::default();
+                area.code = country.code.to_owned();
+                area.name = country.name.to_owned();
+                area.cname = country.cname.to_owned();
+                area.children = state_nodes;
+                area
             });
         }
-        areas.push(Area {
-            code: continent.code.to_owned(),
-            name: continent.name.to_owned(),
-            cname: continent.cname.to_owned(),
-            children: country_nodes,
+        areas.push({
+            let mut area = Area::default();
+            area.code = continent.code.to_owned();
+            area.name = continent.name.to_owned();
+            area.cname = continent.cname.to_owned();
+            area.children = country_nodes;
+            area
         });
     }
 
@@ -762,87 +776,88 @@ fn seed_product(seed: &ProductSeed, cities: &[City]) -> Product {
         cidr_blocks.iter().map(|b| b.count).sum()
     };
     let supplier = if dynamic { "emu_dyn" } else { "emu_static" };
-    Product {
-        product_no: seed.no.to_owned(),
-        product_name: seed.name.to_owned(),
-        proxy_type: seed.proxy_type,
-        use_type: if dynamic {
+    {
+        let mut product = Product::default();
+        product.product_no = seed.no.to_owned();
+        product.product_name = seed.name.to_owned();
+        product.proxy_type = seed.proxy_type;
+        product.use_type = if dynamic {
             CodeList::from([UseType::Password, UseType::Whitelist])
         } else {
             CodeList::from([UseType::Password])
-        },
-        protocol: CodeList::from([Protocol::Socks5, Protocol::Http]),
-        use_limit: if seed.proxy_type == ProxyType::DynamicCn
+        };
+        product.protocol = CodeList::from([Protocol::Socks5, Protocol::Http]);
+        product.use_limit = if seed.proxy_type == ProxyType::DynamicCn
             || seed.proxy_type == ProxyType::StaticResidentialCn
         {
             UseLimit::ExitCn
         } else {
             UseLimit::ExitAbroad
-        },
-        sell_limit: SellLimit::Unlimited,
-        area_code: city.map(|c| c.area_code.clone()).unwrap_or_default(),
-        country_code: city.map(|c| c.country_code.clone()).unwrap_or_default(),
-        state_code: city.map(|c| c.state_code.clone()).unwrap_or_default(),
-        city_code: seed.city.to_owned(),
-        detail: format!("{} (emulated)", seed.name),
-        cost_price: money(seed.price),
-        inventory,
-        ip_type: IpType::Ipv4,
-        isp_type: seed.isp,
-        net_type: if dynamic {
+        };
+        product.sell_limit = SellLimit::Unlimited;
+        product.area_code = city.map(|c| c.area_code.clone()).unwrap_or_default();
+        product.country_code = city.map(|c| c.country_code.clone()).unwrap_or_default();
+        product.state_code = city.map(|c| c.state_code.clone()).unwrap_or_default();
+        product.city_code = seed.city.to_owned();
+        product.detail = format!("{} (emulated)", seed.name);
+        product.cost_price = money(seed.price);
+        product.inventory = inventory;
+        product.ip_type = IpType::Ipv4;
+        product.isp_type = seed.isp;
+        product.net_type = if dynamic {
             NetType::Unspecified
         } else {
             NetType::Native
-        },
-        duration: seed.duration,
-        unit: seed.unit,
-        band_width: if dynamic { 0 } else { 10 },
-        band_width_type: 1,
-        band_width_price: money(seed.band_width_price),
-        max_band_width: if dynamic { 0 } else { 100 },
-        flow: seed.flow,
-        cpu: 0,
-        memory: 0.0,
-        enable: Toggle::Yes,
-        supplier_code: supplier.to_owned(),
-        ip_count: seed.ip_count,
-        ip_duration: if seed.ip_count > 0 { 30 } else { 0 },
-        assign_ip: Toggle::from(seed.assign_ip),
-        parent_no: String::new(),
-        cidr_status: Toggle::from(!cidr_blocks.is_empty()),
-        cidr_blocks,
-        offline_cidr_blocks: Vec::new(),
-        draw_type: if dynamic {
+        };
+        product.duration = seed.duration;
+        product.unit = seed.unit;
+        product.band_width = if dynamic { 0 } else { 10 };
+        product.band_width_type = 1;
+        product.band_width_price = money(seed.band_width_price);
+        product.max_band_width = if dynamic { 0 } else { 100 };
+        product.flow = seed.flow;
+        product.cpu = 0;
+        product.memory = 0.0;
+        product.enable = Toggle::Yes;
+        product.supplier_code = supplier.to_owned();
+        product.ip_count = seed.ip_count;
+        product.ip_duration = if seed.ip_count > 0 { 30 } else { 0 };
+        product.assign_ip = Toggle::from(seed.assign_ip);
+        product.cidr_status = Toggle::from(!cidr_blocks.is_empty());
+        product.cidr_blocks = cidr_blocks;
+        product.draw_type = if dynamic {
             DrawType::Both
         } else {
             DrawType::None
-        },
-        refund_duration: seed.refund_hours * 3600,
-        one_day: Toggle::No,
-        proxy_everytime_change: Toggle::from(dynamic),
-        proxy_global_random: Toggle::from(dynamic),
-        api_draw_global_random: Toggle::from(dynamic),
-        ip_whitelist: Toggle::from(dynamic),
-        pwd_draw_proxy_user: Toggle::from(dynamic),
-        proxy_user_flow_limit: Toggle::from(dynamic),
-        flow_use_log: Toggle::from(dynamic),
-        pwd_draw_session_range: if dynamic {
+        };
+        product.refund_duration = seed.refund_hours * 3600;
+        product.one_day = Toggle::No;
+        product.proxy_everytime_change = Toggle::from(dynamic);
+        product.proxy_global_random = Toggle::from(dynamic);
+        product.api_draw_global_random = Toggle::from(dynamic);
+        product.ip_whitelist = Toggle::from(dynamic);
+        product.pwd_draw_proxy_user = Toggle::from(dynamic);
+        product.proxy_user_flow_limit = Toggle::from(dynamic);
+        product.flow_use_log = Toggle::from(dynamic);
+        product.pwd_draw_session_range = if dynamic {
             "1-120".to_owned()
         } else {
             String::new()
-        },
-        flow_conversion_base: 1024,
-        project_list: if dynamic {
+        };
+        product.flow_conversion_base = 1024;
+        product.project_list = if dynamic {
             Vec::new()
         } else {
-            vec![ProjectStock {
-                code: "amazon".to_owned(),
-                inventory,
+            vec![{
+                let mut project_stock = ProjectStock::default();
+                project_stock.code = "amazon".to_owned();
+                project_stock.inventory = inventory;
+                project_stock
             }]
-        },
-        product_type: 1,
-        reset_password: Toggle::from(!dynamic),
-        ..Product::default()
+        };
+        product.product_type = 1;
+        product.reset_password = Toggle::from(!dynamic);
+        product
     }
 }
 
@@ -862,10 +877,12 @@ pub(crate) fn seed() -> Catalogue {
     let (areas, cities) = areas_and_cities();
     let projects = PROJECTS
         .iter()
-        .map(|&(code, name)| Project {
-            code: code.to_owned(),
-            name: name.to_owned(),
-            status: ListingStatus::Listed,
+        .map(|&(code, name)| {
+            let mut project = Project::default();
+            project.code = code.to_owned();
+            project.name = name.to_owned();
+            project.status = ListingStatus::Listed;
+            project
         })
         .collect();
 
@@ -909,16 +926,18 @@ fn product_area(product: &Product, code: &str, cities: &[City]) -> ProductArea {
     } else {
         String::new()
     };
-    ProductArea {
-        product_no: product.product_no.clone(),
-        proxy_type: product.proxy_type,
-        area_code: area,
-        country_code: country,
-        state_code: state,
-        city_code,
-        status: ListingStatus::Listed,
-        region: code.to_ascii_lowercase(),
-        supplier_code: product.supplier_code.clone(),
+    {
+        let mut product_area = ProductArea::default();
+        product_area.product_no = product.product_no.clone();
+        product_area.proxy_type = product.proxy_type;
+        product_area.area_code = area;
+        product_area.country_code = country;
+        product_area.state_code = state;
+        product_area.city_code = city_code;
+        product_area.status = ListingStatus::Listed;
+        product_area.region = code.to_ascii_lowercase();
+        product_area.supplier_code = product.supplier_code.clone();
+        product_area
     }
 }
 

@@ -417,17 +417,19 @@ fn deliver_static(
     let got = u32::try_from(picks.len()).unwrap_or(0).min(wanted);
     let missing = wanted - got;
     // Each instance carries its share of the charge: the cost of one unit.
-    let single = OpenParam {
-        count: 1,
-        cidr_blocks: None,
-        ..param.clone()
+    let single = {
+        let mut open_param = param.clone();
+        open_param.count = 1;
+        open_param.cidr_blocks = None;
+        open_param
     };
     let unit_cost = cost_of(product, &single, bridge, "params").unwrap_or(Money::ZERO);
     if missing > 0 {
-        let short = OpenParam {
-            count: missing,
-            cidr_blocks: None,
-            ..param.clone()
+        let short = {
+            let mut open_param = param.clone();
+            open_param.count = missing;
+            open_param.cidr_blocks = None;
+            open_param
         };
         let refund = if got == 0 {
             amount

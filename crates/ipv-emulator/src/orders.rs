@@ -59,10 +59,12 @@ fn earlier_receipt(
 }
 
 fn receipt(order: &OrderRecord) -> OrderReceipt {
-    OrderReceipt {
-        order_no: order.order_no.clone(),
-        app_order_no: order.app_order_no.clone(),
-        amount: crate::records::shown(order.amount),
+    {
+        let mut order_receipt = OrderReceipt::default();
+        order_receipt.order_no = order.order_no.clone();
+        order_receipt.app_order_no = order.app_order_no.clone();
+        order_receipt.amount = crate::records::shown(order.amount);
+        order_receipt
     }
 }
 
@@ -419,14 +421,15 @@ pub(crate) fn open_assigned_ip(
             format!("must be at most {}", product.max_band_width),
         ));
     }
-    let param = OpenParam {
-        product_no: Some(product.product_no.clone()),
-        count: 1,
-        cycle_times,
-        renew: req.renew,
-        ext_band_width: req.ext_band_width,
-        use_bridge: req.use_bridge,
-        ..OpenParam::default()
+    let param = {
+        let mut open_param = OpenParam::default();
+        open_param.product_no = Some(product.product_no.clone());
+        open_param.count = 1;
+        open_param.cycle_times = cycle_times;
+        open_param.renew = req.renew;
+        open_param.ext_band_width = req.ext_band_width;
+        open_param.use_bridge = req.use_bridge;
+        open_param
     };
     let app_bridge = state.apps.get(app_key).is_some_and(|a| a.config.use_bridge);
     let bridge = uses_bridge(param.use_bridge, app_bridge, product);
@@ -524,17 +527,15 @@ pub(crate) fn renew_instances(
             .catalogue
             .product(&instance.product_no)
             .ok_or_else(|| ApiFailure::invalid(format!("{field}.instanceNo"), "product gone"))?;
-        let param = OpenParam {
-            product_no: Some(product.product_no.clone()),
-            count: 1,
-            cycle_times: cycles,
-            use_bridge: Some(if instance.bridges.is_empty() {
+        let param = OpenParam::default()
+            .with_product_no(product.product_no.clone())
+            .with_count(1)
+            .with_cycle_times(cycles)
+            .with_use_bridge(if instance.bridges.is_empty() {
                 BridgeChoice::No
             } else {
                 BridgeChoice::Yes
-            }),
-            ..OpenParam::default()
-        };
+            });
         let amount = cost_of(product, &param, !instance.bridges.is_empty(), &field)?;
         total = total.checked_add(amount).ok_or_else(|| {
             ApiFailure::invalid("instances", "the amounts together are too large to charge")

@@ -17,24 +17,25 @@ use crate::state::{ApiFailure, AppState, State};
 /// `info`.
 pub(crate) fn app_info(state: &State, app_key: &str) -> Result<AppInfo, ApiFailure> {
     let app = state.app(app_key)?;
-    Ok(AppInfo {
-        app_name: app.config.name.clone(),
-        coin: crate::records::shown(app.balance),
-        use_bridge: if app.config.use_bridge {
+    Ok({
+        let mut app_info = AppInfo::default();
+        app_info.app_name = app.config.name.clone();
+        app_info.coin = crate::records::shown(app.balance);
+        app_info.use_bridge = if app.config.use_bridge {
             AppBridge::Yes
         } else {
             AppBridge::No
-        },
-        callback_url: app.config.callback_url.clone().unwrap_or_default(),
-        credit: Some(crate::records::shown(
+        };
+        app_info.callback_url = app.config.callback_url.clone().unwrap_or_default();
+        app_info.credit = Some(crate::records::shown(
             app.config.credit.parse().unwrap_or(Money::ZERO),
-        )),
-        status: if app.config.enabled {
+        ));
+        app_info.status = if app.config.enabled {
             AppStatus::Normal
         } else {
             AppStatus::Disabled
-        },
-        ..AppInfo::default()
+        };
+        app_info
     })
 }
 
@@ -211,45 +212,47 @@ pub(crate) fn assigned_ip_info(
                     .iter()
                     .any(|b| b.count > 0 && catalogue::block_contains(&b.cidr, &req.ip))
         });
-    Ok(AssignedIpInfo {
-        ip: req.ip,
-        can_buy_status: can_buy,
+    Ok({
+        let mut assigned_ip_info = AssignedIpInfo::default();
+        assigned_ip_info.ip = req.ip;
+        assigned_ip_info.can_buy_status = can_buy;
+        assigned_ip_info
     })
 }
 
 /// The wire form of an instance.
 pub(crate) fn instance_dto(inst: &InstanceRecord) -> Instance {
-    Instance {
-        instance_no: inst.instance_no.clone(),
-        proxy_type: inst.proxy_type,
-        protocol: inst
+    {
+        let mut instance = Instance::default();
+        instance.instance_no = inst.instance_no.clone();
+        instance.proxy_type = inst.proxy_type;
+        instance.protocol = inst
             .protocol
             .parse()
-            .unwrap_or_else(|_| CodeList::default()),
-        ip: inst.ip.clone(),
-        port: inst.port,
-        region_id: inst.region_id.clone(),
-        country_code: inst.country_code.clone(),
-        city_code: inst.city_code.clone(),
-        use_type: inst
+            .unwrap_or_else(|_| CodeList::default());
+        instance.ip = inst.ip.clone();
+        instance.port = inst.port;
+        instance.region_id = inst.region_id.clone();
+        instance.country_code = inst.country_code.clone();
+        instance.city_code = inst.city_code.clone();
+        instance.use_type = inst
             .use_type
             .parse()
-            .unwrap_or_else(|_| CodeList::default()),
-        username: inst.username.clone(),
-        pwd: inst.pwd.clone(),
-        order_no: inst.order_no.clone(),
-        user_expired: inst.user_expired.map_or(0, OffsetDateTime::unix_timestamp),
-        flow_total: inst.flow_total,
-        flow_balance: inst.flow_balance,
-        status: inst.status,
-        renew: i64::from(inst.renew),
-        bridges: inst.bridges.clone(),
-        open_at: Some(inst.open_at),
-        renew_at: inst.renew_at,
-        release_at: inst.release_at,
-        product_no: inst.product_no.clone(),
-        extend_ip: String::new(),
-        ..Instance::default()
+            .unwrap_or_else(|_| CodeList::default());
+        instance.username = inst.username.clone();
+        instance.pwd = inst.pwd.clone();
+        instance.order_no = inst.order_no.clone();
+        instance.user_expired = inst.user_expired.map_or(0, OffsetDateTime::unix_timestamp);
+        instance.flow_total = inst.flow_total;
+        instance.flow_balance = inst.flow_balance;
+        instance.status = inst.status;
+        instance.renew = i64::from(inst.renew);
+        instance.bridges = inst.bridges.clone();
+        instance.open_at = Some(inst.open_at);
+        instance.renew_at = inst.renew_at;
+        instance.release_at = inst.release_at;
+        instance.product_no = inst.product_no.clone();
+        instance
     }
 }
 
@@ -291,19 +294,20 @@ pub(crate) fn order(state: &State, app_key: &str, req: OrderRequest) -> Result<O
         .filter_map(|no| app.instances.get(no))
         .map(instance_dto)
         .collect();
-    Ok(Order {
-        order_no: order.order_no.clone(),
-        app_order_no: order.app_order_no.clone(),
-        order_type: order.order_type,
-        status: order.status,
-        count: i64::from(order.count),
-        amount: crate::records::shown(order.amount),
-        refund: i64::from(!order.refunded.is_zero()),
-        page: i64::from(page),
-        page_size: i64::from(size),
-        total: order.instances.len() as i64,
-        instances,
-        ..Order::default()
+    Ok({
+        let mut built_order = Order::default();
+        built_order.order_no = order.order_no.clone();
+        built_order.app_order_no = order.app_order_no.clone();
+        built_order.order_type = order.order_type;
+        built_order.status = order.status;
+        built_order.count = i64::from(order.count);
+        built_order.amount = crate::records::shown(order.amount);
+        built_order.refund = i64::from(!order.refunded.is_zero());
+        built_order.page = i64::from(page);
+        built_order.page_size = i64::from(size);
+        built_order.total = order.instances.len() as i64;
+        built_order.instances = instances;
+        built_order
     })
 }
 
@@ -334,12 +338,14 @@ fn paging(
 
 /// A page of `list` (already cut to the page) out of `total` entries.
 fn page_from<T>(list: Vec<T>, total: usize, page: u32, size: u32) -> Page<T> {
-    Page {
-        page: i64::from(page),
-        page_size: i64::from(size),
-        total: i64::try_from(total).unwrap_or(i64::MAX),
-        cur_page: i64::from(page),
-        list,
+    {
+        let mut built_page = Page::default();
+        built_page.page = i64::from(page);
+        built_page.page_size = i64::from(size);
+        built_page.total = i64::try_from(total).unwrap_or(i64::MAX);
+        built_page.cur_page = i64::from(page);
+        built_page.list = list;
+        built_page
     }
 }
 
@@ -386,26 +392,27 @@ fn order_item(state: &State, o: &OrderRecord) -> OrderItem {
             _ => None,
         })
         .unwrap_or_default();
-    OrderItem {
-        order_no: o.order_no.clone(),
-        app_order_no: o.app_order_no.clone(),
-        city_code: city,
+    {
+        let mut order_item = OrderItem::default();
+        order_item.order_no = o.order_no.clone();
+        order_item.app_order_no = o.app_order_no.clone();
+        order_item.city_code = city;
         // The instance renewed or released; empty for purchases (the Go
         // SDK's OrderItem: a new order's instances are read with `order`).
-        instance_no: if o.order_type == ipv_types::OrderType::New {
+        order_item.instance_no = if o.order_type == ipv_types::OrderType::New {
             String::new()
         } else {
             o.instances.join(",")
-        },
-        order_type: o.order_type,
-        status: o.status,
-        count: i64::from(o.count),
-        success_count: i64::from(o.success_count),
-        amount: crate::records::shown(o.amount),
-        ext_band_width: ext,
-        flow,
-        created_at: Some(o.created_at),
-        ..OrderItem::default()
+        };
+        order_item.order_type = o.order_type;
+        order_item.status = o.status;
+        order_item.count = i64::from(o.count);
+        order_item.success_count = i64::from(o.success_count);
+        order_item.amount = crate::records::shown(o.amount);
+        order_item.ext_band_width = ext;
+        order_item.flow = flow;
+        order_item.created_at = Some(o.created_at);
+        order_item
     }
 }
 
@@ -480,17 +487,21 @@ pub(crate) fn reset_passwords(
             .map(|s| s.as_bytes())
             .collect::<Vec<_>>(),
     );
-    let result = |record: &ResetRecord| ResetPasswordsResult {
-        list: record
+    let result = |record: &ResetRecord| {
+        let mut reset_passwords_result = ResetPasswordsResult::default();
+        reset_passwords_result.list = record
             .results
             .iter()
-            .map(|(no, pwd)| PasswordReset {
-                instance_no: no.clone(),
-                new_password: pwd.clone(),
-                status: ResetStatus::Succeeded,
+            .map(|(no, pwd)| {
+                let mut password_reset = PasswordReset::default();
+                password_reset.instance_no = no.clone();
+                password_reset.new_password = pwd.clone();
+                password_reset.status = ResetStatus::Succeeded;
+                password_reset
             })
-            .collect(),
-        reset_no: record.reset_no.clone(),
+            .collect();
+        reset_passwords_result.reset_no = record.reset_no.clone();
+        reset_passwords_result
     };
     {
         let app = state.app(app_key)?;

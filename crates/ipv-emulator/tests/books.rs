@@ -208,14 +208,12 @@ fn check_case(emu: &EmulatorHandle, product: &Product, case: &Case) -> Result<()
     let fee: Money = BRIDGE_FEE.parse().expect("fee");
     let mut param = OpenParam::by_product(&product.product_no, case.count, case.cycles);
     if product.proxy_type.is_dynamic() {
-        let user = UpsertUserRequest {
-            app_username: Some(MAIN_ACCOUNT.to_owned()),
-            phone: "13800000000".to_owned(),
-            email: "books@example.invalid".to_owned(),
-            auth_type: AuthType::from_i64(1),
-            status: AccountStatus::from_i64(1),
-            ..UpsertUserRequest::default()
-        };
+        let user = UpsertUserRequest::default()
+            .with_app_username(MAIN_ACCOUNT.to_owned())
+            .with_phone("13800000000".to_owned())
+            .with_email("books@example.invalid".to_owned())
+            .with_auth_type(AuthType::from_i64(1))
+            .with_status(AccountStatus::from_i64(1));
         call(emu, &user).expect("main account");
         let minimum = u64::try_from(product.flow.max(product.ip_count).max(1)).expect("min");
         param =
@@ -273,21 +271,15 @@ fn check_case(emu: &EmulatorHandle, product: &Product, case: &Case) -> Result<()
     // A renewal of the first instance, if it has a time limit.
     let first: &Instance = &done.instances[0];
     if first.expires_at().is_some() {
-        let item = RenewItem {
-            instance_no: first.instance_no.clone(),
-            duration: None,
-            cycle_times: Some(case.renew_cycles),
-        };
+        let item = RenewItem::new(first.instance_no.clone(), case.renew_cycles);
         let renewed = call(emu, &RenewInstancesRequest::new("BOOKS-RENEW", vec![item]))
             .map_err(|e| TestCaseError::fail(format!("renew refused: {e:?}")))?;
-        let renew_param = OpenParam {
-            use_bridge: Some(if first.bridges.is_empty() {
+        let renew_param = OpenParam::by_product(&product.product_no, 1, case.renew_cycles)
+            .with_use_bridge(if first.bridges.is_empty() {
                 BridgeChoice::No
             } else {
                 BridgeChoice::Yes
-            }),
-            ..OpenParam::by_product(&product.product_no, 1, case.renew_cycles)
-        };
+            });
         let estimate = estimate_cost(
             product,
             &renew_param,

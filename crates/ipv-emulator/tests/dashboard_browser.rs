@@ -346,15 +346,15 @@ async fn drive(
     );
 
     // Dynamic accounts: a main account with flow, a proxy user.
-    api.upsert_user(&UpsertUserRequest {
-        app_username: Some("shop_main".into()),
-        phone: "13800000000".into(),
-        email: "owner@example.com".into(),
-        auth_type: AuthType::None,
-        no: "ID-1".into(),
-        status: AccountStatus::Normal,
-        ..UpsertUserRequest::default()
-    })
+    api.upsert_user(
+        &UpsertUserRequest::default()
+            .with_app_username("shop_main")
+            .with_phone("13800000000")
+            .with_email("owner@example.com")
+            .with_auth_type(AuthType::None)
+            .with_no("ID-1")
+            .with_status(AccountStatus::Normal),
+    )
     .await
     .expect("user");
     api.open_instances(&OpenInstancesRequest::new(
@@ -367,13 +367,13 @@ async fn drive(
     ))
     .await
     .expect("flow");
-    api.upsert_proxy_user(&UpsertProxyUserRequest {
-        app_username: Some("shop_sub1".into()),
-        limit_flow: 500,
-        app_main_username: Some("shop_main".into()),
-        status: AccountStatus::Normal,
-        ..UpsertProxyUserRequest::default()
-    })
+    api.upsert_proxy_user(
+        &UpsertProxyUserRequest::default()
+            .with_app_username("shop_sub1")
+            .with_limit_flow(500)
+            .with_app_main_username("shop_main")
+            .with_status(AccountStatus::Normal),
+    )
     .await
     .expect("proxy user");
     let _moved = control.process_orders();

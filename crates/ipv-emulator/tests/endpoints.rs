@@ -250,16 +250,12 @@ async fn static_order_endpoints() {
     // 13 instance/aftersale: no window, no refund
     let third = &order.instances[2];
     let after_sale = api
-        .after_sale_release(&AfterSaleReleaseRequest {
-            order_no: "APP-AFTERSALE-1".into(),
-            instances: vec![third.instance_no.clone()],
-            remark: "customer left".into(),
-            reason: "other".into(),
-            ding_talk_users: vec![DingTalkUser {
-                uid: "u1".into(),
-                phone: "13800000000".into(),
-            }],
-        })
+        .after_sale_release(
+            &AfterSaleReleaseRequest::new("APP-AFTERSALE-1", vec![third.instance_no.clone()])
+                .with_remark("customer left")
+                .with_reason("other")
+                .with_ding_talk_users(vec![DingTalkUser::new("u1", "13800000000")]),
+        )
         .await
         .expect("after sale");
     assert_eq!(after_sale.amount.to_string(), "0.00");
@@ -277,11 +273,7 @@ async fn static_order_endpoints() {
     assert_eq!(open_item.success_count, 3);
     assert_eq!(open_item.city_code, "840036001");
     let page = api
-        .orders(&OrdersRequest {
-            page: Some(2),
-            page_size: Some(2),
-            ..OrdersRequest::default()
-        })
+        .orders(&OrdersRequest::default().with_page(2).with_page_size(2))
         .await
         .expect("page 2");
     assert_eq!((page.cur_page, page.list.len(), page.total), (2, 2, 5));
@@ -319,15 +311,15 @@ async fn dynamic_and_account_endpoints() {
 
     // 19 user
     let main = api
-        .upsert_user(&UpsertUserRequest {
-            app_username: Some("shop_main".into()),
-            phone: "13800000000".into(),
-            email: "owner@example.com".into(),
-            auth_type: AuthType::None,
-            no: "ID-1".into(),
-            status: AccountStatus::Normal,
-            ..UpsertUserRequest::default()
-        })
+        .upsert_user(
+            &UpsertUserRequest::default()
+                .with_app_username("shop_main")
+                .with_phone("13800000000")
+                .with_email("owner@example.com")
+                .with_auth_type(AuthType::None)
+                .with_no("ID-1")
+                .with_status(AccountStatus::Normal),
+        )
         .await
         .expect("user");
     assert_eq!(main.app_username, "shop_main");
@@ -337,13 +329,11 @@ async fn dynamic_and_account_endpoints() {
 
     // 20 userAuth
     let auth = api
-        .sync_user_auth(&SyncUserAuthRequest {
-            app_username: Some("shop_main".into()),
-            auth_type: AuthType::Company,
-            auth_name: Some("Shop Ltd".into()),
-            no: Some("91310000".into()),
-            ..SyncUserAuthRequest::default()
-        })
+        .sync_user_auth(
+            &SyncUserAuthRequest::for_app_user("shop_main", AuthType::Company)
+                .with_auth_name("Shop Ltd")
+                .with_no("91310000"),
+        )
         .await
         .expect("user auth");
     assert_eq!(auth.username, main.username);
@@ -365,14 +355,14 @@ async fn dynamic_and_account_endpoints() {
 
     // 21 proxy/user
     let sub = api
-        .upsert_proxy_user(&UpsertProxyUserRequest {
-            app_username: Some("shop_sub1".into()),
-            limit_flow: 500,
-            app_main_username: Some("shop_main".into()),
-            remark: Some("crawler".into()),
-            status: AccountStatus::Normal,
-            ..UpsertProxyUserRequest::default()
-        })
+        .upsert_proxy_user(
+            &UpsertProxyUserRequest::default()
+                .with_app_username("shop_sub1")
+                .with_limit_flow(500)
+                .with_app_main_username("shop_main")
+                .with_remark("crawler")
+                .with_status(AccountStatus::Normal),
+        )
         .await
         .expect("proxy user");
     assert_eq!(sub.app_username, "shop_sub1");
@@ -438,11 +428,13 @@ async fn dynamic_and_account_endpoints() {
 
     // 25 proxy/draw/pwd
     let drawn = api
-        .draw_with_password(&DrawWithPasswordRequest {
-            address_code: Some("JPN".into()),
-            sess_time: Some(30),
-            num: Some(3),
-            ..DrawWithPasswordRequest::new("shop_sub1", "ipv_dyn_global_flow")
+        .draw_with_password(&{
+            let mut draw_with_password_request =
+                DrawWithPasswordRequest::new("shop_sub1", "ipv_dyn_global_flow");
+            draw_with_password_request.address_code = Some("JPN".into());
+            draw_with_password_request.sess_time = Some(30);
+            draw_with_password_request.num = Some(3);
+            draw_with_password_request
         })
         .await
         .expect("draw pwd");
@@ -452,12 +444,12 @@ async fn dynamic_and_account_endpoints() {
 
     // 26 proxy/draw/api
     let urls = api
-        .draw_api_url(&DrawApiUrlRequest {
-            num: Some(5),
-            protocol: Some("http".into()),
-            return_type: Some("json".into()),
-            ..DrawApiUrlRequest::new("shop_main", ProxyType::DynamicAbroad, "ipv_dyn_global_flow")
-        })
+        .draw_api_url(
+            &DrawApiUrlRequest::new("shop_main", ProxyType::DynamicAbroad, "ipv_dyn_global_flow")
+                .with_num(5)
+                .with_protocol("http")
+                .with_return_type("json"),
+        )
         .await
         .expect("draw api");
     assert!(urls.list[0].proxy_url.contains("num=5"));
@@ -495,14 +487,15 @@ async fn dynamic_and_account_endpoints() {
 
     // 30 proxy/return: 250 MB back at 0.004 per MB
     let returned = api
-        .return_dynamic_proxy(&ReturnDynamicProxyRequest {
-            app_username: "shop_main".into(),
-            proxy_type: ProxyType::DynamicAbroad,
-            product_no: "ipv_dyn_global_flow".into(),
-            ip_num: None,
-            flow_num: Some(250),
-            remark: Some("unused".into()),
-        })
+        .return_dynamic_proxy(
+            &ReturnDynamicProxyRequest::new(
+                "shop_main",
+                ProxyType::DynamicAbroad,
+                "ipv_dyn_global_flow",
+            )
+            .with_flow_num(250)
+            .with_remark("unused"),
+        )
         .await
         .expect("return");
     // returnAmount is a JSON number on the wire: compare values, not scales.

@@ -129,28 +129,29 @@ async fn every_documented_error_code() {
     assert_eq!(c, ApiCode::InstanceNotFound);
 
     // Accounts.
-    let user = |name: &str| UpsertUserRequest {
-        app_username: Some(name.into()),
-        phone: "13800000000".into(),
-        email: "a@example.com".into(),
-        auth_type: AuthType::None,
-        no: "1".into(),
-        status: AccountStatus::Normal,
-        ..UpsertUserRequest::default()
+    let user = |name: &str| {
+        UpsertUserRequest::default()
+            .with_app_username(name)
+            .with_phone("13800000000")
+            .with_email("a@example.com")
+            .with_auth_type(AuthType::None)
+            .with_no("1")
+            .with_status(AccountStatus::Normal)
     };
     api.upsert_user(&user("main_a")).await.expect("main_a");
-    api.upsert_user(&UpsertUserRequest {
-        status: AccountStatus::Disabled,
-        ..user("main_off")
+    api.upsert_user(&{
+        let mut upsert_user_request = user("main_off");
+        upsert_user_request.status = AccountStatus::Disabled;
+        upsert_user_request
     })
     .await
     .expect("main_off");
-    let sub = |name: &str, main: &str| UpsertProxyUserRequest {
-        app_username: Some(name.into()),
-        limit_flow: -1,
-        app_main_username: Some(main.into()),
-        status: AccountStatus::Normal,
-        ..UpsertProxyUserRequest::default()
+    let sub = |name: &str, main: &str| {
+        UpsertProxyUserRequest::default()
+            .with_app_username(name)
+            .with_limit_flow(-1)
+            .with_app_main_username(main)
+            .with_status(AccountStatus::Normal)
     };
     api.upsert_proxy_user(&sub("sub_a", "main_a"))
         .await
@@ -162,11 +163,10 @@ async fn every_documented_error_code() {
     );
     // 10052
     let (c, _) = code(
-        api.sync_user_auth(&SyncUserAuthRequest {
-            app_username: Some("ghost".into()),
-            auth_type: AuthType::Person,
-            ..SyncUserAuthRequest::default()
-        })
+        api.sync_user_auth(&SyncUserAuthRequest::for_app_user(
+            "ghost",
+            AuthType::Person,
+        ))
         .await,
     );
     assert_eq!(c, ApiCode::UserNotFound);
@@ -213,22 +213,24 @@ async fn every_documented_error_code() {
     assert_eq!(c, ApiCode::FlowInsufficientBalance);
     // 10081: returning flow that was never bought.
     let (c, _) = code(
-        api.return_dynamic_proxy(&ReturnDynamicProxyRequest {
-            app_username: "main_a".into(),
-            proxy_type: ProxyType::DynamicAbroad,
-            product_no: "ipv_dyn_global_flow".into(),
-            ip_num: None,
-            flow_num: Some(10),
-            remark: None,
-        })
+        api.return_dynamic_proxy(
+            &ReturnDynamicProxyRequest::new(
+                "main_a",
+                ProxyType::DynamicAbroad,
+                "ipv_dyn_global_flow",
+            )
+            .with_flow_num(10),
+        )
         .await,
     );
     assert_eq!(c, ApiCode::FlowReturnInsufficient);
     // 10091: a region the product does not serve.
     let (c, _) = code(
-        api.draw_with_password(&DrawWithPasswordRequest {
-            address_code: Some("ATA".into()),
-            ..DrawWithPasswordRequest::new("sub_a", "ipv_dyn_global_flow")
+        api.draw_with_password(&{
+            let mut draw_with_password_request =
+                DrawWithPasswordRequest::new("sub_a", "ipv_dyn_global_flow");
+            draw_with_password_request.address_code = Some("ATA".into());
+            draw_with_password_request
         })
         .await,
     );
@@ -320,15 +322,15 @@ fn books(emu: &ipv_emulator::EmulatorHandle) -> serde_json::Value {
 async fn refused_requests_change_nothing() {
     let emu = start(config()).await;
     let api = client(&emu);
-    api.upsert_user(&UpsertUserRequest {
-        app_username: Some("main_a".into()),
-        phone: "1".into(),
-        email: "a@example.com".into(),
-        auth_type: AuthType::None,
-        no: "1".into(),
-        status: AccountStatus::Normal,
-        ..UpsertUserRequest::default()
-    })
+    api.upsert_user(
+        &UpsertUserRequest::default()
+            .with_app_username("main_a")
+            .with_phone("1")
+            .with_email("a@example.com")
+            .with_auth_type(AuthType::None)
+            .with_no("1")
+            .with_status(AccountStatus::Normal),
+    )
     .await
     .expect("user");
     let before = books(&emu);

@@ -31,9 +31,6 @@ fn rich_app() -> AppConfig {
 
 /// Every instance `instance/list` gives for the window, page by page (100 a page),
 /// checking each page's `total` and that no instance comes twice.
-// Requests are built field by field, so they still build when the request types become
-// `#[non_exhaustive]` (issue 16).
-#[allow(clippy::field_reassign_with_default)]
 async fn list_all(
     client: &Client,
     window: Option<(QueryTime, QueryTime)>,
@@ -41,11 +38,11 @@ async fn list_all(
     let mut seen = BTreeMap::new();
     let mut page = 1;
     loop {
-        let mut request = InstanceListRequest::default();
-        request.page = Some(page);
-        request.page_size = Some(100);
-        request.start_time = window.map(|w| w.0);
-        request.end_time = window.map(|w| w.1);
+        let request = InstanceListRequest::default()
+            .with_page(page)
+            .with_page_size(100)
+            .with_start_time(window.map(|w| w.0))
+            .with_end_time(window.map(|w| w.1));
         let got = client.instance_list(&request).await.expect("instance/list");
         if got.list.is_empty() {
             assert_eq!(
@@ -83,7 +80,6 @@ async fn order_instances(client: &Client, order_no: &str) -> BTreeSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[allow(clippy::field_reassign_with_default)] // as in `list_all`
 async fn twenty_thousand_instances_have_distinct_addresses_and_page_without_gaps() {
     let emu = common::start(
         common::config()
@@ -153,9 +149,7 @@ async fn twenty_thousand_instances_have_distinct_addresses_and_page_without_gaps
     // order/list: every order once, newest first, in pages of 7.
     let mut listed_orders = Vec::new();
     for page in 1.. {
-        let mut request = OrdersRequest::default();
-        request.page = Some(page);
-        request.page_size = Some(7);
+        let request = OrdersRequest::default().with_page(page).with_page_size(7);
         let got = client.orders(&request).await.expect("order/list");
         assert_eq!(got.total, orders.len() as i64);
         if got.list.is_empty() {

@@ -106,15 +106,15 @@ async fn trace_logs_of_client_and_emulator_hold_no_secret_and_no_payload() {
 
     // Successes whose request payloads hold the marker.
     let user = api
-        .upsert_user(&UpsertUserRequest {
-            app_username: Some(format!("u_{MARKER}")),
-            phone: "13800000000".into(),
-            email: format!("{MARKER}@example.com"),
-            auth_type: AuthType::None,
-            no: MARKER.into(),
-            status: AccountStatus::Normal,
-            ..UpsertUserRequest::default()
-        })
+        .upsert_user(
+            &UpsertUserRequest::default()
+                .with_app_username(format!("u_{MARKER}"))
+                .with_phone("13800000000")
+                .with_email(format!("{MARKER}@example.com"))
+                .with_auth_type(AuthType::None)
+                .with_no(MARKER)
+                .with_status(AccountStatus::Normal),
+        )
         .await
         .expect("user");
     assert_eq!(user.app_username, format!("u_{MARKER}"));

@@ -18,14 +18,12 @@ fn field_of<E: Endpoint>(request: &E) -> Option<String> {
 
 /// A main account as the document requires it (phone, email, no, authType, status).
 fn user() -> UpsertUserRequest {
-    UpsertUserRequest {
-        phone: "13800000000".into(),
-        email: "a@example.invalid".into(),
-        auth_type: ipv_types::AuthType::Person,
-        no: "110101199001011234".into(),
-        status: ipv_types::AccountStatus::Normal,
-        ..Default::default()
-    }
+    UpsertUserRequest::default()
+        .with_phone("13800000000")
+        .with_email("a@example.invalid")
+        .with_auth_type(ipv_types::AuthType::Person)
+        .with_no("110101199001011234")
+        .with_status(ipv_types::AccountStatus::Normal)
 }
 
 #[test]
@@ -44,11 +42,11 @@ fn bad_requests_name_their_field() {
         (
             field_of(&OpenInstancesRequest::new(
                 "A",
-                vec![OpenParam {
-                    proxy_type: Some(ProxyType::StaticCloud),
-                    count: 21,
-                    ..OpenParam::default()
-                }],
+                vec![
+                    OpenParam::default()
+                        .with_proxy_type(ProxyType::StaticCloud)
+                        .with_count(21),
+                ],
             )),
             Some("params[0].count"),
         ),
@@ -56,21 +54,18 @@ fn bad_requests_name_their_field() {
         (
             field_of(&OpenInstancesRequest::new(
                 "A",
-                vec![OpenParam {
-                    count: 99,
-                    ..OpenParam::dynamic_flow("d", "u", 10)
-                }],
+                vec![OpenParam::dynamic_flow("d", "u", 10).with_count(99)],
             )),
             None,
         ),
         (
             field_of(&OpenInstancesRequest::new(
                 "A",
-                vec![OpenParam {
-                    proxy_type: Some(ProxyType::DynamicCn),
-                    app_username: Some("u".into()),
-                    ..OpenParam::by_product("d", 1, 1)
-                }],
+                vec![
+                    OpenParam::by_product("d", 1, 1)
+                        .with_proxy_type(ProxyType::DynamicCn)
+                        .with_app_username("u"),
+                ],
             )),
             Some("params[0].flow"),
         ),
@@ -118,10 +113,7 @@ fn bad_requests_name_their_field() {
         (
             field_of(&OpenInstancesRequest::new(
                 "A",
-                vec![OpenParam {
-                    country_code: Some("USA".into()),
-                    ..OpenParam::default()
-                }],
+                vec![OpenParam::default().with_country_code("USA")],
             )),
             None,
         ),
@@ -175,62 +167,45 @@ fn bad_requests_name_their_field() {
             Some("orderNo"),
         ),
         (
-            field_of(&AfterSaleReleaseRequest {
-                order_no: "x".repeat(64),
-                instances: vec!["i".into()],
-                remark: "字".repeat(1000),
-                ..Default::default()
-            }),
+            field_of(
+                &AfterSaleReleaseRequest::new("x".repeat(64), ["i"]).with_remark("字".repeat(1000)),
+            ),
             None,
         ),
         (
-            field_of(&AfterSaleReleaseRequest {
-                order_no: "".into(),
-                instances: vec!["i".into()],
-                ..Default::default()
-            }),
+            field_of(&AfterSaleReleaseRequest::new("", ["i"])),
             Some("orderNo"),
         ),
         (
-            field_of(&OrderRequest {
-                page_size: 101,
-                ..OrderRequest::new("ORD")
+            field_of(&{
+                let mut order_request = OrderRequest::new("ORD");
+                order_request.page_size = 101;
+                order_request
             }),
             Some("pageSize"),
         ),
         (
-            field_of(&OrderRequest {
-                page: 0,
-                ..OrderRequest::new("ORD")
+            field_of(&{
+                let mut order_request = OrderRequest::new("ORD");
+                order_request.page = 0;
+                order_request
             }),
             Some("page"),
         ),
         (field_of(&OrderRequest::new("")), Some("orderNo")),
         (
-            field_of(&OrdersRequest {
-                page_size: Some(100),
-                ..Default::default()
-            }),
+            field_of(&OrdersRequest::default().with_page_size(100)),
             None,
         ),
         (
-            field_of(&OrdersRequest {
-                page_size: Some(101),
-                ..Default::default()
-            }),
+            field_of(&OrdersRequest::default().with_page_size(101)),
             Some("pageSize"),
         ),
         (
-            field_of(&InstanceListRequest {
-                page_size: Some(0),
-                ..Default::default()
-            }),
+            field_of(&InstanceListRequest::default().with_page_size(0)),
             Some("pageSize"),
         ),
-        (
-            field_of(&InstancesRequest { instances: vec![] }),
-            Some("instances"),
-        ),
+        (field_of(&InstancesRequest::default()), Some("instances")),
         (field_of(&ProductRequest::new(" ")), Some("productNo")),
         (field_of(&ProductsRequest::default()), Some("proxyType")),
         (
@@ -239,75 +214,76 @@ fn bad_requests_name_their_field() {
         ),
         // Both names given (a Go client always sends both keys).
         (
-            field_of(&SyncUserAuthRequest {
-                username: Some("ipvm1".into()),
-                app_username: Some("m1".into()),
-                ..Default::default()
+            field_of(
+                &SyncUserAuthRequest::default()
+                    .with_username("ipvm1")
+                    .with_app_username("m1"),
+            ),
+            None,
+        ),
+        (
+            field_of(&{
+                let mut proxy_balance_request = ipv_types::ProxyBalanceRequest::default();
+                proxy_balance_request.username = Some("ipvm1".into());
+                proxy_balance_request.app_username = Some("m1".into());
+                proxy_balance_request.product_no = "d".into();
+                proxy_balance_request
             }),
             None,
         ),
         (
-            field_of(&ipv_types::ProxyBalanceRequest {
-                username: Some("ipvm1".into()),
-                app_username: Some("m1".into()),
-                product_no: "d".into(),
-                ..Default::default()
-            }),
-            None,
-        ),
-        (
-            field_of(&UpsertProxyUserRequest {
-                main_username: Some("ipvm1".into()),
-                app_main_username: Some("m1".into()),
-                ..Default::default()
-            }),
+            field_of(
+                &UpsertProxyUserRequest::default()
+                    .with_main_username("ipvm1")
+                    .with_app_main_username("m1"),
+            ),
             None,
         ),
         // user: phone, email and no are required.
         (field_of(&user()), None),
         (
-            field_of(&UpsertUserRequest {
-                phone: " ".into(),
-                ..user()
+            field_of(&{
+                let mut upsert_user_request = user();
+                upsert_user_request.phone = " ".into();
+                upsert_user_request
             }),
             Some("phone"),
         ),
         (
-            field_of(&UpsertUserRequest {
-                email: String::new(),
-                ..user()
+            field_of(&{
+                let mut upsert_user_request = user();
+                upsert_user_request.email = String::new();
+                upsert_user_request
             }),
             Some("email"),
         ),
         (
-            field_of(&UpsertUserRequest {
-                no: String::new(),
-                ..user()
+            field_of(&{
+                let mut upsert_user_request = user();
+                upsert_user_request.no = String::new();
+                upsert_user_request
             }),
             Some("no"),
         ),
         // proxy/user: appUsername string(32).
         (
-            field_of(&UpsertProxyUserRequest {
-                app_username: Some("a".repeat(32)),
-                app_main_username: Some("m".into()),
-                ..Default::default()
-            }),
+            field_of(
+                &UpsertProxyUserRequest::default()
+                    .with_app_username("a".repeat(32))
+                    .with_app_main_username("m"),
+            ),
             None,
         ),
         (
-            field_of(&UpsertProxyUserRequest {
-                app_username: Some("a".repeat(33)),
-                app_main_username: Some("m".into()),
-                ..Default::default()
-            }),
+            field_of(
+                &UpsertProxyUserRequest::default()
+                    .with_app_username("a".repeat(33))
+                    .with_app_main_username("m"),
+            ),
             Some("appUsername"),
         ),
         (
-            field_of(&UpsertProxyUserRequest {
-                main_username: Some("m".into()),
-                ..Default::default()
-            }),
+            field_of(&UpsertProxyUserRequest::default().with_main_username("m")),
             None,
         ),
         (
@@ -316,26 +292,28 @@ fn bad_requests_name_their_field() {
         ),
         // proxy/user: remark string(255).
         (
-            field_of(&UpsertProxyUserRequest {
-                app_main_username: Some("m".into()),
-                remark: Some("字".repeat(255)),
-                ..Default::default()
-            }),
+            field_of(
+                &UpsertProxyUserRequest::default()
+                    .with_app_main_username("m")
+                    .with_remark("字".repeat(255)),
+            ),
             None,
         ),
         (
-            field_of(&UpsertProxyUserRequest {
-                app_main_username: Some("m".into()),
-                remark: Some("字".repeat(256)),
-                ..Default::default()
-            }),
+            field_of(
+                &UpsertProxyUserRequest::default()
+                    .with_app_main_username("m")
+                    .with_remark("字".repeat(256)),
+            ),
             Some("remark"),
         ),
         // flow/limit: no remark cap in the document.
         (
-            field_of(&SetProxyUserFlowLimitRequest {
-                remark: Some("字".repeat(1000)),
-                ..SetProxyUserFlowLimitRequest::new("d", "u", -1)
+            field_of(&{
+                let mut set_proxy_user_flow_limit_request =
+                    SetProxyUserFlowLimitRequest::new("d", "u", -1);
+                set_proxy_user_flow_limit_request.remark = Some("字".repeat(1000));
+                set_proxy_user_flow_limit_request
             }),
             None,
         ),
@@ -348,48 +326,55 @@ fn bad_requests_name_their_field() {
             None,
         ),
         (
-            field_of(&DrawApiUrlRequest {
-                delimiter: Some(6),
-                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            field_of(&{
+                let mut draw_api_url_request =
+                    DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d");
+                draw_api_url_request.delimiter = Some(6);
+                draw_api_url_request
             }),
             Some("delimiter"),
         ),
         // protocol socks5/http, returnType txt/json; "" is Go's "not given".
         (
-            field_of(&DrawApiUrlRequest {
-                protocol: Some("http".into()),
-                return_type: Some("json".into()),
-                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            field_of(&{
+                let mut draw_api_url_request =
+                    DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d");
+                draw_api_url_request.protocol = Some("http".into());
+                draw_api_url_request.return_type = Some("json".into());
+                draw_api_url_request
             }),
             None,
         ),
         (
-            field_of(&DrawApiUrlRequest {
-                protocol: Some(String::new()),
-                return_type: Some(String::new()),
-                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            field_of(&{
+                let mut draw_api_url_request =
+                    DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d");
+                draw_api_url_request.protocol = Some(String::new());
+                draw_api_url_request.return_type = Some(String::new());
+                draw_api_url_request
             }),
             None,
         ),
         (
-            field_of(&DrawApiUrlRequest {
-                protocol: Some("https".into()),
-                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            field_of(&{
+                let mut draw_api_url_request =
+                    DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d");
+                draw_api_url_request.protocol = Some("https".into());
+                draw_api_url_request
             }),
             Some("protocol"),
         ),
         (
-            field_of(&DrawApiUrlRequest {
-                return_type: Some("xml".into()),
-                ..DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d")
+            field_of(&{
+                let mut draw_api_url_request =
+                    DrawApiUrlRequest::new("u", ProxyType::DynamicAbroad, "d");
+                draw_api_url_request.return_type = Some("xml".into());
+                draw_api_url_request
             }),
             Some("returnType"),
         ),
         (
-            field_of(&FlowUsageLogRequest {
-                page_size: Some(500),
-                ..FlowUsageLogRequest::new("u", "d")
-            }),
+            field_of(&FlowUsageLogRequest::new("u", "d").with_page_size(500)),
             Some("pageSize"),
         ),
         (
@@ -402,20 +387,22 @@ fn bad_requests_name_their_field() {
             Some("ip"),
         ),
         (
-            field_of(&ReturnDynamicProxyRequest {
-                app_username: "u".into(),
-                product_no: "d".into(),
-                remark: Some(long_remark),
-                ..Default::default()
+            field_of(&{
+                let mut return_dynamic_proxy_request = ReturnDynamicProxyRequest::default();
+                return_dynamic_proxy_request.app_username = "u".into();
+                return_dynamic_proxy_request.product_no = "d".into();
+                return_dynamic_proxy_request.remark = Some(long_remark);
+                return_dynamic_proxy_request
             }),
             Some("remark"),
         ),
         (
-            field_of(&ReturnDynamicProxyRequest {
-                app_username: "u".into(),
-                product_no: "d".into(),
-                remark: Some(ok_remark),
-                ..Default::default()
+            field_of(&{
+                let mut return_dynamic_proxy_request = ReturnDynamicProxyRequest::default();
+                return_dynamic_proxy_request.app_username = "u".into();
+                return_dynamic_proxy_request.product_no = "d".into();
+                return_dynamic_proxy_request.remark = Some(ok_remark);
+                return_dynamic_proxy_request
             }),
             None,
         ),

@@ -296,18 +296,14 @@ async fn current_run(
     // A new run: anchor it past the platform's newest record (its clock may differ
     // from ours), so window 0 holds everything recent.
     let newest_order = client
-        .orders(&OrdersRequest {
-            page: Some(1),
-            page_size: Some(1),
-            ..OrdersRequest::default()
-        })
+        .orders(&OrdersRequest::default().with_page(1).with_page_size(1))
         .await?;
     let newest_instance = client
-        .instance_list(&InstanceListRequest {
-            page: Some(1),
-            page_size: Some(1),
-            ..InstanceListRequest::default()
-        })
+        .instance_list(
+            &InstanceListRequest::default()
+                .with_page(1)
+                .with_page_size(1),
+        )
         .await?;
     report.api_calls += 2;
     let mut anchor = OffsetDateTime::now_utc().unix_timestamp();
@@ -519,23 +515,25 @@ async fn nothing_before(
     let (start_time, end_time) = (query_time(from), query_time(before));
     progress.api_calls += 2;
     let instances = client
-        .instance_list(&InstanceListRequest {
-            page: Some(1),
-            page_size: Some(1),
-            start_time,
-            end_time,
-        })
+        .instance_list(
+            &InstanceListRequest::default()
+                .with_page(1)
+                .with_page_size(1)
+                .with_start_time(start_time)
+                .with_end_time(end_time),
+        )
         .await?;
     if !instances.list.is_empty() || instances.total > 0 {
         return Ok(false);
     }
     let orders = client
-        .orders(&OrdersRequest {
-            page: Some(1),
-            page_size: Some(1),
-            start_time,
-            end_time,
-        })
+        .orders(
+            &OrdersRequest::default()
+                .with_page(1)
+                .with_page_size(1)
+                .with_start_time(start_time)
+                .with_end_time(end_time),
+        )
         .await?;
     Ok(orders.list.is_empty() && orders.total == 0)
 }
@@ -619,12 +617,13 @@ impl Worker<'_> {
             Kind::Instances => {
                 let got = self
                     .client
-                    .instance_list(&InstanceListRequest {
-                        page: Some(page_no),
-                        page_size: Some(size),
-                        start_time,
-                        end_time,
-                    })
+                    .instance_list(
+                        &InstanceListRequest::default()
+                            .with_page(page_no)
+                            .with_page_size(size)
+                            .with_start_time(start_time)
+                            .with_end_time(end_time),
+                    )
                     .await?;
                 let tx = begin(&mut db).await?;
                 let n = self.mirror.instances_in(&tx, &got.list, fetched_at).await?;
@@ -633,12 +632,13 @@ impl Worker<'_> {
             Kind::Orders => {
                 let got = self
                     .client
-                    .orders(&OrdersRequest {
-                        page: Some(page_no),
-                        page_size: Some(size),
-                        start_time,
-                        end_time,
-                    })
+                    .orders(
+                        &OrdersRequest::default()
+                            .with_page(page_no)
+                            .with_page_size(size)
+                            .with_start_time(start_time)
+                            .with_end_time(end_time),
+                    )
                     .await?;
                 let tx = begin(&mut db).await?;
                 let n = self
@@ -827,22 +827,26 @@ mod tests {
 
     #[test]
     fn a_full_page_without_a_total_means_more() {
-        let full = Page {
-            list: vec![1; 100],
-            ..Page::default()
+        let full = {
+            let mut page = Page::default();
+            page.list = vec![1; 100];
+            page
         };
         assert!(more_after(&full, 100));
-        let short = Page {
-            list: vec![1; 99],
-            ..Page::default()
+        let short = {
+            let mut page = Page::default();
+            page.list = vec![1; 99];
+            page
         };
         assert!(!more_after(&short, 100));
-        let last = Page {
-            page: 2,
-            page_size: 100,
-            total: 200,
-            cur_page: 2,
-            list: vec![1; 100],
+        let last = {
+            let mut built_page = Page::default();
+            built_page.page = 2;
+            built_page.page_size = 100;
+            built_page.total = 200;
+            built_page.cur_page = 2;
+            built_page.list = vec![1; 100];
+            built_page
         };
         assert!(!more_after(&last, 100));
     }

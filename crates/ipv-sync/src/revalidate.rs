@@ -294,12 +294,12 @@ async fn recent_lists(
             let fetched_at = OffsetDateTime::now_utc();
             report.api_calls += 1;
             let got = client
-                .instance_list(&InstanceListRequest {
-                    page: Some(page),
-                    page_size: Some(100),
-                    start_time: Some(start_time),
-                    end_time: None,
-                })
+                .instance_list(
+                    &InstanceListRequest::default()
+                        .with_page(page)
+                        .with_page_size(100)
+                        .with_start_time(start_time),
+                )
                 .await?;
             let mut db = mirror.client().await?;
             let tx = begin(&mut db).await?;
@@ -318,12 +318,12 @@ async fn recent_lists(
             let fetched_at = OffsetDateTime::now_utc();
             report.api_calls += 1;
             let got = client
-                .orders(&OrdersRequest {
-                    page: Some(page),
-                    page_size: Some(100),
-                    start_time: Some(start_time),
-                    end_time: None,
-                })
+                .orders(
+                    &OrdersRequest::default()
+                        .with_page(page)
+                        .with_page_size(100)
+                        .with_start_time(start_time),
+                )
                 .await?;
             let mut db = mirror.client().await?;
             let tx = begin(&mut db).await?;

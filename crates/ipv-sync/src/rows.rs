@@ -215,11 +215,9 @@ mod tests {
 
     #[test]
     fn no_secrets_leaves_the_password_out_of_row_and_raw() {
-        let instance = Instance {
-            instance_no: "i1".to_owned(),
-            pwd: "hunter2".to_owned(),
-            ..Instance::default()
-        };
+        let mut instance = Instance::default();
+        instance.instance_no = "i1".to_owned();
+        instance.pwd = "hunter2".to_owned();
         let at = stamp(OffsetDateTime::UNIX_EPOCH);
         let row = instance_row(&instance, false, &at);
         assert!(!row.to_string().contains("hunter2"));
@@ -231,11 +229,9 @@ mod tests {
 
     #[test]
     fn order_detail_raw_has_no_instances_or_paging() {
-        let order = Order {
-            order_no: "o1".to_owned(),
-            instances: vec![Instance::default()],
-            ..Order::default()
-        };
+        let mut order = Order::default();
+        order.order_no = "o1".to_owned();
+        order.instances = vec![Instance::default()];
         let raw = order_detail_raw(&order);
         assert_eq!(raw["orderNo"], "o1");
         assert!(!raw.contains_key("instances"));

@@ -59,14 +59,13 @@ async fn migrations_apply_once_twice_and_from_two_processes_at_once() {
 }
 
 fn instance(status: InstanceStatus, ip: &str) -> Instance {
-    Instance {
-        instance_no: "INS-1".to_owned(),
-        ip: ip.to_owned(),
-        port: 8000,
-        pwd: "secret-1".to_owned(),
-        status,
-        ..Instance::default()
-    }
+    let mut instance = Instance::default();
+    instance.instance_no = "INS-1".to_owned();
+    instance.ip = ip.to_owned();
+    instance.port = 8000;
+    instance.pwd = "secret-1".to_owned();
+    instance.status = status;
+    instance
 }
 
 async fn row(mirror: &Mirror) -> (i32, String) {

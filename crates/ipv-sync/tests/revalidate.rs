@@ -109,15 +109,15 @@ async fn named_dynamic_accounts_and_proxy_users_are_mirrored_and_their_flow_reva
     let client = common::client(&emulator);
     let mirror = common::mirror(&pg, false).await;
     client
-        .upsert_user(&UpsertUserRequest {
-            app_username: Some("shop_main".to_owned()),
-            phone: "13800000000".to_owned(),
-            email: "sync@example.invalid".to_owned(),
-            no: "110101199001011234".to_owned(),
-            auth_type: AuthType::from_i64(1),
-            status: AccountStatus::from_i64(1),
-            ..UpsertUserRequest::default()
-        })
+        .upsert_user(
+            &UpsertUserRequest::default()
+                .with_app_username("shop_main".to_owned())
+                .with_phone("13800000000".to_owned())
+                .with_email("sync@example.invalid".to_owned())
+                .with_no("110101199001011234".to_owned())
+                .with_auth_type(AuthType::from_i64(1))
+                .with_status(AccountStatus::from_i64(1)),
+        )
         .await
         .expect("main account");
     client
@@ -128,13 +128,13 @@ async fn named_dynamic_accounts_and_proxy_users_are_mirrored_and_their_flow_reva
         .await
         .expect("flow");
     client
-        .upsert_proxy_user(&UpsertProxyUserRequest {
-            app_username: Some("shop_sub1".into()),
-            limit_flow: 500,
-            app_main_username: Some("shop_main".into()),
-            status: AccountStatus::Normal,
-            ..UpsertProxyUserRequest::default()
-        })
+        .upsert_proxy_user(
+            &UpsertProxyUserRequest::default()
+                .with_app_username("shop_sub1")
+                .with_limit_flow(500)
+                .with_app_main_username("shop_main")
+                .with_status(AccountStatus::Normal),
+        )
         .await
         .expect("proxy user");
     let options = BackfillOptions::default()

@@ -20,6 +20,7 @@ use crate::time::QueryTime;
 /// `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UpsertUserRequest {
     /// The app's name for the account (unique per app; cannot change; generated when
     /// `None`, which the vendor recommends).
@@ -66,6 +67,7 @@ impl fmt::Debug for UpsertUserRequest {
 /// An account as created or updated (endpoints 19 and 21). `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Account {
     /// The app's name for the account.
     pub app_username: String,
@@ -95,6 +97,7 @@ impl fmt::Debug for Account {
 /// verification. Name the account by `username` or `app_username` (one is required).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SyncUserAuthRequest {
     /// The platform's name for the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,6 +121,7 @@ pub struct SyncUserAuthRequest {
 /// A main account's verification after `userAuth` (endpoint 20).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UserAuthStatus {
     /// The platform's name for the account.
     pub username: String,
@@ -130,6 +134,7 @@ pub struct UserAuthStatus {
 /// `app_main_username` (one is required). `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UpsertProxyUserRequest {
     /// The app's name for the proxy user (at most 32 characters; generated when `None`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +174,7 @@ impl fmt::Debug for UpsertProxyUserRequest {
 /// The request of `proxy/user/info` (endpoint 22): one proxy user of a product.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProxyUserRequest {
     /// The product.
     pub product_no: String,
@@ -190,6 +196,7 @@ impl ProxyUserRequest {
 /// A proxy user of a product (endpoint 22). `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ProxyUser {
     /// The product.
     pub product_no: String,
@@ -237,6 +244,7 @@ impl fmt::Debug for ProxyUser {
 /// The request of `proxy/user/flow/limit` (endpoint 23): set a proxy user's flow limit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SetProxyUserFlowLimitRequest {
     /// The product.
     pub product_no: String,
@@ -291,6 +299,7 @@ impl<'de> Deserialize<'de> for NoData {
 /// product. Name the account by `username` or `app_username` (one is required).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProxyBalanceRequest {
     /// The platform's name for the main account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,6 +333,7 @@ impl ProxyBalanceRequest {
 /// A main account's dynamic balances (endpoint 24).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ProxyBalance {
     /// One entry per product.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -336,6 +346,7 @@ pub struct ProxyBalance {
 /// the Go SDK, a number for `total` in the document: both decode, as text).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProxyBalanceItem {
     /// Flow used, in MB.
     #[serde(default, deserialize_with = "crate::de::text")]
@@ -364,6 +375,7 @@ pub struct ProxyBalanceItem {
 /// username and password.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DrawWithPasswordRequest {
     /// The app's name for the proxy user.
     pub app_username: String,
@@ -411,6 +423,7 @@ impl DrawWithPasswordRequest {
 /// Proxies drawn by password (endpoint 25).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DrawnProxies {
     /// The proxies.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -420,6 +433,7 @@ pub struct DrawnProxies {
 /// One drawn proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct DrawnProxy {
     /// The proxy's address.
     pub proxy_url: String,
@@ -432,6 +446,7 @@ pub struct DrawnProxy {
 /// whitelisted addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DrawApiUrlRequest {
     /// The app's name for the main account.
     pub app_username: String,
@@ -479,6 +494,7 @@ impl DrawApiUrlRequest {
 /// Draw URLs (endpoint 26).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DrawApiUrls {
     /// The URLs.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -488,6 +504,7 @@ pub struct DrawApiUrls {
 /// One draw URL.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct DrawApiUrl {
     /// The URL to call for proxies.
     pub proxy_url: String,
@@ -497,6 +514,7 @@ pub struct DrawApiUrl {
 /// usage for a product.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct FlowUsageLogRequest {
     /// The app's name for the main account.
     pub app_username: String,
@@ -539,6 +557,7 @@ impl FlowUsageLogRequest {
 /// One entry of the flow usage log (endpoint 27). Amounts are bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct FlowUsage {
     /// Flow used, in bytes.
     #[serde(deserialize_with = "crate::de::int")]
@@ -561,6 +580,7 @@ pub struct FlowUsage {
 /// account's dynamic proxies.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AddIpWhitelistRequest {
     /// The app's name for the main account.
     pub app_username: String,
@@ -594,6 +614,7 @@ impl AddIpWhitelistRequest {
 /// whitelist.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RemoveIpWhitelistRequest {
     /// The app's name for the main account.
     pub app_username: String,
@@ -628,6 +649,7 @@ impl RemoveIpWhitelistRequest {
 /// A whitelist after a change (endpoints 28 and 29).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct IpWhitelist {
     /// The addresses now allowed.
     #[serde(rename = "ipWhiteList", deserialize_with = "crate::de::vec")]
@@ -638,6 +660,7 @@ pub struct IpWhitelist {
 /// for a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ReturnDynamicProxyRequest {
     /// The app's name for the main account.
     pub app_username: String,
@@ -664,8 +687,121 @@ pub struct ReturnDynamicProxyRequest {
 /// decimal string only when a float cannot hold the amount exactly).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ReturnedProxy {
     /// The refund, in yuan.
     #[serde(serialize_with = "crate::money::as_json_number")]
     pub return_amount: Money,
 }
+
+with_fields!(UpsertUserRequest {
+    with_app_username(app_username): some_into String;
+    with_password(password): some_into String;
+    with_phone(phone): into String;
+    with_email(email): into String;
+    with_auth_type(auth_type): set AuthType;
+    with_auth_name(auth_name): some_into String;
+    with_no(no): into String;
+    with_vsp(vsp): some u8;
+    with_status(status): set AccountStatus;
+});
+
+impl SyncUserAuthRequest {
+    /// Records verification `auth_type` for the main account the app calls
+    /// `app_username`.
+    #[must_use]
+    pub fn for_app_user(app_username: impl Into<String>, auth_type: AuthType) -> Self {
+        Self {
+            app_username: Some(app_username.into()),
+            auth_type,
+            ..Self::default()
+        }
+    }
+
+    /// Records verification `auth_type` for the main account the platform calls
+    /// `username`.
+    #[must_use]
+    pub fn for_user(username: impl Into<String>, auth_type: AuthType) -> Self {
+        Self {
+            username: Some(username.into()),
+            auth_type,
+            ..Self::default()
+        }
+    }
+}
+
+with_fields!(SyncUserAuthRequest {
+    with_username(username): some_into String;
+    with_app_username(app_username): some_into String;
+    with_auth_type(auth_type): set AuthType;
+    with_auth_name(auth_name): some_into String;
+    with_no(no): some_into String;
+    with_vsp(vsp): some_into String;
+});
+
+with_fields!(UpsertProxyUserRequest {
+    with_app_username(app_username): some_into String;
+    with_password(password): some_into String;
+    with_limit_flow(limit_flow): set i64;
+    with_main_username(main_username): some_into String;
+    with_app_main_username(app_main_username): some_into String;
+    with_remark(remark): some_into String;
+    with_status(status): set AccountStatus;
+});
+
+with_fields!(SetProxyUserFlowLimitRequest {
+    with_remark(remark): some_into String;
+});
+
+with_fields!(ProxyBalanceRequest {
+    with_username(username): some_into String;
+    with_app_username(app_username): some_into String;
+});
+
+with_fields!(DrawWithPasswordRequest {
+    with_address_code(address_code): some_into String;
+    with_sess_time(sess_time): some u32;
+    with_num(num): some u32;
+    with_proxy_type(proxy_type): some ProxyType;
+    with_max_flow_limit(max_flow_limit): some i64;
+});
+
+with_fields!(DrawApiUrlRequest {
+    with_num(num): some u32;
+    with_address_code(address_code): some_into String;
+    with_protocol(protocol): some_into String;
+    with_return_type(return_type): some_into String;
+    with_delimiter(delimiter): some u8;
+    with_max_flow_limit(max_flow_limit): some i64;
+});
+
+with_fields!(FlowUsageLogRequest {
+    with_start_time(start_time): some QueryTime;
+    with_end_time(end_time): some QueryTime;
+    with_page(page): some u32;
+    with_page_size(page_size): some u32;
+});
+
+impl ReturnDynamicProxyRequest {
+    /// Returns nothing yet from main account `app_username`'s product `product_no`; add
+    /// what to return with [`Self::with_ip_num`] or [`Self::with_flow_num`].
+    #[must_use]
+    pub fn new(
+        app_username: impl Into<String>,
+        proxy_type: ProxyType,
+        product_no: impl Into<String>,
+    ) -> Self {
+        Self {
+            app_username: app_username.into(),
+            proxy_type,
+            product_no: product_no.into(),
+            ..Self::default()
+        }
+    }
+}
+
+with_fields!(ReturnDynamicProxyRequest {
+    with_ip_num(ip_num): some u64;
+    with_flow_num(flow_num): some u64;
+    with_remark(remark): some_into String;
+});

@@ -30,6 +30,7 @@ impl<'de> Deserialize<'de> for AppInfoRequest {
 /// The app's account (endpoint 1).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AppInfo {
     /// The app's name.
     pub app_name: String,

@@ -7,6 +7,7 @@ use crate::dict::{ListingStatus, ProxyType};
 /// The request of `area` (endpoint 2): the regions with these codes, or all of them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AreasRequest {
     /// Region codes to fetch; `None` fetches every region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +33,7 @@ impl AreasRequest {
 /// A region: a continent, a country, a state or a city, with the regions inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Area {
     /// The region's code.
     pub code: String,
@@ -52,6 +54,7 @@ pub struct Area {
 /// The request of `city/list` (endpoint 3): the cities with these codes, or all of them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CitiesRequest {
     /// City codes to fetch; `None` fetches every city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +80,7 @@ impl CitiesRequest {
 /// A city, with its state, country and continent (endpoint 3).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct City {
     /// The city's code.
     pub city_code: String,
@@ -118,6 +122,7 @@ pub struct City {
 /// The request of `product/area` (endpoint 6): where a dynamic product can exit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProductAreasRequest {
     /// The product.
     pub product_no: String,
@@ -139,6 +144,7 @@ impl ProductAreasRequest {
 /// A region a dynamic product can exit in (endpoint 6).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProductArea {
     /// The product; empty when the list is shared by every product of the supplier.
     #[serde(default)]
@@ -164,6 +170,7 @@ pub struct ProductArea {
 /// The request of `project/list` (endpoint 7): the projects with these codes, or all.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProjectsRequest {
     /// Project codes to fetch; `None` fetches every project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,6 +196,7 @@ impl ProjectsRequest {
 /// A project: a target site whose stock some products track separately (endpoint 7).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct Project {
     /// The project's code.
     pub code: String,

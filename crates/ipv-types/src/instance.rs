@@ -15,6 +15,7 @@ use crate::redact::REDACTED;
 /// document says) and accepts both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InstancesRequest {
     /// The platform's instance numbers.
     #[serde(alias = "Instances", deserialize_with = "crate::de::vec")]
@@ -37,6 +38,7 @@ impl InstancesRequest {
 /// `extra`.
 #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Instance {
     /// The platform's instance number (used to renew and release it).
     pub instance_no: String,
@@ -162,6 +164,7 @@ impl fmt::Debug for Instance {
 /// The request of `instance/list` (endpoint 18): a page of the app's instances.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct InstanceListRequest {
     /// The page (from 1; default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,6 +194,7 @@ pub struct InstanceListRequest {
 /// answers a repeated `reset_no` with the first request's result.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResetPasswordsRequest {
     /// The instances.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -229,6 +233,7 @@ impl ResetPasswordsRequest {
 /// The answer of `instance/reset/password` (endpoint 14).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ResetPasswordsResult {
     /// One result per instance.
     #[serde(deserialize_with = "crate::de::vec")]
@@ -240,6 +245,7 @@ pub struct ResetPasswordsResult {
 /// The reset of one instance's password. `Debug` prints `[redacted]` for the password.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct PasswordReset {
     /// The instance.
     pub instance_no: String,
@@ -258,3 +264,10 @@ impl fmt::Debug for PasswordReset {
             .finish()
     }
 }
+
+with_fields!(InstanceListRequest {
+    with_page(page): some u32;
+    with_page_size(page_size): some u32;
+    with_start_time(start_time): some crate::time::QueryTime;
+    with_end_time(end_time): some crate::time::QueryTime;
+});

@@ -55,6 +55,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[macro_use]
+mod builder;
+
 pub mod account;
 pub mod app;
 pub mod area;

@@ -28,6 +28,7 @@ use crate::money::Money;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OpenInstancesRequest {
     /// The caller's order number (at most 32 characters; unique per order; the
     /// platform's idempotency key).
@@ -66,6 +67,7 @@ fn one() -> u32 {
 /// price per MB x `flow`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OpenParam {
     /// The product to buy (recommended).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,6 +242,7 @@ impl OpenParam {
 /// A CIDR block chosen in an open request, with how many addresses to take from it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CidrSelection {
     /// The block, e.g. `104.28.0.0/24` (one of the product's `cidr_blocks`).
     pub cidr: String,
@@ -275,6 +278,7 @@ impl CidrSelection {
 /// The request of `instance/open/assign/ip` (endpoint 9): buy a chosen IP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OpenAssignedIpRequest {
     /// The caller's order number (idempotency key).
     pub app_order_no: String,
@@ -324,6 +328,7 @@ impl OpenAssignedIpRequest {
 /// The request of `assign/ip/info` (endpoint 10): can this IP be bought?
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AssignedIpInfoRequest {
     /// The IP.
     pub ip: String,
@@ -345,6 +350,7 @@ impl AssignedIpInfoRequest {
 /// and a Go client's `bool` field cannot decode an int, while this type reads both.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AssignedIpInfo {
     /// The IP.
     pub ip: String,
@@ -356,6 +362,7 @@ pub struct AssignedIpInfo {
 /// The request of `instance/renew` (endpoint 11): extend instances.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RenewInstancesRequest {
     /// The caller's order number (idempotency key).
     pub app_order_no: String,
@@ -378,6 +385,7 @@ impl RenewInstancesRequest {
 /// One instance of a renew request.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RenewItem {
     /// The instance.
     pub instance_no: String,
@@ -404,6 +412,7 @@ impl RenewItem {
 /// The request of `instance/release` (endpoint 12): give instances back.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ReleaseInstancesRequest {
     /// The caller's order number for this release (the wire calls it `orderNo`).
     pub order_no: String,
@@ -430,6 +439,7 @@ impl ReleaseInstancesRequest {
 /// after-sales service, with a reason.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AfterSaleReleaseRequest {
     /// The caller's order number.
     pub order_no: String,
@@ -454,6 +464,7 @@ pub struct AfterSaleReleaseRequest {
 /// A DingTalk user to notify about an after-sales release.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct DingTalkUser {
     /// The user's DingTalk id.
     pub uid: String,
@@ -465,6 +476,7 @@ pub struct DingTalkUser {
 /// 13): the order was accepted and will be processed asynchronously.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OrderReceipt {
     /// The platform's order number (use it with `order` and in callbacks). Never empty:
     /// a receipt without one names no order to follow, and does not decode.
@@ -488,6 +500,7 @@ fn default_order_page_size() -> u32 {
 /// The request of `order` (endpoint 15): one order, with a page of its instances.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OrderRequest {
     /// The platform's order number.
     pub order_no: String,
@@ -532,6 +545,7 @@ impl OrderRequest {
 /// An order with a page of its instances (endpoint 15).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Order {
     /// The platform's order number.
     pub order_no: String,
@@ -580,6 +594,7 @@ impl Order {
 /// The request of `order/list` (endpoint 16): a page of the app's orders (the last year).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct OrdersRequest {
     /// The page (from 1; default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -606,6 +621,7 @@ pub struct OrdersRequest {
 /// An order in the order list (endpoint 16).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct OrderItem {
     /// The platform's order number.
     pub order_no: String,
@@ -641,3 +657,82 @@ pub struct OrderItem {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+with_fields!(OpenParam {
+    with_product_no(product_no): some_into String;
+    with_proxy_type(proxy_type): some ProxyType;
+    with_country_code(country_code): some_into String;
+    with_city_code(city_code): some_into String;
+    with_supplier_code(supplier_code): some_into String;
+    with_unit(unit): some Unit;
+    with_isp_type(isp_type): some IspType;
+    with_duration(duration): some u32;
+    with_count(count): set u32;
+    with_cycle_times(cycle_times): set u32;
+    with_renew(renew): some bool;
+    with_app_username(app_username): some_into String;
+    with_flow(flow): some u64;
+    with_use_bridge(use_bridge): some BridgeChoice;
+    with_project_id(project_id): some_into String;
+});
+
+with_fields!(CidrSelection {
+    with_asn(asn): some_into String;
+    with_isp(isp): some_into String;
+    with_project_list(project_list): some Vec<crate::product::ProjectStock>;
+});
+
+with_fields!(OpenAssignedIpRequest {
+    with_renew(renew): some bool;
+    with_ext_band_width(ext_band_width): some u32;
+    with_use_bridge(use_bridge): some BridgeChoice;
+});
+
+with_fields!(RenewItem {
+    with_instance_no(instance_no): into String;
+    with_duration(duration): some u32;
+    with_cycle_times(cycle_times): some u32;
+});
+
+impl AfterSaleReleaseRequest {
+    /// An after-sales release `order_no` of `instances`, without remark or reason.
+    #[must_use]
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(
+        order_no: impl Into<String>,
+        instances: I,
+    ) -> Self {
+        Self {
+            order_no: order_no.into(),
+            instances: instances.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
+    }
+}
+
+with_fields!(AfterSaleReleaseRequest {
+    with_remark(remark): into String;
+    with_reason(reason): into String;
+    with_ding_talk_users(ding_talk_users): set Vec<DingTalkUser>;
+});
+
+impl DingTalkUser {
+    /// The DingTalk user `uid`, reachable at `phone`.
+    #[must_use]
+    pub fn new(uid: impl Into<String>, phone: impl Into<String>) -> Self {
+        Self {
+            uid: uid.into(),
+            phone: phone.into(),
+        }
+    }
+}
+
+with_fields!(OrderRequest {
+    with_app_order_no(app_order_no): some_into String;
+});
+
+with_fields!(OrdersRequest {
+    with_page(page): some u32;
+    with_page_size(page_size): some u32;
+    with_start_time(start_time): some crate::time::QueryTime;
+    with_end_time(end_time): some crate::time::QueryTime;
+});

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// log sends only `total` and `curPage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+#[non_exhaustive]
 pub struct Page<T> {
     /// The page number asked for (echoed, or the server's default).
     #[serde(default, deserialize_with = "crate::de::int")]

@@ -19,6 +19,7 @@ use crate::money::Money;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProductsRequest {
     /// The proxy types to list (required).
     #[serde(deserialize_with = "crate::de::vec")]
@@ -77,6 +78,7 @@ impl ProductsRequest {
 /// The request of `product/info` (endpoint 5): one product by number.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ProductRequest {
     /// The product.
     pub product_no: String,
@@ -100,6 +102,7 @@ impl ProductRequest {
 /// this SDK does not know are kept in `extra`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Product {
     /// The product's number (unique).
     pub product_no: String,
@@ -264,6 +267,7 @@ impl Product {
 /// A CIDR block of a product, with its stock.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct CidrBlock {
     /// The block, e.g. `104.28.0.0/24`.
     pub cidr: String,
@@ -282,6 +286,7 @@ pub struct CidrBlock {
 /// A CIDR block taken off sale.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct OfflineCidrBlock {
     /// The block.
     pub cidr: String,
@@ -292,10 +297,34 @@ pub struct OfflineCidrBlock {
 /// Stock for one project.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ProjectStock {
     /// The project's code.
     pub code: String,
     /// Addresses in stock for it.
     #[serde(deserialize_with = "crate::de::int")]
     pub inventory: i64,
+}
+
+with_fields!(ProductsRequest {
+    with_proxy_type(proxy_type): set Vec<ProxyType>;
+    with_product_no(product_no): some_into String;
+    with_country_code(country_code): some_into String;
+    with_city_code(city_code): some_into String;
+    with_supplier_code(supplier_code): some_into String;
+    with_unit(unit): some Unit;
+    with_isp_type(isp_type): some IspType;
+    with_net_type(net_type): some NetType;
+    with_duration(duration): some u32;
+});
+
+impl ProjectStock {
+    /// `inventory` addresses in stock for project `code`.
+    #[must_use]
+    pub fn new(code: impl Into<String>, inventory: i64) -> Self {
+        Self {
+            code: code.into(),
+            inventory,
+        }
+    }
 }

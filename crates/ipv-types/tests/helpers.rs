@@ -5,12 +5,14 @@ use serde_json::json;
 
 #[test]
 fn page_has_more() {
-    let page = |page, page_size, total, cur_page, items: usize| Page {
-        page,
-        page_size,
-        total,
-        cur_page,
-        list: vec![0_u8; items],
+    let page = |page, page_size, total, cur_page, items: usize| {
+        let mut built_page = Page::default();
+        built_page.page = page;
+        built_page.page_size = page_size;
+        built_page.total = total;
+        built_page.cur_page = cur_page;
+        built_page.list = vec![0_u8; items];
+        built_page
     };
     assert!(page(1, 10, 25, 1, 10).has_more());
     assert!(page(2, 10, 25, 2, 10).has_more());
@@ -52,10 +54,11 @@ fn reset_numbers() {
 
 #[test]
 fn product_purchasable() {
-    let mut p = Product {
-        enable: Toggle::Yes,
-        inventory: 1,
-        ..Product::default()
+    let mut p = {
+        let mut product = Product::default();
+        product.enable = Toggle::Yes;
+        product.inventory = 1;
+        product
     };
     assert!(p.is_purchasable());
     p.inventory = 0;
@@ -82,16 +85,18 @@ fn instance_expiry_and_renewal() {
 
 #[test]
 fn account_helpers() {
-    let u = ProxyUser {
-        limit_flow: -1,
-        ..ProxyUser::default()
+    let u = {
+        let mut proxy_user = ProxyUser::default();
+        proxy_user.limit_flow = -1;
+        proxy_user
     };
     assert!(u.is_unlimited());
     assert!(!ProxyUser::default().is_unlimited());
     assert!(
-        Order {
-            refund: 1,
-            ..Order::default()
+        {
+            let mut order = Order::default();
+            order.refund = 1;
+            order
         }
         .has_refund()
     );
@@ -108,24 +113,17 @@ fn open_param_constructors() {
     assert_eq!(d.app_username.as_deref(), Some("alice"));
     assert_eq!(d.flow, Some(2048));
     assert_eq!((d.count, d.cycle_times), (1, 1));
-    let filters = OpenParam {
-        proxy_type: Some(ProxyType::StaticCloud),
-        ..OpenParam::default()
-    };
+    let filters = OpenParam::default().with_proxy_type(ProxyType::StaticCloud);
     assert!(!filters.is_by_product());
     assert!(
-        !OpenParam {
-            product_no: Some(String::new()),
-            ..OpenParam::default()
-        }
-        .is_by_product()
+        !OpenParam::default()
+            .with_product_no(String::new())
+            .is_by_product()
     );
     // Zero count and cycles from a Go client mean the default, 1.
-    let zero = OpenParam {
-        count: 0,
-        cycle_times: 0,
-        ..OpenParam::by_product("p", 1, 1)
-    };
+    let zero = OpenParam::by_product("p", 1, 1)
+        .with_count(0)
+        .with_cycle_times(0);
     let clean = zero.without_go_zero_values();
     assert_eq!((clean.count, clean.cycle_times), (1, 1));
 }

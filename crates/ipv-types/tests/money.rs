@@ -192,8 +192,10 @@ fn return_amount_is_a_json_number_when_a_float_holds_it() {
             json!("0.1000000000000000000000000001"),
         ),
     ] {
-        let r = ReturnedProxy {
-            return_amount: m(amount),
+        let r = {
+            let mut returned_proxy = ReturnedProxy::default();
+            returned_proxy.return_amount = m(amount);
+            returned_proxy
         };
         let encoded = serde_json::to_value(&r).unwrap();
         assert_eq!(encoded["returnAmount"], wire, "{amount}");

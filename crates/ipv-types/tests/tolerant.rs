@@ -150,9 +150,11 @@ fn can_buy_status_as_bool_or_int() {
     assert!(serde_json::from_value::<AssignedIpInfo>(json!({"canBuyStatus":2})).is_err());
     assert!(serde_json::from_value::<AssignedIpInfo>(json!({"canBuyStatus":"maybe"})).is_err());
     // Encoded as a JSON bool, which the Go SDK's `bool` field reads.
-    let yes = AssignedIpInfo {
-        ip: "1.2.3.4".into(),
-        can_buy_status: true,
+    let yes = {
+        let mut assigned_ip_info = AssignedIpInfo::default();
+        assigned_ip_info.ip = "1.2.3.4".into();
+        assigned_ip_info.can_buy_status = true;
+        assigned_ip_info
     };
     assert_eq!(
         serde_json::to_value(&yes).unwrap()["canBuyStatus"],
@@ -347,34 +349,27 @@ fn no_data_and_app_info_request_decode_from_anything() {
 
 #[test]
 fn passwords_stay_out_of_debug_output() {
-    let instance = Instance {
-        pwd: "hunter2-instance".into(),
-        ..Instance::default()
+    let instance = {
+        let mut built_instance = Instance::default();
+        built_instance.pwd = "hunter2-instance".into();
+        built_instance
     };
-    let account = Account {
-        password: "hunter2-account".into(),
-        ..Account::default()
+    let account = {
+        let mut built_account = Account::default();
+        built_account.password = "hunter2-account".into();
+        built_account
     };
-    let proxy_user = ProxyUser {
-        password: "hunter2-proxy".into(),
-        ..ProxyUser::default()
+    let mut proxy_user = ProxyUser::default();
+    proxy_user.password = "hunter2-proxy".into();
+    let reset = {
+        let mut password_reset = PasswordReset::default();
+        password_reset.new_password = "hunter2-reset".into();
+        password_reset
     };
-    let reset = PasswordReset {
-        new_password: "hunter2-reset".into(),
-        ..PasswordReset::default()
-    };
-    let upsert = UpsertUserRequest {
-        password: Some("hunter2-upsert".into()),
-        ..UpsertUserRequest::default()
-    };
-    let upsert_proxy = UpsertProxyUserRequest {
-        password: Some("hunter2-upsert-proxy".into()),
-        ..UpsertProxyUserRequest::default()
-    };
-    let order = Order {
-        instances: vec![instance.clone()],
-        ..Order::default()
-    };
+    let upsert = UpsertUserRequest::default().with_password("hunter2-upsert");
+    let upsert_proxy = UpsertProxyUserRequest::default().with_password("hunter2-upsert-proxy");
+    let mut order = Order::default();
+    order.instances = vec![instance.clone()];
     for text in [
         format!("{instance:?}"),
         format!("{account:?}"),
@@ -388,12 +383,10 @@ fn passwords_stay_out_of_debug_output() {
         assert!(text.contains("[redacted]"), "no marker in {text}");
     }
     // The rest of the value is still shown.
-    let shown = format!(
-        "{:?}",
-        Instance {
-            username: "visible-user".into(),
-            ..instance
-        }
-    );
+    let shown = format!("{:?}", {
+        let mut built_instance = instance;
+        built_instance.username = "visible-user".into();
+        built_instance
+    });
     assert!(shown.contains("visible-user"));
 }

@@ -141,7 +141,7 @@ impl Client {
     ) -> Result<OrderLookup, Error> {
         let mut request = OrderRequest::new(no).with_page(1, MAX_PAGE_SIZE);
         if by_app_no {
-            request.app_order_no = Some(no.to_owned());
+            request = request.with_app_order_no(no);
         }
         match self.order(&request).await {
             Ok(order) => Ok(OrderLookup::Found(Box::new(order))),
@@ -160,9 +160,7 @@ impl Client {
     ) -> Result<Option<Refetched>, Error> {
         let found = match callback.kind {
             CallbackKind::Instance => {
-                let request = InstancesRequest {
-                    instances: vec![callback.no.clone()],
-                };
+                let request = InstancesRequest::new([callback.no.clone()]);
                 self.instances(&request).await.map(|found| {
                     found
                         .into_iter()
@@ -171,9 +169,7 @@ impl Client {
                 })
             }
             CallbackKind::Product | CallbackKind::Order => {
-                let request = ProductRequest {
-                    product_no: callback.no.clone(),
-                };
+                let request = ProductRequest::new(callback.no.clone());
                 self.product(&request)
                     .await
                     .map(|p| Some(Refetched::Product(Box::new(p))))

@@ -387,9 +387,7 @@ async fn order_callback(day: &mut Day) -> StepResult {
 }
 
 async fn fetch_instances(client: &Client, numbers: &[String]) -> Result<Vec<Instance>, String> {
-    let request = InstancesRequest {
-        instances: numbers.to_vec(),
-    };
+    let request = InstancesRequest::new(numbers.to_vec());
     client.instances(&request).await.map_err(api)
 }
 
@@ -604,13 +602,9 @@ async fn release_and_wait(day: &mut Day) -> StepResult {
                 ));
             }
         }
-        let request = AfterSaleReleaseRequest {
-            order_no: ids::app_order_no(),
-            instances: numbers.clone(),
-            remark: "ipv demo".to_owned(),
-            reason: "end of the demo".to_owned(),
-            ding_talk_users: Vec::new(),
-        };
+        let request = AfterSaleReleaseRequest::new(ids::app_order_no(), numbers.clone())
+            .with_remark("ipv demo".to_owned())
+            .with_reason("end of the demo".to_owned());
         let receipt = day.client.after_sale_release(&request).await.map_err(api)?;
         check(receipt.amount.is_zero(), || {
             format!(
@@ -647,18 +641,14 @@ async fn release_and_wait(day: &mut Day) -> StepResult {
 }
 
 async fn main_user(day: &mut Day) -> StepResult {
-    let request = UpsertUserRequest {
-        app_username: Some(day.main_user.clone()),
-        password: None,
-        phone: "13800000000".to_owned(),
-        email: "demo@example.com".to_owned(),
-        auth_type: AuthType::None,
-        auth_name: None,
+    let request = UpsertUserRequest::default()
+        .with_app_username(day.main_user.clone())
+        .with_phone("13800000000")
+        .with_email("demo@example.com")
+        .with_auth_type(AuthType::None)
         // The document requires the identity number even for an unverified user.
-        no: "DEMO-ID-0001".to_owned(),
-        vsp: None,
-        status: AccountStatus::Normal,
-    };
+        .with_no("DEMO-ID-0001")
+        .with_status(AccountStatus::Normal);
     let account = day.client.upsert_user(&request).await.map_err(api)?;
     check(account.app_username == day.main_user, || {
         format!("created {}, not {}", account.app_username, day.main_user)
@@ -673,15 +663,12 @@ async fn main_user(day: &mut Day) -> StepResult {
 }
 
 async fn proxy_user(day: &mut Day) -> StepResult {
-    let request = UpsertProxyUserRequest {
-        app_username: Some(day.proxy_user.clone()),
-        password: None,
-        limit_flow: -1,
-        main_username: None,
-        app_main_username: Some(day.main_user.clone()),
-        remark: Some("ipv demo".to_owned()),
-        status: AccountStatus::Normal,
-    };
+    let request = UpsertProxyUserRequest::default()
+        .with_app_username(day.proxy_user.clone())
+        .with_limit_flow(-1)
+        .with_app_main_username(day.main_user.clone())
+        .with_remark("ipv demo".to_owned())
+        .with_status(AccountStatus::Normal);
     let account = day.client.upsert_proxy_user(&request).await.map_err(api)?;
     check(account.app_username == day.proxy_user, || {
         format!("created {}, not {}", account.app_username, day.proxy_user)
@@ -734,12 +721,11 @@ fn flow_product(day: &Day) -> Result<&Product, String> {
 
 async fn proxy_balance(day: &mut Day) -> StepResult {
     let product = flow_product(day)?.clone();
-    let request = ProxyBalanceRequest {
-        username: None,
-        app_username: Some(day.main_user.clone()),
-        proxy_type: product.proxy_type,
-        product_no: product.product_no.clone(),
-    };
+    let request = ProxyBalanceRequest::for_app_user(
+        day.main_user.clone(),
+        product.proxy_type,
+        product.product_no.clone(),
+    );
     let balance = day.client.proxy_balance(&request).await.map_err(api)?;
     let item = balance
         .list
@@ -773,12 +759,12 @@ async fn proxy_balance(day: &mut Day) -> StepResult {
 
 async fn whitelist_add(day: &mut Day) -> StepResult {
     let product = flow_product(day)?.clone();
-    let request = AddIpWhitelistRequest {
-        app_username: day.main_user.clone(),
-        ip: WHITELIST_IP.to_owned(),
-        proxy_type: product.proxy_type,
-        product_no: product.product_no,
-    };
+    let request = AddIpWhitelistRequest::new(
+        day.main_user.clone(),
+        WHITELIST_IP.to_owned(),
+        product.proxy_type,
+        product.product_no,
+    );
     let list = day.client.add_ip_whitelist(&request).await.map_err(api)?;
     check(
         list.ip_whitelist.iter().any(|ip| ip == WHITELIST_IP),
@@ -789,15 +775,10 @@ async fn whitelist_add(day: &mut Day) -> StepResult {
 
 async fn draw(day: &mut Day) -> StepResult {
     let product = flow_product(day)?.clone();
-    let request = DrawWithPasswordRequest {
-        app_username: day.proxy_user.clone(),
-        address_code: None,
-        sess_time: Some(10),
-        num: Some(2),
-        proxy_type: Some(product.proxy_type),
-        max_flow_limit: None,
-        product_no: product.product_no,
-    };
+    let request = DrawWithPasswordRequest::new(day.proxy_user.clone(), product.product_no)
+        .with_sess_time(10)
+        .with_num(2)
+        .with_proxy_type(product.proxy_type);
     let drawn = day.client.draw_with_password(&request).await.map_err(api)?;
     let mut urls = Vec::new();
     for group in &drawn.list {

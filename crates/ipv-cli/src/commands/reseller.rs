@@ -27,12 +27,11 @@ pub(crate) const MAX_EXPIRING: usize = 10_000;
 
 /// The `instance/list` request for a filter, from page 1.
 fn list_request(filter: &InstanceFilter) -> t::InstanceListRequest {
-    t::InstanceListRequest {
-        page: Some(1),
-        page_size: Some(filter.page_size),
-        start_time: filter.opened_from,
-        end_time: filter.opened_until,
-    }
+    t::InstanceListRequest::default()
+        .with_page(1)
+        .with_page_size(filter.page_size)
+        .with_start_time(filter.opened_from)
+        .with_end_time(filter.opened_until)
 }
 
 /// Calls `each` with every instance of every page, showing progress on stderr.
@@ -575,13 +574,13 @@ pub(crate) async fn renew_expiring(session: &Session, args: &RenewExpiring) -> C
         bar.set_message(format!("placing renewals: {}/{}", n + 1, due.len()));
         let instance = &d.instance;
         let app_order_no = renewal_order_no(&instance.instance_no, instance.user_expired, &period);
-        let item = t::RenewItem {
-            instance_no: instance.instance_no.clone(),
-            duration: args.duration.filter(|_| args.cycle_times.is_none()),
-            cycle_times: args
-                .cycle_times
-                .or(args.duration.is_none().then_some(cycles)),
-        };
+        let item = t::RenewItem::default()
+            .with_instance_no(instance.instance_no.clone())
+            .with_duration(args.duration.filter(|_| args.cycle_times.is_none()))
+            .with_cycle_times(
+                args.cycle_times
+                    .or(args.duration.is_none().then_some(cycles)),
+            );
         let request = t::RenewInstancesRequest::new(app_order_no.clone(), vec![item]);
         let receipt = session.send(&request).await.map_err(|f| f.message);
         placed.push((d, ipv_api::PurchaseIntent::from(&request), receipt));
@@ -715,13 +714,11 @@ mod tests {
 
     #[test]
     fn urls_encode_credentials_and_pick_the_scheme() {
-        let mut instance = t::Instance {
-            ip: "10.0.0.1".into(),
-            port: 1080,
-            username: "u@x".into(),
-            pwd: "p:w/d%".into(),
-            ..t::Instance::default()
-        };
+        let mut instance = t::Instance::default();
+        instance.ip = "10.0.0.1".into();
+        instance.port = 1080;
+        instance.username = "u@x".into();
+        instance.pwd = "p:w/d%".into();
         instance.protocol = serde_json::from_str("\"2,1\"").unwrap();
         assert_eq!(
             url_line(&instance).unwrap(),
