@@ -14,7 +14,7 @@ use ipv_api::callback::{
 use ipv_types::{CallbackAck, CallbackKind};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use callback_common::{get, raw_request};
 
@@ -510,12 +510,13 @@ fn a_lease_shorter_than_the_handler_timeout_is_refused() {
 
 #[tokio::test]
 async fn past_max_in_flight_new_callbacks_are_told_to_retry() {
-    let release = Arc::new(Notify::new());
-    let r = release.clone();
+    // A gate every run waits at until the test opens it; a watch is level-triggered, so
+    // a run that reaches it after it opened passes at once.
+    let (release, gate) = watch::channel(false);
     let receiver = CallbackReceiver::builder(handler_fn(move |_delivery: Delivery| {
-        let release = r.clone();
+        let mut gate = gate.clone();
         async move {
-            release.notified().await;
+            gate.wait_for(|open| *open).await.expect("the gate stays");
             Ok::<(), std::convert::Infallible>(())
         }
     }))
@@ -547,21 +548,10 @@ async fn past_max_in_flight_new_callbacks_are_told_to_retry() {
         let receiver = receiver.clone();
         async move { receiver.handle("type=instance&no=a").await }
     });
-    release.notify_waiters();
-    // Whoever missed the first wake-up gets the next.
-    let wake = tokio::spawn({
-        let release = release.clone();
-        async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                release.notify_waiters();
-            }
-        }
-    });
+    release.send_replace(true);
     for run in [first, second, joined] {
         assert!(run.await.unwrap().is_success());
     }
-    wake.abort();
     assert_eq!(receiver.in_flight(), 0, "every gate released");
 }
 

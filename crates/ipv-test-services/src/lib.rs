@@ -1,5 +1,5 @@
 //! What the workspace's tests share: throwaway database servers, and (feature `trace`)
-//! [`TraceCapture`], a `tracing` writer into memory.
+//! `TraceCapture`, a `tracing` writer into memory.
 //!
 //! Throwaway database servers for tests and benches: [`PostgresServer`] and
 //! [`RedisServer`] each start a real server on 127.0.0.1 with a free port and a
