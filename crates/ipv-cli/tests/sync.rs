@@ -74,7 +74,10 @@ fn rows(status: &Value, table: &str) -> i64 {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_backfill_killed_as_a_process_resumes_then_listen_mirrors_a_callback() {
     let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
@@ -287,7 +290,10 @@ fn listen(endpoint: &str, db: &str) -> (Running, std::net::SocketAddr) {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_listen_processes_behind_a_failing_proxy_one_killed_then_revalidate_equals_platform() {
     use ipv_types::{

@@ -27,7 +27,10 @@ async fn deliver_until_success(fleet: Arc<Fleet>, index: usize, no: String) -> I
 }
 
 // needs: redis
-#[cfg_attr(not(ipv_redis), ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_redis),
+    ignore = "needs Redis (redis-server): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_redis_delays_callbacks_by_seconds_not_by_a_lease() {
     let mut config = FleetConfig::quiet(StoreKind::Redis);

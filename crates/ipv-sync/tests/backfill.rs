@@ -9,7 +9,10 @@ use std::time::Duration;
 use ipv_sync::{BackfillOptions, BackfillProgress};
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
     let pg = common::postgres().await;
@@ -77,7 +80,10 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_backfill_one_run_together_sharing_its_windows() {
     let pg = common::postgres().await;

@@ -194,7 +194,10 @@ fn emulator_faults(emulator: &EmulatorHandle) {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_listeners_one_killed_duplicates_and_failures_then_one_revalidation_equals_platform() {
     let pg = common::postgres().await;
@@ -284,7 +287,10 @@ async fn two_listeners_one_killed_duplicates_and_failures_then_one_revalidation_
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_mid_run_callbacks_retry_later_and_nothing_is_lost() {
     let mut pg = common::postgres().await;

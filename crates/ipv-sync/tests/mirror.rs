@@ -9,7 +9,10 @@ use ipv_types::{Instance, InstanceStatus};
 use time::OffsetDateTime;
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_apply_once_twice_and_from_two_processes_at_once() {
     let pg = common::postgres().await;
@@ -82,7 +85,10 @@ async fn row(mirror: &Mirror) -> (i32, String) {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_write_after_a_fresh_one_leaves_the_fresh_one() {
     let pg = common::postgres().await;
@@ -153,7 +159,10 @@ async fn a_stale_write_after_a_fresh_one_leaves_the_fresh_one() {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secrets_leaves_passwords_out() {
     let pg = common::postgres().await;

@@ -9,7 +9,10 @@ use ipv_sync::{BackfillOptions, RevalidateOptions, SyncError};
 use ipv_types::{OpenInstancesRequest, OpenParam, OrderRequest, ReleaseInstancesRequest};
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_without_callbacks_are_counted_as_drift_once() {
     let pg = common::postgres().await;
@@ -101,7 +104,10 @@ async fn changes_without_callbacks_are_counted_as_drift_once() {
 }
 
 // needs: postgres
-#[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it")]
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn named_dynamic_accounts_and_proxy_users_are_mirrored_and_their_flow_revalidated() {
     use ipv_types::{AccountStatus, AuthType, UpsertProxyUserRequest, UpsertUserRequest};
