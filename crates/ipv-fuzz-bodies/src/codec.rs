@@ -233,7 +233,7 @@ macro_rules! for_each_endpoint {
     }};
 }
 
-/// The request paths [`for_each_endpoint!`] covers, in its order, for the seed test that
+/// The request paths `for_each_endpoint!` covers, in its order, for the seed test that
 /// checks it against `ipv_protocol::ENDPOINTS`.
 pub fn covered_paths() -> Vec<&'static str> {
     let mut paths = Vec::new();
@@ -406,7 +406,7 @@ impl Choices<'_> {
 }
 
 /// Target `codec_roundtrip`: the bytes choose a secret, an app key, a reqId, a status
-/// code, a message and a JSON payload (through [`Choices`]).
+/// code, a message and a JSON payload (through `Choices`).
 ///
 /// The request body and the response body are valid JSON whose string fields read back
 /// exactly (the codec writes its envelopes by hand, escaping included); the server codec

@@ -175,7 +175,7 @@ fn query_time(unix: i64) -> Option<QueryTime> {
         .map(QueryTime::from_offset_date_time)
 }
 
-/// Backfills the mirror; see the [module docs](self). Several processes may run it at
+/// Backfills the mirror; see the [crate docs](crate). Several processes may run it at
 /// once on one database, sharing the windows; each returns once every window of the run
 /// is done (waiting for windows other processes hold, or taking one over when its
 /// lease runs out), then refreshes the dynamic accounts. `on_progress` is called after
