@@ -5,7 +5,7 @@
 //! A crate whose tests need a service calls [`declare`] from its `build.rs`; it sets the cfg
 //! of each service that is installed ([`Service::cfg`]), and a test that needs one says:
 //!
-//! ```ignore
+//! ```text
 //! // needs: postgres
 //! #[cfg_attr(not(ipv_postgres), ignore = "needs PostgreSQL: not installed (bash .ci/services)")]
 //! #[test]
