@@ -1,8 +1,6 @@
 //! The callback server over real loopback HTTP: answers, duplicates, leases, store
 //! failures, methods, path token, limits and shutdown.
 
-mod callback_common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
@@ -16,7 +14,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 
-use callback_common::{get, raw_request};
+use ipv_test_services::callback_client::{get, raw_request};
 
 /// A handler that does nothing but count its runs, and the count.
 fn counting_handler() -> (impl CallbackHandler, Arc<AtomicU32>) {
@@ -33,28 +31,45 @@ fn counting_handler() -> (impl CallbackHandler, Arc<AtomicU32>) {
 async fn duplicates_are_acknowledged_and_handled_once() {
     let runs = Arc::new(AtomicU32::new(0));
     let counter = Arc::clone(&runs);
+    // Runs are held at this gate until the test opens it (then it stays open).
+    let (open, gate) = watch::channel(false);
     let receiver = CallbackReceiver::trusting_query(handler_fn(move |delivery: Delivery| {
         let counter = Arc::clone(&counter);
+        let mut gate = gate.clone();
         async move {
             assert_eq!(delivery.callback.kind, CallbackKind::Order);
             assert!(
                 delivery.fetched.is_none(),
                 "trusting the query fetches nothing"
             );
-            // Slow enough that concurrent duplicates overlap.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            gate.wait_for(|open| *open).await.expect("the gate stays");
             counter.fetch_add(1, Ordering::SeqCst);
             Ok::<(), std::convert::Infallible>(())
         }
     }));
-    let server = CallbackServer::bind("127.0.0.1:0", receiver).await.unwrap();
+    let server = CallbackServer::bind("127.0.0.1:0", receiver.clone())
+        .await
+        .unwrap();
 
-    // Three at once, then one more later: one handler run, four acknowledgements.
+    // Three at once (the gate opens once one run holds them all), then one more later:
+    // one handler run, four acknowledgements.
     let query = "/callback?type=order&no=ORD-1&op=1";
-    let (a, b, c) = tokio::join!(
+    let release = async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !(receiver.in_flight() == 1 && receiver.joined() == 2) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the duplicates never joined the run"
+            );
+            tokio::task::yield_now().await;
+        }
+        open.send_replace(true);
+    };
+    let (a, b, c, ()) = tokio::join!(
         get(server.local_addr(), query),
         get(server.local_addr(), query),
-        get(server.local_addr(), query)
+        get(server.local_addr(), query),
+        release
     );
     let later = get(
         server.local_addr(),

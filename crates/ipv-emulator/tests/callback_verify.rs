@@ -4,8 +4,6 @@
 
 // The raw HTTP helpers the receiver's own tests use, shared rather than copied (the file
 // lives with ipv-api's tests; this test is left out of the published package).
-#[path = "../../ipv-api/tests/callback_common/mod.rs"]
-mod callback_common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,8 +15,9 @@ use ipv_emulator::{
     OrderSchedule,
 };
 use ipv_types::{CallbackAck, OpenInstancesRequest, OpenParam, OrderRequest, OrderStatus};
+use tokio::sync::watch;
 
-use callback_common::get;
+use ipv_test_services::callback_client::get;
 
 /// What the handler saw: the callback's `no` and what was fetched.
 type Seen = Arc<Mutex<Vec<(String, Refetched)>>>;
@@ -41,7 +40,7 @@ async fn emulator(schedule: OrderSchedule) -> (EmulatorHandle, Client) {
 
 fn recording_receiver(
     client: Client,
-    delay: Duration,
+    gate: watch::Receiver<bool>,
 ) -> (
     CallbackReceiver<impl ipv_api::callback::CallbackHandler>,
     Seen,
@@ -50,14 +49,21 @@ fn recording_receiver(
     let log = Arc::clone(&seen);
     let handler = handler_fn(move |delivery: Delivery| {
         let log = Arc::clone(&log);
+        let mut gate = gate.clone();
         async move {
             let fetched = delivery.fetched.expect("a verifying receiver fetches");
-            tokio::time::sleep(delay).await;
+            // Held until the test opens the gate (an open gate passes at once).
+            gate.wait_for(|open| *open).await.expect("the gate stays");
             log.lock().unwrap().push((delivery.callback.no, fetched));
             Ok::<(), std::convert::Infallible>(())
         }
     });
     (CallbackReceiver::new(client, handler), seen)
+}
+
+/// A gate that is open from the start.
+fn open_gate() -> watch::Receiver<bool> {
+    watch::channel(true).1
 }
 
 async fn open_one(client: &Client, app_order_no: &str) -> (String, String) {
@@ -83,7 +89,7 @@ async fn status(client: &Client, order_no: &str) -> OrderStatus {
 async fn a_forged_early_callback_then_the_genuine_one_runs_the_handler_once_with_the_final_order() {
     // Each order stays pending/processing for 6 s.
     let (emu, client) = emulator(OrderSchedule::lasting(Duration::from_secs(6))).await;
-    let (receiver, seen) = recording_receiver(client.clone(), Duration::ZERO);
+    let (receiver, seen) = recording_receiver(client.clone(), open_gate());
     let server = CallbackServer::bind("127.0.0.1:0", receiver.clone())
         .await
         .unwrap();
@@ -178,11 +184,26 @@ async fn instance_and_product_callbacks_are_fetched_shared_while_concurrent_and_
         .await
         .expect("order");
     let instance_no = order.instances[0].instance_no.clone();
-    // A handler slow enough that concurrent duplicates overlap.
-    let (receiver, seen) = recording_receiver(client.clone(), Duration::from_millis(300));
+    // The handler is held until all five duplicates are in: one run, four joined to it.
+    let (open, gate) = watch::channel(false);
+    let (receiver, seen) = recording_receiver(client.clone(), gate);
 
     let query = format!("type=instance&no={instance_no}");
-    let replies = futures_util::future::join_all((0..5).map(|_| receiver.handle(&query))).await;
+    let release = async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !(receiver.in_flight() == 1 && receiver.joined() == 4) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the duplicates never joined"
+            );
+            tokio::task::yield_now().await;
+        }
+        open.send_replace(true);
+    };
+    let (replies, ()) = tokio::join!(
+        futures_util::future::join_all((0..5).map(|_| receiver.handle(&query))),
+        release
+    );
     assert!(replies.iter().all(|r| r.is_success()), "{replies:?}");
     assert_eq!(seen.lock().unwrap().len(), 1, "five at once share one run");
 
@@ -212,7 +233,7 @@ async fn instance_and_product_callbacks_are_fetched_shared_while_concurrent_and_
 async fn an_api_that_cannot_answer_means_retry_later_never_success() {
     let (emu, client) = emulator(OrderSchedule::IMMEDIATE).await;
     let (order_no, _) = open_one(&client, "DOWN-1").await;
-    let (receiver, seen) = recording_receiver(client.clone(), Duration::ZERO);
+    let (receiver, seen) = recording_receiver(client.clone(), open_gate());
     emu.shutdown().await; // the API is gone
 
     let reply = receiver

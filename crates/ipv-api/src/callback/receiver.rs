@@ -311,6 +311,25 @@ impl<H: CallbackHandler> CallbackReceiver<H> {
         self.inner.running.load(Ordering::SeqCst)
     }
 
+    /// How many callbacks are waiting on a run that an identical callback started
+    /// (duplicates that joined it instead of starting their own), for tests and metrics.
+    #[must_use]
+    pub fn joined(&self) -> usize {
+        let flights = self
+            .inner
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Each run's future is held by the table and by the callback that started it;
+        // every other holder is a duplicate waiting on it.
+        flights
+            .map
+            .values()
+            .filter_map(|(_, flight)| flight.strong_count())
+            .map(|holders| holders.saturating_sub(2))
+            .sum()
+    }
+
     /// Completes once no run is in progress.
     pub async fn wait_idle(&self) {
         loop {
