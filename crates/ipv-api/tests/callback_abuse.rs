@@ -1,8 +1,6 @@
 //! An attacker's flood of huge callbacks: memory stays bounded and nothing reaches the
 //! handler. (Its own test binary, so the RSS it reads is this test's alone.)
 
-mod callback_common;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,7 +11,7 @@ use ipv_api::callback::{CallbackReceiver, CallbackServer, Delivery, handler_fn};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use callback_common::parse_answer;
+use ipv_test_services::callback_client::parse_answer;
 
 /// This process's resident set, in KiB (`VmRSS` in /proc/self/status).
 fn rss_kib() -> u64 {
@@ -63,7 +61,8 @@ async fn three_thousand_huge_callbacks_leave_memory_bounded() {
         .unwrap();
     let addr = server.local_addr();
     // Warm up (runtime, server, allocator) before the baseline.
-    let (status, _) = callback_common::get(addr, "/cb?type=product&no=warm").await;
+    let (status, _) =
+        ipv_test_services::callback_client::get(addr, "/cb?type=product&no=warm").await;
     assert_eq!(status, 200);
     let before = rss_kib();
 
@@ -113,7 +112,7 @@ async fn three_thousand_huge_callbacks_leave_memory_bounded() {
     );
 
     // Still serving normal callbacks.
-    let answer = callback_common::raw_request(
+    let answer = ipv_test_services::callback_client::raw_request(
         addr,
         "GET /cb?type=product&no=after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     )

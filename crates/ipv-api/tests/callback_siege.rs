@@ -5,7 +5,6 @@
 //! allow-list closes the rest; a claim left by a store failure is released once the
 //! store answers. (The floods are in `siege_*.rs`.)
 
-mod callback_common;
 mod common;
 mod siege_common;
 
@@ -20,7 +19,7 @@ use ipv_api::callback::{
 };
 use tokio::task::JoinSet;
 
-use callback_common::{get, raw_request};
+use ipv_test_services::callback_client::{get, raw_request};
 use siege_common::{KeepAlive, Platform, TOKEN, connect_from, recording_handler};
 
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));

@@ -4,7 +4,6 @@
 //! order of thousands of instances costs no call. (Only APIs main already had, so the
 //! same file measures main's receiver.)
 
-mod callback_common;
 mod common;
 mod siege_common;
 
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use ipv_api::callback::{CallbackReceiver, CallbackServer, ServerConfig};
 use tokio::task::JoinSet;
 
-use callback_common::get;
+use ipv_test_services::callback_client::get;
 use siege_common::{KeepAlive, Platform, TOKEN, recording_handler};
 
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));

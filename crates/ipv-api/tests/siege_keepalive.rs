@@ -2,7 +2,6 @@
 //! request every 8 s, cannot lock the platform (127.0.0.1) out: each refused request
 //! closes its connection and one peer holds at most its share of the slots.
 
-mod callback_common;
 mod common;
 mod siege_common;
 mod siege_peers;

@@ -2,7 +2,6 @@
 //! closed cannot lock the platform (127.0.0.1) out: one peer holds at most its share
 //! of the slots, and its excess connections are closed at once.
 
-mod callback_common;
 mod common;
 mod siege_common;
 mod siege_peers;

@@ -1,9 +1,8 @@
 //! Bodies of the codec fuzz targets: `ipv_protocol::codec` on both sides of the wire, and the
 //! JSON decoding of every one of the 30 endpoints' response types.
 //!
-//! This file is compiled twice: as a module of the fuzz crate, and by
-//! `crates/ipv-api/tests/fuzz_seeds.rs` as a test of `ipv-api` (through `#[path]`), so it
-//! may use only `ipv_protocol`, `ipv_crypto`, `ipv_types`, `serde`, `serde_json` and `std`.
+//! The cargo-fuzz targets in `fuzz/` call these bodies, and `tests/codec_seeds.rs` runs them
+//! over the committed seeds under a plain `cargo test`.
 //!
 //! Every body returns a short label of the path the input took ("opened 200",
 //! "refused decrypt", ...), so the seed tests can check that each named seed reaches the

@@ -1,8 +1,8 @@
 //! Bodies of the `ipv-crypto` fuzz targets.
 //!
-//! This file is compiled twice: as a module of the fuzz crate, and by
-//! `crates/ipv-crypto/tests/fuzz_seeds.rs` through `#[path]`, so it may use only
-//! `ipv_crypto` and `std`. Every body panics (fails) only when a property is broken.
+//! The cargo-fuzz targets in `fuzz/` call these bodies, and `tests/crypto_seeds.rs` runs them
+//! over the committed seeds under a plain `cargo test`. Every body panics (fails) only when
+//! a property is broken.
 
 use ipv_crypto::{BLOCK_LEN, Key, KeySize, OpenError, b64};
 

@@ -1,9 +1,8 @@
 //! Body of the `decode_types` fuzz target: arbitrary bytes decoded as each of the big
 //! response types of `ipv-types`, and as a callback query.
 //!
-//! This file is compiled twice: as a module of the fuzz crate, and by
-//! `fuzz/seed_tests/types_seeds.rs` as a test of `ipv-types` (through `#[path]`), so it may
-//! use only `ipv_types`, `serde`, `serde_json` and `std`.
+//! The cargo-fuzz target in `fuzz/` calls this body, and `tests/types_seeds.rs` runs it over
+//! the committed seeds under a plain `cargo test`.
 
 use ipv_types::{AppInfo, Callback, Instance, Order, OrderItem, Page, Product, ResponseEnvelope};
 use serde::Serialize;

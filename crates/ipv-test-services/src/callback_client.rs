@@ -1,5 +1,5 @@
-//! Helpers shared by the callback tests: plain HTTP/1.1 over loopback.
-#![allow(dead_code, unreachable_pub)] // each test binary uses a part
+//! Plain HTTP/1.1 over loopback for the callback tests of several crates: a raw
+//! exchange, a GET that reads the receiver's acknowledgement, and the parser of both.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,5 +1,6 @@
-//! What the workspace's tests share: throwaway database servers, and (feature `trace`)
-//! `TraceCapture`, a `tracing` writer into memory.
+//! What the workspace's tests share: throwaway database servers, (feature `trace`)
+//! `TraceCapture`, a `tracing` writer into memory, and (feature `callback-client`) plain
+//! HTTP requests to a callback receiver.
 //!
 //! Throwaway database servers for tests and benches: [`PostgresServer`] and
 //! [`RedisServer`] each start a real server on 127.0.0.1 with a free port and a
@@ -12,6 +13,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "callback-client")]
+pub mod callback_client;
 mod postgres;
 mod process;
 mod redis;

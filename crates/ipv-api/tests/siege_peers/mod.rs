@@ -10,8 +10,8 @@ use std::time::Duration;
 use ipv_api::callback::{CallbackReceiver, CallbackServer, Delivery, ServerConfig, handler_fn};
 use tokio::task::JoinSet;
 
-use crate::callback_common::parse_answer;
 use crate::siege_common::{KeepAlive, TOKEN, connect_from};
+use ipv_test_services::callback_client::parse_answer;
 
 pub const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 pub const PLATFORM: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
