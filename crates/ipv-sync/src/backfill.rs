@@ -17,8 +17,8 @@ use deadpool_postgres::Transaction;
 use ipv_api::Client;
 use ipv_types::time::QueryTime;
 use ipv_types::{
-    InstanceListRequest, OrdersRequest, Page, ProductsRequest, ProxyBalanceRequest, ProxyType,
-    ProxyUserRequest,
+    Instance, InstanceListRequest, OrderItem, OrdersRequest, Page, ProductsRequest,
+    ProxyBalanceRequest, ProxyType, ProxyUserRequest,
 };
 use time::OffsetDateTime;
 
@@ -47,6 +47,9 @@ pub struct BackfillOptions {
     /// With no `since`, how far back "is there anything before this window" looks
     /// (default 2010-01-01).
     pub floor: OffsetDateTime,
+    /// Windows read at once by this call (default 2), each under its own lease and on
+    /// its own connection, as if by that many processes.
+    pub workers: usize,
 }
 
 impl Default for BackfillOptions {
@@ -59,6 +62,7 @@ impl Default for BackfillOptions {
             lease: Duration::from_secs(60),
             page_size: 100,
             floor: time::macros::datetime!(2010-01-01 00:00 UTC),
+            workers: 2,
         }
     }
 }
@@ -96,6 +100,13 @@ impl BackfillOptions {
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
+        self
+    }
+
+    /// Sets how many windows this call reads at once (at least 1).
+    #[must_use]
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
         self
     }
 
@@ -205,33 +216,29 @@ pub async fn backfill(
     let info = client.app_info().await?;
     mirror.write_app_balance(&info, fetched_at).await?;
 
-    let token = lease::token();
-    let mut progress = BackfillProgress {
-        run_id: run.id,
-        ..BackfillProgress::default()
+    let tally = Tally {
+        state: std::sync::Mutex::new(BackfillProgress {
+            run_id: run.id,
+            ..BackfillProgress::default()
+        }),
+        on_progress,
     };
-    loop {
-        if let Some(window) = claim(mirror, &run, &token, options.lease).await? {
-            progress.window = window.idx;
-            let worker = Worker {
-                client,
-                mirror,
-                options,
-                run: &run,
-                token: &token,
-            };
-            worker
-                .read_window(window, &mut progress, on_progress)
-                .await?;
-            report.windows += 1;
-            continue;
-        }
-        match next_step(client, mirror, options, &run, &mut progress).await? {
-            Step::Created => {}
-            Step::Wait(d) => tokio::time::sleep(d).await,
-            Step::Finished => break,
-        }
-    }
+    let tally = &tally;
+    let workers = (0..options.workers.max(1)).map(|_| {
+        let worker = Worker {
+            client,
+            mirror,
+            options,
+            run: &run,
+            token: lease::token(),
+        };
+        async move { worker.work(tally).await }
+    });
+    report.windows = futures_util::future::try_join_all(workers)
+        .await?
+        .into_iter()
+        .sum();
+    let progress = tally.snapshot();
     report.instances = progress.instances;
     report.orders = progress.orders;
     report.api_calls += progress.api_calls;
@@ -428,7 +435,7 @@ async fn next_step(
     mirror: &Mirror,
     options: &BackfillOptions,
     run: &Run,
-    progress: &mut BackfillProgress,
+    calls: &mut u64,
 ) -> Result<Step, SyncError> {
     let s = mirror.quoted_schema();
     let state = format!(
@@ -472,7 +479,7 @@ async fn next_step(
         let (starts, _) = bounds(run, previous);
         let reached_since = run.since.is_some_and(|since| starts <= since);
         let empty_before =
-            !reached_since && nothing_before(client, options, run, starts, progress).await?;
+            !reached_since && nothing_before(client, options, run, starts, calls).await?;
         if reached_since || empty_before {
             db.execute(
                 &format!(
@@ -506,14 +513,14 @@ async fn nothing_before(
     options: &BackfillOptions,
     run: &Run,
     before: i64,
-    progress: &mut BackfillProgress,
+    calls: &mut u64,
 ) -> Result<bool, SyncError> {
     let from = run
         .since
         .unwrap_or_else(|| options.floor.unix_timestamp())
         .min(before);
     let (start_time, end_time) = (query_time(from), query_time(before));
-    progress.api_calls += 2;
+    *calls += 2;
     let instances = client
         .instance_list(
             &InstanceListRequest::default()
@@ -543,29 +550,108 @@ fn more_after<T>(page: &Page<T>, size: u32) -> bool {
     page.has_more() || (page.total == 0 && full)
 }
 
-/// What reading a window needs: who reads, where to, and under which lease.
+/// The progress of every worker of one call, reported after each page.
+struct Tally<'a> {
+    state: std::sync::Mutex<BackfillProgress>,
+    on_progress: &'a (dyn Fn(&BackfillProgress) + Send + Sync),
+}
+
+impl Tally<'_> {
+    fn snapshot(&self) -> BackfillProgress {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Adds calls made outside a page (window bounds, waiting).
+    fn calls(&self, calls: u64) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.api_calls += calls;
+    }
+
+    /// Adds one page and reports where the call is.
+    fn page(&self, window: i32, kind: Kind, written: u64, calls: u64) {
+        let now = {
+            let mut state = self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.window = window;
+            state.api_calls += calls;
+            match kind {
+                Kind::Instances => state.instances += written,
+                Kind::Orders => state.orders += written,
+            }
+            state.clone()
+        };
+        (self.on_progress)(&now);
+    }
+}
+
+/// One reader of windows: who reads, where to, and the lease token it claims with
+/// (each worker has its own, so a window taken over from one is not mistaken for
+/// another's).
 struct Worker<'a> {
     client: &'a Client,
     mirror: &'a Mirror,
     options: &'a BackfillOptions,
     run: &'a Run,
-    token: &'a str,
+    token: String,
 }
 
-/// One page read: how many rows it wrote and whether more pages follow.
-struct PageRead {
-    written: u64,
+/// One page fetched and not yet written: its rows, whether more pages follow, and
+/// when it was fetched (the stamp its rows are written with).
+struct Fetched {
+    rows: Rows,
     more: bool,
+    fetched_at: OffsetDateTime,
+}
+
+enum Rows {
+    Instances(Vec<Instance>),
+    Orders(Vec<OrderItem>),
 }
 
 impl Worker<'_> {
     /// Reads one claimed window, instances then orders, page by page from its cursor.
-    async fn read_window(
-        &self,
-        window: Claimed,
-        progress: &mut BackfillProgress,
-        on_progress: &(dyn Fn(&BackfillProgress) + Send + Sync),
-    ) -> Result<(), SyncError> {
+    ///
+    /// The next page is fetched while the current one is written, so the platform and
+    /// the database work at the same time; at most two pages are held, whatever the
+    /// size of the window. The cursor still moves only with the rows of its own page.
+    /// Claims and reads windows until every window of the run is done; returns how
+    /// many it read.
+    async fn work(&self, tally: &Tally<'_>) -> Result<u64, SyncError> {
+        let mut windows = 0;
+        loop {
+            if let Some(window) =
+                claim(self.mirror, self.run, &self.token, self.options.lease).await?
+            {
+                self.read_window(window, tally).await?;
+                windows += 1;
+                continue;
+            }
+            let mut calls = 0;
+            let step =
+                next_step(self.client, self.mirror, self.options, self.run, &mut calls).await;
+            tally.calls(calls);
+            match step? {
+                Step::Created => {}
+                Step::Wait(d) => tokio::time::sleep(d).await,
+                Step::Finished => return Ok(windows),
+            }
+        }
+    }
+
+    /// Reads one claimed window, instances then orders, page by page from its cursor.
+    ///
+    /// The next page is fetched while the current one is written, so the platform and
+    /// the database work at the same time; at most two pages are held, whatever the
+    /// size of the window. The cursor still moves only with the rows of its own page.
+    async fn read_window(&self, window: Claimed, tally: &Tally<'_>) -> Result<(), SyncError> {
         let s = self.mirror.quoted_schema();
         for (kind, first_page, done) in [
             (Kind::Instances, window.instance_page, window.instances_done),
@@ -575,17 +661,23 @@ impl Worker<'_> {
                 continue;
             }
             let mut page = first_page.max(1);
+            let mut current = self.fetch(&window, kind, page).await?;
+            let mut calls = 1;
             loop {
-                progress.api_calls += 1;
-                let read = self.read_page(&window, kind, page).await?;
-                match kind {
-                    Kind::Instances => progress.instances += read.written,
-                    Kind::Orders => progress.orders += read.written,
-                }
-                on_progress(progress);
-                if !read.more {
-                    break;
-                }
+                let more = current.more;
+                let prefetch = async {
+                    if more {
+                        self.fetch(&window, kind, page + 1).await.map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                };
+                let (written, next) =
+                    tokio::try_join!(self.write(&window, kind, page, current), prefetch)?;
+                tally.page(window.idx, kind, written, calls);
+                let Some(next) = next else { break };
+                calls = 1;
+                current = next;
                 page += 1;
             }
         }
@@ -601,19 +693,13 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// Fetches one page and writes its rows and the window's cursor in one transaction.
-    async fn read_page(
-        &self,
-        window: &Claimed,
-        kind: Kind,
-        page: i32,
-    ) -> Result<PageRead, SyncError> {
+    /// Fetches one page of a window.
+    async fn fetch(&self, window: &Claimed, kind: Kind, page: i32) -> Result<Fetched, SyncError> {
         let (start_time, end_time) = (query_time(window.starts), window.ends.and_then(query_time));
         let size = self.options.page_size.clamp(1, 100);
         let page_no = u32::try_from(page).unwrap_or(1);
         let fetched_at = OffsetDateTime::now_utc();
-        let mut db = self.mirror.client().await?;
-        let (written, more, tx) = match kind {
+        let (rows, more) = match kind {
             Kind::Instances => {
                 let got = self
                     .client
@@ -625,9 +711,8 @@ impl Worker<'_> {
                             .with_end_time(end_time),
                     )
                     .await?;
-                let tx = begin(&mut db).await?;
-                let n = self.mirror.instances_in(&tx, &got.list, fetched_at).await?;
-                (n, more_after(&got, size), tx)
+                let more = more_after(&got, size);
+                (Rows::Instances(got.list), more)
             }
             Kind::Orders => {
                 let got = self
@@ -640,17 +725,43 @@ impl Worker<'_> {
                             .with_end_time(end_time),
                     )
                     .await?;
-                let tx = begin(&mut db).await?;
-                let n = self
-                    .mirror
-                    .order_items_in(&tx, &got.list, fetched_at)
-                    .await?;
-                (n, more_after(&got, size), tx)
+                let more = more_after(&got, size);
+                (Rows::Orders(got.list), more)
             }
         };
-        self.advance(tx, window.idx, kind, page + 1, !more, written)
+        Ok(Fetched {
+            rows,
+            more,
+            fetched_at,
+        })
+    }
+
+    /// Writes one fetched page's rows and the window's cursor past it in one
+    /// transaction; returns how many rows it wrote.
+    async fn write(
+        &self,
+        window: &Claimed,
+        kind: Kind,
+        page: i32,
+        fetched: Fetched,
+    ) -> Result<u64, SyncError> {
+        let mut db = self.mirror.client().await?;
+        let tx = begin(&mut db).await?;
+        let written = match &fetched.rows {
+            Rows::Instances(list) => {
+                self.mirror
+                    .instances_in(&tx, list, fetched.fetched_at)
+                    .await?
+            }
+            Rows::Orders(list) => {
+                self.mirror
+                    .order_items_in(&tx, list, fetched.fetched_at)
+                    .await?
+            }
+        };
+        self.advance(tx, window.idx, kind, page + 1, !fetched.more, written)
             .await?;
-        Ok(PageRead { written, more })
+        Ok(written)
     }
 
     /// Moves the window's cursor past the page, in the page's transaction, if the lease

@@ -69,6 +69,9 @@ pub struct SyncBackfillArgs {
     /// How long a claimed window stays this process's without progress.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = super::parse_duration)]
     pub lease: Duration,
+    /// Windows this process reads at once, each on its own connection and lease.
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub workers: u16,
 }
 
 /// `sync listen`.

@@ -111,6 +111,7 @@ fn backfill_options(args: &SyncBackfillArgs) -> CmdResult<BackfillOptions> {
     Ok(BackfillOptions::default()
         .window(args.window)
         .lease(args.lease)
+        .workers(usize::from(args.workers))
         .since(args.since.map(ipv_types::QueryTime::instant))
         .accounts(args.accounts.clone())
         .proxy_users(proxy_users))
