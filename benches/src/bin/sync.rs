@@ -215,13 +215,15 @@ async fn mirror_backfill(
     client: &ipv_api::Client,
     database: &str,
     schema: &str,
+    workers: usize,
 ) -> Result<(Phase, Mirror), String> {
     let mirror = Mirror::connect(SyncConfig::new(database).schema(schema))
         .await
         .map_err(|e| e.to_string())?;
     reset_peak();
     let started = Instant::now();
-    let report = ipv_sync::backfill(client, &mirror, &BackfillOptions::default(), &|_| {})
+    let options = BackfillOptions::default().workers(workers);
+    let report = ipv_sync::backfill(client, &mirror, &options, &|_| {})
         .await
         .map_err(|e| e.to_string())?;
     Ok((
@@ -369,6 +371,18 @@ async fn mirrored_numbers(mirror: &Mirror, limit: usize) -> Result<Vec<String>, 
         .collect())
 }
 
+fn show_phase(name: &str, p: &Phase) {
+    println!(
+        "{:<8} {:>10} {:>10.2} {:>12.0} {:>8} {:>14.1}",
+        name,
+        p.instances,
+        p.seconds,
+        p.instances as f64 / p.seconds,
+        p.calls,
+        p.peak_mib
+    );
+}
+
 async fn parent(args: Args) -> Result<(), String> {
     println!("CPU: {}", cpu_model());
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -400,32 +414,36 @@ async fn parent(args: Args) -> Result<(), String> {
         "phase", "instances", "seconds", "instances/s", "calls", "peak RSS MiB"
     );
     let mut mirror = None;
-    let mut ratios = Vec::new();
+    // Mirror with one window at a time (each page's write overlapping the next page's
+    // fetch) and with two windows at once (the default), each beside plain reading.
+    let mut ratios: Vec<(usize, f64)> = Vec::new();
     for round in 0..2 {
         let plain = plain_read(&client).await?;
-        let (sync, m) = mirror_backfill(&client, &pg.url(), &format!("bench_{round}")).await?;
-        for (name, p) in [("plain", &plain), ("mirror", &sync)] {
-            println!(
-                "{:<8} {:>10} {:>10.2} {:>12.0} {:>8} {:>14.1}",
-                name,
-                p.instances,
-                p.seconds,
-                p.instances as f64 / p.seconds,
-                p.calls,
-                p.peak_mib
-            );
+        show_phase("plain", &plain);
+        for workers in [1, 2] {
+            let (sync, m) = mirror_backfill(
+                &client,
+                &pg.url(),
+                &format!("bench_{round}_{workers}"),
+                workers,
+            )
+            .await?;
+            show_phase(&format!("mirror/{workers}"), &sync);
+            ratios.push((workers, sync.seconds / plain.seconds));
+            mirror = Some(m);
         }
-        ratios.push(sync.seconds / plain.seconds);
-        mirror = Some(m);
     }
-    println!(
-        "mirror / plain reading: {}",
-        ratios
-            .iter()
-            .map(|r| format!("{r:.2}x"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    for workers in [1, 2] {
+        println!(
+            "mirror with {workers} window(s) at once / plain reading: {}",
+            ratios
+                .iter()
+                .filter(|(w, _)| *w == workers)
+                .map(|(_, r)| format!("{r:.2}x"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mirror = mirror.ok_or("no mirror")?;
     let numbers = mirrored_numbers(&mirror, args.callbacks).await?;
     let show = |what: &str, latencies: &[Duration], wall: Duration| {
