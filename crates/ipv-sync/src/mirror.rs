@@ -229,14 +229,19 @@ const PROXY_USERS: Table = Table {
 };
 
 impl Table {
-    fn upsert_sql(&self, schema: &str) -> String {
+    /// The upsert: one `text[]` parameter per column, unnested into rows and cast to
+    /// the column's type. Only `raw` is parsed as JSON; a JSON batch of whole rows made
+    /// PostgreSQL parse every typed field as JSON too, twice the text, and that parse
+    /// was most of a page's write (docs/sync.md, "Figures").
+    fn upsert(&'static self, schema: &str) -> Upsert {
         let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
-        let typed: Vec<String> = self
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}::text[]")).collect();
+        let casts: Vec<String> = self
             .columns
             .iter()
-            .map(|(n, t)| format!("\"{n}\" {t}"))
+            .map(|(n, t)| format!("r.\"{n}\"::{t}"))
             .collect();
-        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
         let sets: Vec<String> = names
             .iter()
             .filter(|n| !self.key.contains(n))
@@ -248,17 +253,19 @@ impl Table {
             })
             .collect();
         let key: Vec<String> = self.key.iter().map(|k| format!("\"{k}\"")).collect();
-        format!(
+        let sql = format!(
             "INSERT INTO {schema}.{table} AS t ({cols}) \
-             SELECT {cols} FROM jsonb_to_recordset($1::text::jsonb) AS r({typed}) \
+             SELECT {casts} FROM unnest({params}) AS r({cols}) \
              ON CONFLICT ({key}) DO UPDATE SET {sets} \
              WHERE t.fetched_at <= EXCLUDED.fetched_at",
             table = self.name,
             cols = quoted.join(", "),
-            typed = typed.join(", "),
+            casts = casts.join(", "),
+            params = params.join(", "),
             key = key.join(", "),
             sets = sets.join(", "),
-        )
+        );
+        Upsert { sql, table: self }
     }
 
     /// Counts the rows of a batch the mirror did not hold as they are ("drift"): new
@@ -283,13 +290,46 @@ impl Table {
     }
 }
 
+/// A table's upsert statement and the columns its parameters carry, in order.
+struct Upsert {
+    sql: String,
+    table: &'static Table,
+}
+
+impl Upsert {
+    /// The rows (objects with the table's columns) as one text array per column: a
+    /// string as it is, a number or a boolean as its JSON text (which is also its SQL
+    /// text), an object as JSON, a missing field or null as NULL.
+    fn columns(&self, rows: Vec<Value>) -> Vec<Vec<Option<String>>> {
+        let mut columns: Vec<Vec<Option<String>>> = self
+            .table
+            .columns
+            .iter()
+            .map(|_| Vec::with_capacity(rows.len()))
+            .collect();
+        for row in rows {
+            let Value::Object(mut fields) = row else {
+                continue;
+            };
+            for ((name, _), column) in self.table.columns.iter().zip(&mut columns) {
+                column.push(match fields.remove(*name) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(text)) => Some(text),
+                    Some(other) => Some(other.to_string()),
+                });
+            }
+        }
+        columns
+    }
+}
+
 /// The statements, with the schema in them.
 struct Statements {
-    instances: String,
-    orders: String,
-    products: String,
-    balances: String,
-    proxy_users: String,
+    instances: Upsert,
+    orders: Upsert,
+    products: Upsert,
+    balances: Upsert,
+    proxy_users: Upsert,
     drift_instances: String,
     drift_orders: String,
     balance_history: String,
@@ -299,11 +339,11 @@ struct Statements {
 impl Statements {
     fn new(schema: &str) -> Self {
         Self {
-            instances: INSTANCES.upsert_sql(schema),
-            orders: ORDERS.upsert_sql(schema),
-            products: PRODUCTS.upsert_sql(schema),
-            balances: BALANCES.upsert_sql(schema),
-            proxy_users: PROXY_USERS.upsert_sql(schema),
+            instances: INSTANCES.upsert(schema),
+            orders: ORDERS.upsert(schema),
+            products: PRODUCTS.upsert(schema),
+            balances: BALANCES.upsert(schema),
+            proxy_users: PROXY_USERS.upsert(schema),
             drift_instances: INSTANCES.drift_sql(schema),
             drift_orders: ORDERS.drift_sql(schema),
             balance_history: format!(
@@ -554,7 +594,7 @@ impl Mirror {
         tx.execute(&named, &[&app_username, &stamp_text])
             .await
             .map_err(|e| SyncError::db("recording a main account", &e))?;
-        let written = run_upsert(&tx, &self.inner.sql.balances, &rows).await?;
+        let written = run_upsert(&tx, &self.inner.sql.balances, rows).await?;
         commit(tx).await?;
         Ok(written)
     }
@@ -575,7 +615,7 @@ impl Mirror {
             .collect();
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        let written = run_upsert(&tx, &self.inner.sql.proxy_users, &rows).await?;
+        let written = run_upsert(&tx, &self.inner.sql.proxy_users, rows).await?;
         commit(tx).await?;
         Ok(written)
     }
@@ -598,7 +638,7 @@ impl Mirror {
                     )
                 }),
         );
-        run_upsert(tx, &self.inner.sql.instances, &rows).await
+        run_upsert(tx, &self.inner.sql.instances, rows).await
     }
 
     pub(crate) async fn order_items_in(
@@ -614,7 +654,7 @@ impl Mirror {
                 .filter(|o| !o.order_no.is_empty())
                 .map(|o| (o.order_no.clone(), rows::order_item_row(o, &stamp))),
         );
-        run_upsert(tx, &self.inner.sql.orders, &rows).await
+        run_upsert(tx, &self.inner.sql.orders, rows).await
     }
 
     pub(crate) async fn order_in(
@@ -625,7 +665,7 @@ impl Mirror {
     ) -> Result<u64, SyncError> {
         let stamp = rows::stamp(fetched_at);
         let row = rows::order_row(order, &stamp);
-        let mut written = run_upsert(tx, &self.inner.sql.orders, &[row]).await?;
+        let mut written = run_upsert(tx, &self.inner.sql.orders, vec![row]).await?;
         written += self.instances_in(tx, &order.instances, fetched_at).await?;
         Ok(written)
     }
@@ -642,7 +682,7 @@ impl Mirror {
                 .iter()
                 .map(|p| (p.product_no.clone(), rows::product_row(p, &stamp))),
         );
-        run_upsert(tx, &self.inner.sql.products, &rows).await
+        run_upsert(tx, &self.inner.sql.products, rows).await
     }
 
     /// How many of `instances` the mirror does not hold as they are.
@@ -740,16 +780,24 @@ pub(crate) async fn commit(tx: Transaction<'_>) -> Result<(), SyncError> {
         .map_err(|e| SyncError::db("committing", &e))
 }
 
-async fn run_upsert(tx: &Transaction<'_>, sql: &str, rows: &[Value]) -> Result<u64, SyncError> {
+async fn run_upsert(
+    tx: &Transaction<'_>,
+    upsert: &Upsert,
+    rows: Vec<Value>,
+) -> Result<u64, SyncError> {
     if rows.is_empty() {
         return Ok(0);
     }
-    let json = batch(rows)?;
+    let columns = upsert.columns(rows);
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
+        .iter()
+        .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
     let statement = tx
-        .prepare_cached(sql)
+        .prepare_cached(&upsert.sql)
         .await
         .map_err(|e| SyncError::db("preparing a write", &e))?;
-    tx.execute(&statement, &[&json])
+    tx.execute(&statement, &params)
         .await
         .map_err(|e| SyncError::db("writing rows", &e))
 }
@@ -769,4 +817,59 @@ async fn count(tx: &Transaction<'_>, sql: &str, rows: &[Value]) -> Result<i64, S
         .map_err(|e| SyncError::db("comparing rows", &e))?;
     row.try_get(0)
         .map_err(|e| SyncError::db("comparing rows", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_become_one_text_array_per_column_in_the_tables_order() {
+        let upsert = PRODUCTS.upsert("\"s\"");
+        let rows = vec![
+            serde_json::json!({
+                "product_no": "p1",
+                "product_name": "Ashburn",
+                "proxy_type": 103,
+                "cost_price": "1.25",
+                "enable": null,
+                "raw": {"productNo": "p1", "enable": 1},
+                "fetched_at": "2026-12-07T00:00:00Z",
+            }),
+            serde_json::json!({"product_no": "p2", "inventory": 0, "raw": {}}),
+            // Not an object: not a row (nothing a row builder makes).
+            serde_json::json!("stray"),
+        ];
+        let columns = upsert.columns(rows);
+        assert_eq!(columns.len(), PRODUCTS.columns.len());
+        let column = |name: &str| {
+            let at = PRODUCTS
+                .columns
+                .iter()
+                .position(|(n, _)| *n == name)
+                .expect("a column of the table");
+            columns[at].clone()
+        };
+        assert_eq!(column("product_no"), [Some("p1".into()), Some("p2".into())]);
+        assert_eq!(column("proxy_type"), [Some("103".into()), None]);
+        assert_eq!(column("inventory"), [None, Some("0".into())]);
+        assert_eq!(column("cost_price"), [Some("1.25".into()), None]);
+        assert_eq!(column("enable"), [None, None], "null and missing are NULL");
+        assert_eq!(
+            column("raw"),
+            [
+                Some(r#"{"enable":1,"productNo":"p1"}"#.into()),
+                Some("{}".into())
+            ]
+        );
+        assert!(upsert.sql.contains("unnest($1::text[], $2::text[]"));
+        assert!(upsert.sql.contains("r.\"raw\"::jsonb"));
+        assert!(
+            upsert
+                .sql
+                .ends_with("WHERE t.fetched_at <= EXCLUDED.fetched_at"),
+            "older never overwrites newer: {}",
+            upsert.sql
+        );
+    }
 }
