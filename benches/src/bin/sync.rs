@@ -10,7 +10,7 @@
 //! back (distinct instances, reused addresses).
 //!
 //! ```text
-//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64]
+//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64] [--latency-ms 0]
 //! ```
 //!
 //! Needs the PostgreSQL binaries (`bash .ci/services`).
@@ -40,6 +40,7 @@ struct Args {
     instances: usize,
     callbacks: usize,
     in_flight: usize,
+    latency_ms: u64,
 }
 
 fn parse_args(argv: &[String]) -> Result<Args, String> {
@@ -47,6 +48,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         instances: 100_000,
         callbacks: 2_000,
         in_flight: 64,
+        latency_ms: 0,
     };
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
@@ -59,6 +61,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--instances" => args.instances = number("--instances")?.max(20),
             "--callbacks" => args.callbacks = number("--callbacks")?.max(1),
             "--in-flight" => args.in_flight = number("--in-flight")?.max(1),
+            "--latency-ms" => args.latency_ms = number("--latency-ms")? as u64,
             "--emulator-child" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -106,7 +109,7 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
 
 /// The child: an emulator filled with `instances` instances; prints `READY <url>` and
 /// serves until its stdin closes.
-async fn emulator_child(instances: usize) -> Result<(), String> {
+async fn emulator_child(instances: usize, latency_ms: u64) -> Result<(), String> {
     let start = time::OffsetDateTime::now_utc() - Duration::from_secs(2 * 366 * 86_400);
     let config = EmulatorConfig::default()
         .with_order_schedule(OrderSchedule::IMMEDIATE)
@@ -169,6 +172,10 @@ async fn emulator_child(instances: usize) -> Result<(), String> {
         "emulator child: {made} instances filled in {:.1} s",
         filling.elapsed().as_secs_f64()
     );
+    // The platform at a distance: every API answer from now on takes this much longer.
+    let mut faults = ipv_emulator::FaultConfig::none();
+    faults.latency_ms = latency_ms;
+    control.set_faults(faults).map_err(|e| e.0)?;
     println!("READY {}", emulator.base_url());
     // Serve until the parent closes our stdin.
     tokio::task::spawn_blocking(|| {
@@ -385,12 +392,18 @@ fn show_phase(name: &str, p: &Phase) {
 
 async fn parent(args: Args) -> Result<(), String> {
     println!("CPU: {}", cpu_model());
+    println!(
+        "{} instances; every API answer delayed {} ms",
+        args.instances, args.latency_ms
+    );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
         .args([
             "--emulator-child",
             "--instances",
             &args.instances.to_string(),
+            "--latency-ms",
+            &args.latency_ms.to_string(),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -491,7 +504,7 @@ fn main() -> ExitCode {
         }
     };
     let result = if argv.iter().any(|a| a == "--emulator-child") {
-        runtime.block_on(emulator_child(args.instances))
+        runtime.block_on(emulator_child(args.instances, args.latency_ms))
     } else {
         runtime.block_on(parent(args))
     };
