@@ -10,7 +10,7 @@
 //! back (distinct instances, reused addresses).
 //!
 //! ```text
-//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64] [--latency-ms 0]
+//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64] [--latency-ms 0] [--workers 1,2]
 //! ```
 //!
 //! Needs the PostgreSQL binaries (`bash .ci/services`).
@@ -41,6 +41,7 @@ struct Args {
     callbacks: usize,
     in_flight: usize,
     latency_ms: u64,
+    workers: Vec<usize>,
 }
 
 fn parse_args(argv: &[String]) -> Result<Args, String> {
@@ -49,6 +50,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         callbacks: 2_000,
         in_flight: 64,
         latency_ms: 0,
+        workers: vec![1, 2],
     };
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
@@ -62,6 +64,18 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--callbacks" => args.callbacks = number("--callbacks")?.max(1),
             "--in-flight" => args.in_flight = number("--in-flight")?.max(1),
             "--latency-ms" => args.latency_ms = number("--latency-ms")? as u64,
+            "--workers" => {
+                args.workers = it
+                    .next()
+                    .map(|v| {
+                        v.split(',')
+                            .map(str::parse)
+                            .collect::<Result<Vec<usize>, _>>()
+                    })
+                    .and_then(Result::ok)
+                    .filter(|w| !w.is_empty() && w.iter().all(|&n| n > 0))
+                    .ok_or("--workers needs whole numbers, comma-separated (1,2)")?;
+            }
             "--emulator-child" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -433,7 +447,7 @@ async fn parent(args: Args) -> Result<(), String> {
     for round in 0..2 {
         let plain = plain_read(&client).await?;
         show_phase("plain", &plain);
-        for workers in [1, 2] {
+        for &workers in &args.workers {
             let (sync, m) = mirror_backfill(
                 &client,
                 &pg.url(),
@@ -446,7 +460,7 @@ async fn parent(args: Args) -> Result<(), String> {
             mirror = Some(m);
         }
     }
-    for workers in [1, 2] {
+    for &workers in &args.workers {
         println!(
             "mirror with {workers} window(s) at once / plain reading: {}",
             ratios
