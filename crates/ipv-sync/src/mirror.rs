@@ -626,18 +626,28 @@ impl Mirror {
         instances: &[Instance],
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        let stamp = rows::stamp(fetched_at);
-        let rows = dedup(
+        self.instance_pages_in(tx, &[(instances, fetched_at)]).await
+    }
+
+    /// Writes several fetched pages of instances in one statement, each row stamped
+    /// with its own page's fetch time (a row on two pages keeps the later page's).
+    pub(crate) async fn instance_pages_in(
+        &self,
+        tx: &Transaction<'_>,
+        pages: &[(&[Instance], OffsetDateTime)],
+    ) -> Result<u64, SyncError> {
+        let rows = dedup(pages.iter().flat_map(|(instances, fetched_at)| {
+            let stamp = rows::stamp(*fetched_at);
             instances
                 .iter()
                 .filter(|i| !i.instance_no.is_empty())
-                .map(|i| {
+                .map(move |i| {
                     (
                         i.instance_no.clone(),
                         rows::instance_row(i, self.inner.secrets, &stamp),
                     )
-                }),
-        );
+                })
+        }));
         run_upsert(tx, &self.inner.sql.instances, rows).await
     }
 
@@ -647,13 +657,23 @@ impl Mirror {
         orders: &[OrderItem],
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        let stamp = rows::stamp(fetched_at);
-        let rows = dedup(
+        self.order_item_pages_in(tx, &[(orders, fetched_at)]).await
+    }
+
+    /// Writes several fetched pages of the order list in one statement (as
+    /// [`Self::instance_pages_in`]).
+    pub(crate) async fn order_item_pages_in(
+        &self,
+        tx: &Transaction<'_>,
+        pages: &[(&[OrderItem], OffsetDateTime)],
+    ) -> Result<u64, SyncError> {
+        let rows = dedup(pages.iter().flat_map(|(orders, fetched_at)| {
+            let stamp = rows::stamp(*fetched_at);
             orders
                 .iter()
                 .filter(|o| !o.order_no.is_empty())
-                .map(|o| (o.order_no.clone(), rows::order_item_row(o, &stamp))),
-        );
+                .map(move |o| (o.order_no.clone(), rows::order_item_row(o, &stamp)))
+        }));
         run_upsert(tx, &self.inner.sql.orders, rows).await
     }
 

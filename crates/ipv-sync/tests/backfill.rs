@@ -31,15 +31,16 @@ async fn backfill_killed_three_times_and_resumed_equals_a_fresh_read() {
     let options = BackfillOptions::default()
         .lease(Duration::from_millis(500))
         .window(Duration::from_secs(30 * 86_400));
-    // Three kills, each after a random number of pages of its run.
+    // Three kills, each after a random number of API calls of its run (pages are
+    // written five at a time, so a kill lands mid-run of pages as often as not).
     for kill in 0..3 {
         let pages = Arc::new(AtomicU64::new(0));
         let stop_after = 3 + rand::random::<u64>() % 25;
         let counter = Arc::clone(&pages);
         let (client, mirror, options) = (client.clone(), mirror.clone(), options.clone());
         let run = tokio::spawn(async move {
-            let on_progress = move |_: &BackfillProgress| {
-                counter.fetch_add(1, Ordering::SeqCst);
+            let on_progress = move |p: &BackfillProgress| {
+                counter.store(p.api_calls, Ordering::SeqCst);
             };
             ipv_sync::backfill(&client, &mirror, &options, &on_progress).await
         });

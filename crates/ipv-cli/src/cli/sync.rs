@@ -72,6 +72,10 @@ pub struct SyncBackfillArgs {
     /// Windows this process reads at once, each on its own connection and lease.
     #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub workers: u16,
+    /// Pages written in one transaction with the cursor past them (a kill redoes at
+    /// most this many).
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub pages_per_write: u16,
 }
 
 /// `sync listen`.

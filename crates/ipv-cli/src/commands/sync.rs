@@ -112,6 +112,7 @@ fn backfill_options(args: &SyncBackfillArgs) -> CmdResult<BackfillOptions> {
         .window(args.window)
         .lease(args.lease)
         .workers(usize::from(args.workers))
+        .pages_per_write(usize::from(args.pages_per_write))
         .since(args.since.map(ipv_types::QueryTime::instant))
         .accounts(args.accounts.clone())
         .proxy_users(proxy_users))
