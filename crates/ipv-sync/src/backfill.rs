@@ -11,6 +11,7 @@
 //! newest first, so records added meanwhile push older ones to later pages: a resumed
 //! cursor can re-read a row, never skip one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Transaction;
@@ -168,6 +169,7 @@ pub struct BackfillReport {
 }
 
 /// The run a call works on.
+#[derive(Clone)]
 struct Run {
     id: i64,
     anchor: i64,
@@ -202,8 +204,13 @@ fn query_time(unix: i64) -> Option<QueryTime> {
 /// Backfills the mirror; see the [crate docs](crate). Several processes may run it at
 /// once on one database, sharing the windows; each returns once every window of the run
 /// is done (waiting for windows other processes hold, or taking one over when its
-/// lease runs out), then refreshes the dynamic accounts. `on_progress` is called after
-/// every page.
+/// lease runs out), then refreshes the dynamic accounts. `on_progress` is called, on
+/// the calling task, as writes land (writes that land between two calls are reported
+/// by the later one) and once at the end.
+///
+/// The windows are read by `options.workers` tasks spawned on the current runtime;
+/// cancelling this call (dropping its future) cancels them, and the run stays
+/// resumable.
 ///
 /// # Errors
 /// An API or database error (the run stays resumable: call again).
@@ -229,29 +236,47 @@ pub async fn backfill(
     let info = client.app_info().await?;
     mirror.write_app_balance(&info, fetched_at).await?;
 
-    let tally = Tally {
+    let tally = Arc::new(Tally {
         state: std::sync::Mutex::new(BackfillProgress {
             run_id: run.id,
             ..BackfillProgress::default()
         }),
-        on_progress,
-    };
-    let tally = &tally;
-    let workers = (0..options.workers.max(1)).map(|_| {
+        changed: tokio::sync::Notify::new(),
+    });
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        mirror: mirror.clone(),
+        options: options.clone(),
+        run: run.clone(),
+        tally: Arc::clone(&tally),
+    });
+    // Each worker is a task of its own, so the work this process does per page
+    // (decoding answers, making rows) runs on every thread of the runtime. Dropping
+    // the set (this call cancelled) cancels them.
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..options.workers.max(1) {
         let worker = Worker {
-            client,
-            mirror,
-            options,
-            run: &run,
+            shared: Arc::clone(&shared),
             token: lease::token(),
         };
-        async move { worker.work(tally).await }
-    });
-    report.windows = futures_util::future::try_join_all(workers)
-        .await?
-        .into_iter()
-        .sum();
+        workers.spawn(async move { worker.work().await });
+    }
+    loop {
+        tokio::select! {
+            () = tally.changed.notified() => on_progress(&tally.snapshot()),
+            joined = workers.join_next() => match joined {
+                None => break,
+                Some(Ok(Ok(windows))) => report.windows += windows,
+                Some(Ok(Err(error))) => return Err(error),
+                Some(Err(failed)) if failed.is_panic() => {
+                    std::panic::resume_unwind(failed.into_panic())
+                }
+                Some(Err(_)) => return Err(SyncError::Busy("a backfill worker was cancelled".into())),
+            },
+        }
+    }
     let progress = tally.snapshot();
+    on_progress(&progress);
     report.instances = progress.instances;
     report.orders = progress.orders;
     report.api_calls += progress.api_calls;
@@ -564,12 +589,14 @@ fn more_after<T>(page: &Page<T>, size: u32) -> bool {
 }
 
 /// The progress of every worker of one call, reported after each page.
-struct Tally<'a> {
+struct Tally {
     state: std::sync::Mutex<BackfillProgress>,
-    on_progress: &'a (dyn Fn(&BackfillProgress) + Send + Sync),
+    /// Woken after each write; the call reports the progress as it finds it (several
+    /// writes between two looks are one report).
+    changed: tokio::sync::Notify,
 }
 
-impl Tally<'_> {
+impl Tally {
     fn snapshot(&self) -> BackfillProgress {
         self.state
             .lock()
@@ -586,9 +613,9 @@ impl Tally<'_> {
         state.api_calls += calls;
     }
 
-    /// Adds one page and reports where the call is.
+    /// Adds one write of pages.
     fn page(&self, window: i32, kind: Kind, written: u64, calls: u64) {
-        let now = {
+        {
             let mut state = self
                 .state
                 .lock()
@@ -599,20 +626,24 @@ impl Tally<'_> {
                 Kind::Instances => state.instances += written,
                 Kind::Orders => state.orders += written,
             }
-            state.clone()
-        };
-        (self.on_progress)(&now);
+        }
+        self.changed.notify_one();
     }
 }
 
-/// One reader of windows: who reads, where to, and the lease token it claims with
-/// (each worker has its own, so a window taken over from one is not mistaken for
-/// another's).
-struct Worker<'a> {
-    client: &'a Client,
-    mirror: &'a Mirror,
-    options: &'a BackfillOptions,
-    run: &'a Run,
+/// What every worker of one call reads with and reports to.
+struct Shared {
+    client: Client,
+    mirror: Mirror,
+    options: BackfillOptions,
+    run: Run,
+    tally: Arc<Tally>,
+}
+
+/// One reader of windows, and the lease token it claims with (each worker has its
+/// own, so a window taken over from one is not mistaken for another's).
+struct Worker {
+    shared: Arc<Shared>,
     token: String,
 }
 
@@ -629,22 +660,26 @@ enum Rows {
     Orders(Vec<OrderItem>),
 }
 
-impl Worker<'_> {
+impl Worker {
     /// Claims and reads windows until every window of the run is done; returns how
     /// many it read.
-    async fn work(&self, tally: &Tally<'_>) -> Result<u64, SyncError> {
+    async fn work(&self) -> Result<u64, SyncError> {
+        let Shared {
+            client,
+            mirror,
+            options,
+            run,
+            tally,
+        } = &*self.shared;
         let mut windows = 0;
         loop {
-            if let Some(window) =
-                claim(self.mirror, self.run, &self.token, self.options.lease).await?
-            {
+            if let Some(window) = claim(mirror, run, &self.token, options.lease).await? {
                 self.read_window(window, tally).await?;
                 windows += 1;
                 continue;
             }
             let mut calls = 0;
-            let step =
-                next_step(self.client, self.mirror, self.options, self.run, &mut calls).await;
+            let step = next_step(client, mirror, options, run, &mut calls).await;
             tally.calls(calls);
             match step? {
                 Step::Created => {}
@@ -660,9 +695,9 @@ impl Worker<'_> {
     /// The next run is fetched while the current one is written, so the platform and
     /// the database work at the same time; at most two runs of pages are held, whatever
     /// the size of the window. A run's rows and the cursor past it commit together.
-    async fn read_window(&self, window: Claimed, tally: &Tally<'_>) -> Result<(), SyncError> {
-        let s = self.mirror.quoted_schema();
-        let per_write = self.options.pages_per_write.max(1);
+    async fn read_window(&self, window: Claimed, tally: &Tally) -> Result<(), SyncError> {
+        let s = self.shared.mirror.quoted_schema();
+        let per_write = self.shared.options.pages_per_write.max(1);
         for (kind, first_page, done) in [
             (Kind::Instances, window.instance_page, window.instances_done),
             (Kind::Orders, window.order_page, window.orders_done),
@@ -694,12 +729,12 @@ impl Worker<'_> {
             }
         }
         exec(
-            self.mirror,
+            &self.shared.mirror,
             &format!(
                 "UPDATE {s}.backfill_windows SET done_at = now(), lease_token = NULL, lease_until = NULL \
                  WHERE run_id = $1 AND idx = $2 AND lease_token = $3"
             ),
-            &[&self.run.id, &window.idx, &self.token],
+            &[&self.shared.run.id, &window.idx, &self.token],
         )
         .await?;
         Ok(())
@@ -708,12 +743,13 @@ impl Worker<'_> {
     /// Fetches one page of a window.
     async fn fetch(&self, window: &Claimed, kind: Kind, page: i32) -> Result<Fetched, SyncError> {
         let (start_time, end_time) = (query_time(window.starts), window.ends.and_then(query_time));
-        let size = self.options.page_size.clamp(1, 100);
+        let size = self.shared.options.page_size.clamp(1, 100);
         let page_no = u32::try_from(page).unwrap_or(1);
         let fetched_at = OffsetDateTime::now_utc();
         let (rows, more) = match kind {
             Kind::Instances => {
                 let got = self
+                    .shared
                     .client
                     .instance_list(
                         &InstanceListRequest::default()
@@ -728,6 +764,7 @@ impl Worker<'_> {
             }
             Kind::Orders => {
                 let got = self
+                    .shared
                     .client
                     .orders(
                         &OrdersRequest::default()
@@ -779,7 +816,7 @@ impl Worker<'_> {
         run: Vec<Fetched>,
     ) -> Result<u64, SyncError> {
         let done = !run.last().is_some_and(|f| f.more);
-        let mut db = self.mirror.client().await?;
+        let mut db = self.shared.mirror.client().await?;
         let tx = begin(&mut db).await?;
         let written = match kind {
             Kind::Instances => {
@@ -790,7 +827,7 @@ impl Worker<'_> {
                         Rows::Orders(_) => None,
                     })
                     .collect();
-                self.mirror.instance_pages_in(&tx, &pages).await?
+                self.shared.mirror.instance_pages_in(&tx, &pages).await?
             }
             Kind::Orders => {
                 let pages: Vec<(&[OrderItem], OffsetDateTime)> = run
@@ -800,7 +837,7 @@ impl Worker<'_> {
                         Rows::Instances(_) => None,
                     })
                     .collect();
-                self.mirror.order_item_pages_in(&tx, &pages).await?
+                self.shared.mirror.order_item_pages_in(&tx, &pages).await?
             }
         };
         self.advance(tx, window.idx, kind, next_page, done, written)
@@ -828,20 +865,20 @@ impl Worker<'_> {
             "UPDATE {s}.backfill_windows SET {page_col} = $4, {done_col} = $5, items = items + $6, \
              lease_until = now() + $7::bigint * interval '1 millisecond' \
              WHERE run_id = $1 AND idx = $2 AND lease_token = $3 RETURNING 1",
-            s = self.mirror.quoted_schema()
+            s = self.shared.mirror.quoted_schema()
         );
         let items = i64::try_from(written).unwrap_or(i64::MAX);
         let ours = tx
             .query_opt(
                 &advance,
                 &[
-                    &self.run.id,
+                    &self.shared.run.id,
                     &idx,
                     &self.token,
                     &next_page,
                     &done,
                     &items,
-                    &lease::millis(self.options.lease),
+                    &lease::millis(self.shared.options.lease),
                 ],
             )
             .await
