@@ -301,6 +301,28 @@ impl Upsert {
     /// string as it is, a number or a boolean as its JSON text (which is also its SQL
     /// text), an object as JSON, a missing field or null as NULL.
     fn columns(&self, rows: Vec<Value>) -> Vec<Vec<Option<String>>> {
+        let rows = rows
+            .into_iter()
+            .filter_map(|row| match row {
+                Value::Object(mut fields) => Some(
+                    self.table
+                        .columns
+                        .iter()
+                        .map(|(name, _)| match fields.remove(*name) {
+                            None | Some(Value::Null) => None,
+                            Some(Value::String(text)) => Some(text),
+                            Some(other) => Some(other.to_string()),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect();
+        self.transpose(rows)
+    }
+
+    /// Rows of cells (each in the table's column order) as one vector per column.
+    fn transpose(&self, rows: Vec<Vec<Option<String>>>) -> Vec<Vec<Option<String>>> {
         let mut columns: Vec<Vec<Option<String>>> = self
             .table
             .columns
@@ -308,15 +330,9 @@ impl Upsert {
             .map(|_| Vec::with_capacity(rows.len()))
             .collect();
         for row in rows {
-            let Value::Object(mut fields) = row else {
-                continue;
-            };
-            for ((name, _), column) in self.table.columns.iter().zip(&mut columns) {
-                column.push(match fields.remove(*name) {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(text)) => Some(text),
-                    Some(other) => Some(other.to_string()),
-                });
+            debug_assert_eq!(row.len(), columns.len(), "a row of {}", self.table.name);
+            for (cell, column) in row.into_iter().zip(&mut columns) {
+                column.push(cell);
             }
         }
         columns
@@ -636,19 +652,23 @@ impl Mirror {
         tx: &Transaction<'_>,
         pages: &[(&[Instance], OffsetDateTime)],
     ) -> Result<u64, SyncError> {
+        let upsert = &self.inner.sql.instances;
         let rows = dedup(pages.iter().flat_map(|(instances, fetched_at)| {
-            let stamp = rows::stamp(*fetched_at);
+            let stamp = rows::stamp_text(*fetched_at);
             instances
                 .iter()
                 .filter(|i| !i.instance_no.is_empty())
                 .map(move |i| {
                     (
                         i.instance_no.clone(),
-                        rows::instance_row(i, self.inner.secrets, &stamp),
+                        rows::instance_cells(i, self.inner.secrets, stamp.clone()),
                     )
                 })
         }));
-        run_upsert(tx, &self.inner.sql.instances, rows).await
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        write_columns(tx, upsert, upsert.transpose(rows)).await
     }
 
     pub(crate) async fn order_items_in(
@@ -771,9 +791,9 @@ impl Mirror {
 }
 
 /// Rows by key, the last of duplicates kept (one statement may not touch a row twice).
-fn dedup(rows: impl Iterator<Item = (String, Value)>) -> Vec<Value> {
+fn dedup<R>(rows: impl Iterator<Item = (String, R)>) -> Vec<R> {
     let mut seen = std::collections::HashMap::new();
-    let mut out: Vec<Value> = Vec::new();
+    let mut out: Vec<R> = Vec::new();
     for (key, row) in rows {
         if let Some(&at) = seen.get(&key) {
             out[at] = row;
@@ -808,7 +828,15 @@ async fn run_upsert(
     if rows.is_empty() {
         return Ok(0);
     }
-    let columns = upsert.columns(rows);
+    write_columns(tx, upsert, upsert.columns(rows)).await
+}
+
+/// Runs an upsert with its columns (one text array each, in the table's order).
+async fn write_columns(
+    tx: &Transaction<'_>,
+    upsert: &Upsert,
+    columns: Vec<Vec<Option<String>>>,
+) -> Result<u64, SyncError> {
     let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
         .iter()
         .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
@@ -891,5 +919,49 @@ mod tests {
             "older never overwrites newer: {}",
             upsert.sql
         );
+    }
+
+    #[test]
+    fn an_instance_made_straight_into_cells_is_the_row_the_json_path_makes() {
+        let mut instance: ipv_types::Instance = serde_json::from_value(serde_json::json!({
+            "instanceNo": "ins-1", "orderNo": "ord-1", "productNo": "ipv_dc_us_lax_m",
+            "proxyType": 103, "protocol": "1,2", "ip": "10.0.0.7", "port": 8443,
+            "regionId": "us", "countryCode": "USA", "cityCode": "LAX", "useType": "1",
+            "username": "u", "pwd": "hunter2", "userExpired": 1_767_225_600,
+            "flowTotal": 1.5, "flowBalance": 0, "status": 2, "renew": 1,
+            "openAt": "2025-01-01T08:00:00+08:00", "extendIp": "",
+            "comesLater": {"a": [1, 2]}
+        }))
+        .expect("an instance");
+        instance.release_at = None;
+        let stamp = rows::stamp(time::macros::datetime!(2026-12-07 01:02:03 UTC));
+        let upsert = INSTANCES.upsert("\"s\"");
+        for secrets in [true, false] {
+            let by_json = upsert.columns(vec![rows::instance_row(&instance, secrets, &stamp)]);
+            let by_cells = upsert.transpose(vec![rows::instance_cells(
+                &instance,
+                secrets,
+                stamp.as_str().map(str::to_owned),
+            )]);
+            for (((name, _), json), cells) in INSTANCES.columns.iter().zip(&by_json).zip(&by_cells)
+            {
+                if *name == "raw" {
+                    // The same object; its keys may come in another order (PostgreSQL's
+                    // jsonb does not keep it).
+                    let parse = |cell: &Option<String>| -> Value {
+                        serde_json::from_str(cell.as_deref().expect("raw is never NULL"))
+                            .expect("raw is JSON")
+                    };
+                    assert_eq!(parse(&json[0]), parse(&cells[0]), "raw (secrets {secrets})");
+                    assert_eq!(
+                        parse(&cells[0]).get("pwd").is_some(),
+                        secrets,
+                        "the password is in raw only with secrets"
+                    );
+                } else {
+                    assert_eq!(json, cells, "column {name} (secrets {secrets})");
+                }
+            }
+        }
     }
 }
