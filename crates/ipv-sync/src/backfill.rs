@@ -26,6 +26,13 @@ use time::OffsetDateTime;
 use crate::mirror::{begin, commit};
 use crate::{Mirror, SyncError, lease};
 
+/// The most windows one call reads at once (each holds a connection and two runs of
+/// pages).
+pub const MAX_WORKERS: usize = 64;
+
+/// The most pages one transaction writes (a worker holds twice this many).
+pub const MAX_PAGES_PER_WRITE: usize = 50;
+
 /// How a backfill runs.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -48,13 +55,13 @@ pub struct BackfillOptions {
     /// With no `since`, how far back "is there anything before this window" looks
     /// (default 2010-01-01).
     pub floor: OffsetDateTime,
-    /// Windows read at once by this call (default 2), each under its own lease and on
-    /// its own connection, as if by that many processes.
+    /// Windows read at once by this call (default 2, at most [`MAX_WORKERS`]), each
+    /// under its own lease and on its own connection, as if by that many processes.
     pub workers: usize,
-    /// Pages written in one transaction, with the cursor past them (default 5): fewer
-    /// round trips and statements per row; a process killed mid-run redoes at most
-    /// this many pages. While one run is written the next is fetched, so at most twice
-    /// this many pages are held.
+    /// Pages written in one transaction, with the cursor past them (default 5, at most
+    /// [`MAX_PAGES_PER_WRITE`]): fewer round trips and statements per row; a process
+    /// killed mid-run redoes at most this many pages. While one run is written the next
+    /// is fetched, so at most twice this many pages are held.
     pub pages_per_write: usize,
 }
 
@@ -113,14 +120,14 @@ impl BackfillOptions {
     /// Sets how many windows this call reads at once (at least 1).
     #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers.max(1);
+        self.workers = workers.clamp(1, MAX_WORKERS);
         self
     }
 
     /// Sets how many pages one transaction writes (clamped to 1..=50).
     #[must_use]
     pub fn pages_per_write(mut self, pages: usize) -> Self {
-        self.pages_per_write = pages.clamp(1, 50);
+        self.pages_per_write = pages.clamp(1, MAX_PAGES_PER_WRITE);
         self
     }
 
@@ -254,7 +261,7 @@ pub async fn backfill(
     // (decoding answers, making rows) runs on every thread of the runtime. Dropping
     // the set (this call cancelled) cancels them.
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..options.workers.max(1) {
+    for _ in 0..options.workers.clamp(1, MAX_WORKERS) {
         let worker = Worker {
             shared: Arc::clone(&shared),
             token: lease::token(),
@@ -697,7 +704,11 @@ impl Worker {
     /// the size of the window. A run's rows and the cursor past it commit together.
     async fn read_window(&self, window: Claimed, tally: &Tally) -> Result<(), SyncError> {
         let s = self.shared.mirror.quoted_schema();
-        let per_write = self.shared.options.pages_per_write.max(1);
+        let per_write = self
+            .shared
+            .options
+            .pages_per_write
+            .clamp(1, MAX_PAGES_PER_WRITE);
         for (kind, first_page, done) in [
             (Kind::Instances, window.instance_page, window.instances_done),
             (Kind::Orders, window.order_page, window.orders_done),
@@ -1008,6 +1019,19 @@ mod tests {
             assert_eq!(ends, Some(newer_starts));
             assert_eq!(newer_starts - starts, 100);
         }
+    }
+
+    #[test]
+    fn workers_and_pages_per_write_are_bounded() {
+        let options = BackfillOptions::default()
+            .workers(10_000)
+            .pages_per_write(10_000);
+        assert_eq!(options.workers, MAX_WORKERS);
+        assert_eq!(options.pages_per_write, MAX_PAGES_PER_WRITE);
+        let options = BackfillOptions::default().workers(0).pages_per_write(0);
+        assert_eq!((options.workers, options.pages_per_write), (1, 1));
+        let defaults = BackfillOptions::default();
+        assert_eq!((defaults.workers, defaults.pages_per_write), (2, 5));
     }
 
     #[test]

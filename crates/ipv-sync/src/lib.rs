@@ -59,7 +59,9 @@ mod revalidate;
 mod rows;
 mod status;
 
-pub use backfill::{BackfillOptions, BackfillProgress, BackfillReport, backfill};
+pub use backfill::{
+    BackfillOptions, BackfillProgress, BackfillReport, MAX_PAGES_PER_WRITE, MAX_WORKERS, backfill,
+};
 pub use handler::SyncHandler;
 pub use migrate::MigrationReport;
 pub use mirror::{Mirror, SyncConfig};
