@@ -10,7 +10,7 @@
 //! back (distinct instances, reused addresses).
 //!
 //! ```text
-//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64] [--latency-ms 0] [--workers 1,2]
+//! cargo run --release -p ipv-benches --bin sync -- [--instances 100000] [--callbacks 2000] [--in-flight 64] [--latency-ms 0] [--workers 1,2] [--pages-per-write 5]
 //! ```
 //!
 //! Needs the PostgreSQL binaries (`bash .ci/services`).
@@ -42,6 +42,7 @@ struct Args {
     in_flight: usize,
     latency_ms: u64,
     workers: Vec<usize>,
+    pages_per_write: usize,
 }
 
 fn parse_args(argv: &[String]) -> Result<Args, String> {
@@ -51,6 +52,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         in_flight: 64,
         latency_ms: 0,
         workers: vec![1, 2],
+        pages_per_write: BackfillOptions::default().pages_per_write,
     };
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
@@ -64,6 +66,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--callbacks" => args.callbacks = number("--callbacks")?.max(1),
             "--in-flight" => args.in_flight = number("--in-flight")?.max(1),
             "--latency-ms" => args.latency_ms = number("--latency-ms")? as u64,
+            "--pages-per-write" => args.pages_per_write = number("--pages-per-write")?.max(1),
             "--workers" => {
                 args.workers = it
                     .next()
@@ -111,6 +114,94 @@ fn peak_mib() -> f64 {
             })
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// CPU seconds (user + system, with reaped children's) of process `pid`.
+fn cpu_of(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command (which may hold spaces) closed by the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime, stime, cutime, cstime are fields 14-17 of stat(5); `rest` starts at 3.
+    let ticks: f64 = fields
+        .get(11..15)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.parse::<f64>().ok())
+        .sum();
+    // Linux reports in clock ticks of 1/100 s (USER_HZ).
+    ticks / 100.0
+}
+
+/// Every process descended from `root` (itself included).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    found
+}
+
+/// CPU seconds so far of this process, of the emulator child's tree and of the rest
+/// of this process's descendants (PostgreSQL).
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    us: f64,
+    emulator: f64,
+    postgres: f64,
+}
+
+impl Cpu {
+    fn now(emulator: u32) -> Self {
+        let me = std::process::id();
+        let emulator_tree = descendants(emulator);
+        let postgres = descendants(me)
+            .into_iter()
+            .filter(|p| *p != me && !emulator_tree.contains(p))
+            .map(cpu_of)
+            .sum();
+        Cpu {
+            us: cpu_of(me),
+            emulator: emulator_tree.into_iter().map(cpu_of).sum(),
+            postgres,
+        }
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            us: self.us - before.us,
+            emulator: self.emulator - before.emulator,
+            postgres: self.postgres - before.postgres,
+        }
+    }
 }
 
 fn quantile(sorted: &[Duration], q: f64) -> Duration {
@@ -210,6 +301,7 @@ async fn emulator_child(instances: usize, latency_ms: u64) -> Result<(), String>
 
 struct Phase {
     seconds: f64,
+    cpu: Cpu,
     instances: u64,
     calls: u64,
     peak_mib: f64,
@@ -226,6 +318,7 @@ async fn plain_read(client: &ipv_api::Client) -> Result<Phase, String> {
     }
     Ok(Phase {
         seconds: started.elapsed().as_secs_f64(),
+        cpu: Cpu::default(),
         instances: count,
         calls: count.div_ceil(100),
         peak_mib: peak_mib(),
@@ -237,19 +330,23 @@ async fn mirror_backfill(
     database: &str,
     schema: &str,
     workers: usize,
+    pages_per_write: usize,
 ) -> Result<(Phase, Mirror), String> {
     let mirror = Mirror::connect(SyncConfig::new(database).schema(schema))
         .await
         .map_err(|e| e.to_string())?;
     reset_peak();
     let started = Instant::now();
-    let options = BackfillOptions::default().workers(workers);
+    let options = BackfillOptions::default()
+        .workers(workers)
+        .pages_per_write(pages_per_write);
     let report = ipv_sync::backfill(client, &mirror, &options, &|_| {})
         .await
         .map_err(|e| e.to_string())?;
     Ok((
         Phase {
             seconds: started.elapsed().as_secs_f64(),
+            cpu: Cpu::default(),
             instances: report.instances,
             calls: report.api_calls,
             peak_mib: peak_mib(),
@@ -394,13 +491,16 @@ async fn mirrored_numbers(mirror: &Mirror, limit: usize) -> Result<Vec<String>, 
 
 fn show_phase(name: &str, p: &Phase) {
     println!(
-        "{:<8} {:>10} {:>10.2} {:>12.0} {:>8} {:>14.1}",
+        "{:<8} {:>10} {:>10.2} {:>12.0} {:>8} {:>14.1} {:>9.2} {:>9.2} {:>9.2}",
         name,
         p.instances,
         p.seconds,
         p.instances as f64 / p.seconds,
         p.calls,
-        p.peak_mib
+        p.peak_mib,
+        p.cpu.us,
+        p.cpu.emulator,
+        p.cpu.postgres,
     );
 }
 
@@ -436,25 +536,40 @@ async fn parent(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     let client = ipv_fleet::client(&url)?;
+    println!("CPU seconds per phase: this process (reader or mirror), the emulator, PostgreSQL");
     println!(
-        "{:<8} {:>10} {:>10} {:>12} {:>8} {:>14}",
-        "phase", "instances", "seconds", "instances/s", "calls", "peak RSS MiB"
+        "{:<8} {:>10} {:>10} {:>12} {:>8} {:>14} {:>9} {:>9} {:>9}",
+        "phase",
+        "instances",
+        "seconds",
+        "instances/s",
+        "calls",
+        "peak RSS MiB",
+        "CPU us",
+        "CPU emu",
+        "CPU pg"
     );
+    let emulator = child.id();
     let mut mirror = None;
     // Mirror with one window at a time (each page's write overlapping the next page's
     // fetch) and with two windows at once (the default), each beside plain reading.
     let mut ratios: Vec<(usize, f64)> = Vec::new();
     for round in 0..2 {
-        let plain = plain_read(&client).await?;
+        let before = Cpu::now(emulator);
+        let mut plain = plain_read(&client).await?;
+        plain.cpu = Cpu::now(emulator).since(before);
         show_phase("plain", &plain);
         for &workers in &args.workers {
-            let (sync, m) = mirror_backfill(
+            let before = Cpu::now(emulator);
+            let (mut sync, m) = mirror_backfill(
                 &client,
                 &pg.url(),
                 &format!("bench_{round}_{workers}"),
                 workers,
+                args.pages_per_write,
             )
             .await?;
+            sync.cpu = Cpu::now(emulator).since(before);
             show_phase(&format!("mirror/{workers}"), &sync);
             ratios.push((workers, sync.seconds / plain.seconds));
             mirror = Some(m);
