@@ -299,7 +299,8 @@ struct Upsert {
 impl Upsert {
     /// The rows (objects with the table's columns) as one text array per column: a
     /// string as it is, a number or a boolean as its JSON text (which is also its SQL
-    /// text), an object as JSON, a missing field or null as NULL.
+    /// text), an object as JSON with its keys in `jsonb` order ([`rows::jsonb_text`]),
+    /// a missing field or null as NULL.
     fn columns(&self, rows: Vec<Value>) -> Vec<Vec<Option<String>>> {
         let rows = rows
             .into_iter()
@@ -311,6 +312,7 @@ impl Upsert {
                         .map(|(name, _)| match fields.remove(*name) {
                             None | Some(Value::Null) => None,
                             Some(Value::String(text)) => Some(text),
+                            Some(other @ Value::Object(_)) => Some(rows::jsonb_text(&other)),
                             Some(other) => Some(other.to_string()),
                         })
                         .collect(),
@@ -962,6 +964,55 @@ mod tests {
                     assert_eq!(json, cells, "column {name} (secrets {secrets})");
                 }
             }
+        }
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn raw_is_sent_in_the_key_order_postgresql_keeps() {
+        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+            .await
+            .expect("join")
+            .expect("PostgreSQL");
+        let (db, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        let instance: ipv_types::Instance = serde_json::from_value(serde_json::json!({
+            "instanceNo": "ins-1", "orderNo": "ord-1", "productNo": "ipv_dc_us_lax_m",
+            "proxyType": 103, "protocol": "1,2", "ip": "10.0.0.7", "port": 8443,
+            "username": "u", "pwd": "p", "userExpired": 1_767_225_600, "status": 2,
+            "openAt": "2025-01-01T08:00:00+08:00", "zz": 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": {"b": 1, "a": 2}
+        }))
+        .expect("an instance");
+        let raw_column = INSTANCES
+            .columns
+            .iter()
+            .position(|(n, _)| *n == "raw")
+            .expect("raw");
+        let mut texts: Vec<String> = [true, false]
+            .into_iter()
+            .filter_map(|secrets| {
+                rows::instance_cells(&instance, secrets, None)[raw_column].clone()
+            })
+            .collect();
+        let order = rows::order_item_row(&ipv_types::OrderItem::default(), &Value::Null);
+        texts.push(rows::jsonb_text(&order["raw"]));
+        for text in texts {
+            let written = rows::keys_written(&text);
+            let kept: Vec<String> = db
+                .query_one(
+                    "SELECT array_agg(k) FROM jsonb_object_keys($1::text::jsonb) AS k",
+                    &[&text],
+                )
+                .await
+                .expect("keys")
+                .get(0);
+            assert_eq!(written, kept, "{text}");
         }
     }
 }

@@ -29,6 +29,147 @@ fn wire<T: Serialize>(value: &T) -> Map<String, Value> {
     }
 }
 
+/// `raw` as JSON text with every object's keys in the order PostgreSQL keeps a
+/// `jsonb` object's: shorter keys first, keys of one length by their bytes.
+///
+/// PostgreSQL sorts each object's keys as it reads `jsonb`, and its sort first checks
+/// whether they already are in order: text written in that order skips the sort, and
+/// `jsonb` parses it about three times faster (PostgreSQL 15, docs/sync.md, "Figures").
+/// The value stored is the same whatever order the text had.
+pub(crate) fn jsonb_text(value: &Value) -> String {
+    let mut out = String::with_capacity(512);
+    write_jsonb_ordered(value, &mut out);
+    out
+}
+
+fn write_jsonb_ordered(value: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| jsonb_key_order(a.0, b.0));
+            out.push('{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{}", Value::String(key.clone()));
+                out.push(':');
+                write_jsonb_ordered(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_jsonb_ordered(item, out);
+            }
+            out.push(']');
+        }
+        scalar => {
+            let _ = write!(out, "{scalar}");
+        }
+    }
+}
+
+/// PostgreSQL's order of `jsonb` keys: by length, then by bytes.
+fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+/// A serialized object's text with its top-level keys put in `jsonb` order (as
+/// [`jsonb_text`], without building a map of values: each value's text is kept as it
+/// is, nested objects included, and PostgreSQL sorts those few itself). Text that is
+/// not an object comes back unchanged; of keys given twice the last is kept, as
+/// `jsonb` keeps it.
+pub(crate) fn jsonb_ordered_object(json: String) -> String {
+    let Ok(TopLevel(mut entries)) = serde_json::from_str::<TopLevel<'_>>(&json) else {
+        return json;
+    };
+    // Stable, so of equal keys the later stays later; the dedup below keeps it.
+    entries.sort_by(|a, b| jsonb_key_order(&a.0, &b.0));
+    let mut out = String::with_capacity(json.len());
+    out.push('{');
+    let mut first = true;
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if entries.get(i + 1).is_some_and(|next| next.0 == *key) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        match serde_json::to_string(key.as_ref()) {
+            Ok(quoted) => out.push_str(&quoted),
+            Err(_) => return json,
+        }
+        out.push(':');
+        out.push_str(value.get());
+    }
+    out.push('}');
+    out
+}
+
+/// An object's top-level entries, each value as its own unparsed text.
+struct TopLevel<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = TopLevel<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some(Key(key)) = map.next_key()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(TopLevel(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// A key, borrowed from the text unless it holds an escape.
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
+
+/// The top-level keys of an object's text, in the order they are written.
+#[cfg(test)]
+pub(crate) fn keys_written(text: &str) -> Vec<String> {
+    let TopLevel(entries) = serde_json::from_str(text).expect("an object");
+    entries.into_iter().map(|(k, _)| k.into_owned()).collect()
+}
+
 #[cfg(test)]
 fn text_of(value: Option<&Value>) -> Value {
     match value {
@@ -57,9 +198,11 @@ pub(crate) fn instance_cells(
     fetched_at: Option<String>,
 ) -> Vec<Option<String>> {
     let raw = if secrets {
-        serde_json::to_string(instance).ok()
+        serde_json::to_string(instance)
+            .ok()
+            .map(jsonb_ordered_object)
     } else {
-        Some(Value::Object(instance_raw(instance, false)).to_string())
+        Some(jsonb_text(&Value::Object(instance_raw(instance, false))))
     };
     let text = |s: &str| Some(s.to_owned());
     let field = |value: serde_json::Result<Value>| match value {
@@ -284,6 +427,33 @@ mod tests {
         let row = instance_row(&instance, true, &at);
         assert_eq!(row["pwd"], "hunter2");
         assert_eq!(row["raw"]["pwd"], "hunter2");
+    }
+
+    #[test]
+    fn raw_text_comes_in_jsonb_key_order_and_means_the_same() {
+        let value = json!({
+            "userExpired": 1, "ip": "10.0.0.1", "pwd": "p", "port": 80, "b": true,
+            "a\"q": "quoted key", "nested": {"zz": 1, "a": [{"yy": 2, "b": 3}]},
+        });
+        let expected = ["b", "ip", "a\"q", "pwd", "port", "nested", "userExpired"];
+        for text in [jsonb_text(&value), jsonb_ordered_object(value.to_string())] {
+            assert_eq!(serde_json::from_str::<Value>(&text).expect("JSON"), value);
+            assert_eq!(keys_written(&text), expected, "{text}");
+        }
+        // jsonb_text orders nested objects too; the top-level pass leaves them as given.
+        assert!(jsonb_text(&value).contains(r#"{"a":[{"b":3,"yy":2}],"zz":1}"#));
+    }
+
+    #[test]
+    fn the_top_level_pass_keeps_the_last_of_a_repeated_key_and_leaves_non_objects() {
+        let text = r#"{"port":1,"ip":"x","port":2}"#.to_owned();
+        assert_eq!(jsonb_ordered_object(text), r#"{"ip":"x","port":2}"#);
+        for not_an_object in ["[1,2]", "7", "{broken"] {
+            assert_eq!(
+                jsonb_ordered_object(not_an_object.to_owned()),
+                not_an_object
+            );
+        }
     }
 
     #[test]
