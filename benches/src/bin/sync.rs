@@ -489,6 +489,52 @@ async fn mirrored_numbers(mirror: &Mirror, limit: usize) -> Result<Vec<String>, 
         .collect())
 }
 
+/// PostgreSQL's own floor for the mirror's instance rows: the same rows, already in
+/// the database, upserted in one statement into an empty copy of the table (indexes
+/// and all), `raw` parsed again from text and the other columns already typed. No
+/// client, no platform, no transaction per run of pages: the least this schema's
+/// writes cost PostgreSQL on this machine, whatever writes them.
+async fn postgres_floor(mirror: &Mirror, emulator: u32) -> Result<Phase, String> {
+    let db = mirror.pool().get().await.map_err(|e| e.to_string())?;
+    let from = mirror.quoted_schema();
+    let columns: String = db
+        .query_one(
+            "SELECT string_agg(CASE WHEN column_name = 'raw' THEN 'raw::text::jsonb' \
+             ELSE quote_ident(column_name) END, ', ' ORDER BY ordinal_position) \
+             FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'instances'",
+            &[&mirror.schema()],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    db.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS bench_floor CASCADE; CREATE SCHEMA bench_floor; \
+         CREATE TABLE bench_floor.instances (LIKE {from}.instances INCLUDING ALL); CHECKPOINT"
+    ))
+    .await
+    .map_err(|e| e.to_string())?;
+    let before = Cpu::now(emulator);
+    let started = Instant::now();
+    let written = db
+        .execute(
+            &format!(
+                "INSERT INTO bench_floor.instances AS t SELECT {columns} FROM {from}.instances \
+                 ON CONFLICT (instance_no) DO UPDATE SET raw = EXCLUDED.raw, \
+                 fetched_at = EXCLUDED.fetched_at WHERE t.fetched_at <= EXCLUDED.fetched_at"
+            ),
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Phase {
+        seconds: started.elapsed().as_secs_f64(),
+        cpu: Cpu::now(emulator).since(before),
+        instances: written,
+        calls: 0,
+        peak_mib: f64::NAN,
+    })
+}
+
 fn show_phase(name: &str, p: &Phase) {
     println!(
         "{:<8} {:>10} {:>10.2} {:>12.0} {:>8} {:>14.1} {:>9.2} {:>9.2} {:>9.2}",
@@ -554,6 +600,7 @@ async fn parent(args: Args) -> Result<(), String> {
     // Mirror with one window at a time (each page's write overlapping the next page's
     // fetch) and with two windows at once (the default), each beside plain reading.
     let mut ratios: Vec<(usize, f64)> = Vec::new();
+    let mut floors: Vec<String> = Vec::new();
     for round in 0..2 {
         let before = Cpu::now(emulator);
         let mut plain = plain_read(&client).await?;
@@ -574,6 +621,20 @@ async fn parent(args: Args) -> Result<(), String> {
             ratios.push((workers, sync.seconds / plain.seconds));
             mirror = Some(m);
         }
+        if let Some(m) = &mirror {
+            let floor = postgres_floor(m, emulator).await?;
+            show_phase("pg floor", &floor);
+            // On this machine's cores, shared by the platform, the reader and
+            // PostgreSQL, no mirror can take less than their CPU spread over all.
+            let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+            let plain_cpu = plain.cpu.us + plain.cpu.emulator;
+            let bound = (plain_cpu + floor.cpu.postgres) / cores;
+            floors.push(format!(
+                "{bound:.2} s = {:.2}x (plain reading's {plain_cpu:.2} CPU s + PostgreSQL's floor {:.2} CPU s, over {cores} cores)",
+                bound / plain.seconds,
+                floor.cpu.postgres
+            ));
+        }
     }
     for &workers in &args.workers {
         println!(
@@ -585,6 +646,9 @@ async fn parent(args: Args) -> Result<(), String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    for floor in &floors {
+        println!("least any mirror can take here: {floor}");
     }
     let mirror = mirror.ok_or("no mirror")?;
     let numbers = mirrored_numbers(&mirror, args.callbacks).await?;
