@@ -37,42 +37,49 @@ fn wire<T: Serialize>(value: &T) -> Map<String, Value> {
 /// `jsonb` parses it about three times faster (PostgreSQL 15, docs/sync.md, "Figures").
 /// The value stored is the same whatever order the text had.
 pub(crate) fn jsonb_text(value: &Value) -> String {
-    let mut out = String::with_capacity(512);
+    let mut out = Vec::with_capacity(512);
     write_jsonb_ordered(value, &mut out);
-    out
+    // Only serde_json's output and ASCII punctuation went in.
+    String::from_utf8(out).unwrap_or_else(|_| value.to_string())
 }
 
-fn write_jsonb_ordered(value: &Value, out: &mut String) {
-    use std::fmt::Write as _;
+fn write_jsonb_ordered(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| jsonb_key_order(a.0, b.0));
-            out.push('{');
+            out.push(b'{');
             for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                let _ = write!(out, "{}", Value::String(key.clone()));
-                out.push(':');
+                write_json_string(key, out);
+                out.push(b':');
                 write_jsonb_ordered(value, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_jsonb_ordered(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
+        // Writing JSON into a Vec cannot fail.
         scalar => {
-            let _ = write!(out, "{scalar}");
+            let _ = serde_json::to_writer(&mut *out, scalar);
         }
     }
+}
+
+/// A key as a JSON string, quoted and escaped, straight into `out`.
+fn write_json_string(key: &str, out: &mut Vec<u8>) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, key);
 }
 
 /// PostgreSQL's order of `jsonb` keys: by length, then by bytes.
@@ -93,26 +100,27 @@ pub(crate) fn jsonb_ordered_object(json: String) -> String {
     };
     // Stable, so of equal keys the later stays later; the dedup below keeps it.
     entries.sort_by(|a, b| jsonb_key_order(&a.0, &b.0));
-    let mut out = String::with_capacity(json.len());
-    out.push('{');
+    let mut out = Vec::with_capacity(json.len());
+    out.push(b'{');
     let mut first = true;
     for (i, (key, value)) in entries.iter().enumerate() {
         if entries.get(i + 1).is_some_and(|next| next.0 == *key) {
             continue;
         }
         if !first {
-            out.push(',');
+            out.push(b',');
         }
         first = false;
-        match serde_json::to_string(key.as_ref()) {
-            Ok(quoted) => out.push_str(&quoted),
-            Err(_) => return json,
-        }
-        out.push(':');
-        out.push_str(value.get());
+        write_json_string(key, &mut out);
+        out.push(b':');
+        out.extend_from_slice(value.get().as_bytes());
     }
-    out.push('}');
-    out
+    out.push(b'}');
+    // Only the input's own text, serde_json's output and ASCII punctuation went in.
+    match String::from_utf8(out) {
+        Ok(ordered) => ordered,
+        Err(_) => json,
+    }
 }
 
 /// An object's top-level entries, each value as its own unparsed text.
