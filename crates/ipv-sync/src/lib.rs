@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod backfill;
+mod columns;
 mod handler;
 mod lease;
 pub mod migrate;

@@ -1,7 +1,7 @@
 //! [`Mirror`]: the connection to the mirror's database and its writes.
 //!
-//! Every write is one statement per table and batch:
-//! `INSERT ... SELECT ... FROM jsonb_to_recordset($1) ON CONFLICT (key) DO UPDATE SET
+//! Every write is one statement per table and batch, with one array per column:
+//! `INSERT ... SELECT ... FROM unnest($1, $2, ...) ON CONFLICT (key) DO UPDATE SET
 //! ... WHERE t.fetched_at <= EXCLUDED.fetched_at`, so PostgreSQL itself decides, row by
 //! row and in the same statement, that data older than the row changes nothing.
 
@@ -14,6 +14,7 @@ use ipv_types::{AppInfo, Instance, Order, OrderItem, Product, ProxyBalanceItem, 
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::columns::{self, Column};
 use crate::migrate::{MigrationReport, migrate};
 use crate::rows;
 use crate::{SyncError, quote, valid_identifier};
@@ -109,6 +110,9 @@ struct Table {
     key: &'static [&'static str],
     columns: &'static [(&'static str, &'static str)],
     merge: bool,
+    /// Its integer, boolean and time columns come as arrays of their own type
+    /// ([`Column`]); otherwise every column is a text array cast in SQL.
+    typed: bool,
 }
 
 const INSTANCES: Table = Table {
@@ -143,6 +147,7 @@ const INSTANCES: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
+    typed: true,
 };
 
 const ORDERS: Table = Table {
@@ -168,6 +173,7 @@ const ORDERS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: true,
+    typed: false,
 };
 
 const PRODUCTS: Table = Table {
@@ -190,6 +196,7 @@ const PRODUCTS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
+    typed: false,
 };
 
 const BALANCES: Table = Table {
@@ -207,6 +214,7 @@ const BALANCES: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
+    typed: false,
 };
 
 const PROXY_USERS: Table = Table {
@@ -226,17 +234,31 @@ const PROXY_USERS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
+    typed: false,
 };
 
 impl Table {
-    /// The upsert: one `text[]` parameter per column, unnested into rows and cast to
-    /// the column's type. Only `raw` is parsed as JSON; a JSON batch of whole rows made
-    /// PostgreSQL parse every typed field as JSON too, twice the text, and that parse
-    /// was most of a page's write (docs/sync.md, "Figures").
+    /// The upsert: one array parameter per column, unnested into rows and cast to the
+    /// column's type (`text[]`, or the column's own type for a typed table). Only `raw`
+    /// is parsed as JSON; a JSON batch of whole rows made PostgreSQL parse every typed
+    /// field as JSON too, twice the text, and that parse was most of a page's write
+    /// (docs/sync.md, "Figures").
     fn upsert(&'static self, schema: &str) -> Upsert {
         let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
         let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-        let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}::text[]")).collect();
+        let params: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t))| {
+                let wire = if self.typed {
+                    Column::wire_type(t)
+                } else {
+                    "text"
+                };
+                format!("${}::{wire}[]", i + 1)
+            })
+            .collect();
         let casts: Vec<String> = self
             .columns
             .iter()
@@ -654,23 +676,30 @@ impl Mirror {
         tx: &Transaction<'_>,
         pages: &[(&[Instance], OffsetDateTime)],
     ) -> Result<u64, SyncError> {
-        let upsert = &self.inner.sql.instances;
         let rows = dedup(pages.iter().flat_map(|(instances, fetched_at)| {
-            let stamp = rows::stamp_text(*fetched_at);
             instances
                 .iter()
                 .filter(|i| !i.instance_no.is_empty())
-                .map(move |i| {
-                    (
-                        i.instance_no.clone(),
-                        rows::instance_cells(i, self.inner.secrets, stamp.clone()),
-                    )
-                })
+                .map(move |i| (i.instance_no.as_str(), (i, *fetched_at)))
         }));
         if rows.is_empty() {
             return Ok(0);
         }
-        write_columns(tx, upsert, upsert.transpose(rows)).await
+        let upsert = &self.inner.sql.instances;
+        let columns = columns::instance_columns(&rows, self.inner.secrets);
+        debug_assert!(
+            columns.iter().map(|(name, _)| *name).eq(upsert
+                .table
+                .columns
+                .iter()
+                .map(|(name, _)| *name)),
+            "instance columns in the table's order"
+        );
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
+            .iter()
+            .map(|(_, c)| c as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        execute(tx, upsert, &params).await
     }
 
     pub(crate) async fn order_items_in(
@@ -694,7 +723,7 @@ impl Mirror {
             orders
                 .iter()
                 .filter(|o| !o.order_no.is_empty())
-                .map(move |o| (o.order_no.clone(), rows::order_item_row(o, &stamp)))
+                .map(move |o| (o.order_no.as_str(), rows::order_item_row(o, &stamp)))
         }));
         run_upsert(tx, &self.inner.sql.orders, rows).await
     }
@@ -722,7 +751,7 @@ impl Mirror {
         let rows = dedup(
             products
                 .iter()
-                .map(|p| (p.product_no.clone(), rows::product_row(p, &stamp))),
+                .map(|p| (p.product_no.as_str(), rows::product_row(p, &stamp))),
         );
         run_upsert(tx, &self.inner.sql.products, rows).await
     }
@@ -793,11 +822,11 @@ impl Mirror {
 }
 
 /// Rows by key, the last of duplicates kept (one statement may not touch a row twice).
-fn dedup<R>(rows: impl Iterator<Item = (String, R)>) -> Vec<R> {
-    let mut seen = std::collections::HashMap::new();
+fn dedup<'k, R>(rows: impl Iterator<Item = (&'k str, R)>) -> Vec<R> {
+    let mut seen: std::collections::HashMap<&'k str, usize> = std::collections::HashMap::new();
     let mut out: Vec<R> = Vec::new();
     for (key, row) in rows {
-        if let Some(&at) = seen.get(&key) {
+        if let Some(&at) = seen.get(key) {
             out[at] = row;
         } else {
             seen.insert(key, out.len());
@@ -843,11 +872,20 @@ async fn write_columns(
         .iter()
         .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect();
+    execute(tx, upsert, &params).await
+}
+
+/// Runs an upsert with its parameters (one array per column, in the table's order).
+async fn execute(
+    tx: &Transaction<'_>,
+    upsert: &Upsert,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<u64, SyncError> {
     let statement = tx
         .prepare_cached(&upsert.sql)
         .await
         .map_err(|e| SyncError::db("preparing a write", &e))?;
-    tx.execute(&statement, &params)
+    tx.execute(&statement, params)
         .await
         .map_err(|e| SyncError::db("writing rows", &e))
 }
@@ -924,47 +962,115 @@ mod tests {
     }
 
     #[test]
-    fn an_instance_made_straight_into_cells_is_the_row_the_json_path_makes() {
+    fn instance_columns_hold_the_row_the_json_path_makes() {
         let mut instance: ipv_types::Instance = serde_json::from_value(serde_json::json!({
             "instanceNo": "ins-1", "orderNo": "ord-1", "productNo": "ipv_dc_us_lax_m",
             "proxyType": 103, "protocol": "1,2", "ip": "10.0.0.7", "port": 8443,
             "regionId": "us", "countryCode": "USA", "cityCode": "LAX", "useType": "1",
             "username": "u", "pwd": "hunter2", "userExpired": 1_767_225_600,
             "flowTotal": 1.5, "flowBalance": 0, "status": 2, "renew": 1,
-            "openAt": "2025-01-01T08:00:00+08:00", "extendIp": "",
+            "openAt": "2025-01-01T08:00:00.899054923+08:00", "extendIp": "",
             "comesLater": {"a": [1, 2]}
         }))
         .expect("an instance");
         instance.release_at = None;
-        let stamp = rows::stamp(time::macros::datetime!(2026-12-07 01:02:03 UTC));
+        let fetched = time::macros::datetime!(2026-12-07 01:02:03.5 UTC);
+        let stamp = rows::stamp(fetched);
         let upsert = INSTANCES.upsert("\"s\"");
         for secrets in [true, false] {
             let by_json = upsert.columns(vec![rows::instance_row(&instance, secrets, &stamp)]);
-            let by_cells = upsert.transpose(vec![rows::instance_cells(
-                &instance,
-                secrets,
-                stamp.as_str().map(str::to_owned),
-            )]);
-            for (((name, _), json), cells) in INSTANCES.columns.iter().zip(&by_json).zip(&by_cells)
+            let typed = columns::instance_columns(&[(&instance, fetched)], secrets);
+            assert!(
+                typed
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .eq(INSTANCES.columns.iter().map(|(n, _)| *n)),
+                "the table's columns, in its order"
+            );
+            for (((name, sql_type), json), (_, column)) in
+                INSTANCES.columns.iter().zip(&by_json).zip(&typed)
             {
-                if *name == "raw" {
-                    // The same object; its keys may come in another order (PostgreSQL's
-                    // jsonb does not keep it).
-                    let parse = |cell: &Option<String>| -> Value {
-                        serde_json::from_str(cell.as_deref().expect("raw is never NULL"))
-                            .expect("raw is JSON")
-                    };
-                    assert_eq!(parse(&json[0]), parse(&cells[0]), "raw (secrets {secrets})");
-                    assert_eq!(
-                        parse(&cells[0]).get("pwd").is_some(),
-                        secrets,
-                        "the password is in raw only with secrets"
-                    );
-                } else {
-                    assert_eq!(json, cells, "column {name} (secrets {secrets})");
+                let cell = column.text_at(0);
+                match (*name, *sql_type) {
+                    ("raw", _) => {
+                        // The same object; its keys may come in another order
+                        // (PostgreSQL's jsonb does not keep it).
+                        let parse = |cell: Option<&str>| -> Value {
+                            serde_json::from_str(cell.expect("raw is never NULL"))
+                                .expect("raw is JSON")
+                        };
+                        let typed_raw = parse(cell.as_deref());
+                        assert_eq!(parse(json[0].as_deref()), typed_raw, "raw ({secrets})");
+                        assert_eq!(
+                            typed_raw.get("pwd").is_some(),
+                            secrets,
+                            "the password is in raw only with secrets"
+                        );
+                    }
+                    (_, "timestamptz") => {
+                        // The text path sends nanoseconds and PostgreSQL rounds them to
+                        // microseconds; the typed path rounds first.
+                        let rounded = json[0].as_deref().map(|text| {
+                            let t = OffsetDateTime::parse(
+                                text,
+                                &time::format_description::well_known::Rfc3339,
+                            )
+                            .expect("RFC 3339");
+                            columns::Timestamptz::new(t).expect("in range").rfc3339()
+                        });
+                        assert_eq!(rounded, cell, "column {name} ({secrets})");
+                    }
+                    _ => assert_eq!(json[0], cell, "column {name} ({secrets})"),
                 }
             }
         }
+        let open_at = columns::instance_columns(&[(&instance, fetched)], true)[20]
+            .1
+            .text_at(0);
+        assert_eq!(open_at.as_deref(), Some("2025-01-01T00:00:00.899055Z"));
+    }
+
+    #[test]
+    fn the_instance_upsert_takes_typed_arrays_and_the_others_text() {
+        let instances = INSTANCES.upsert("\"s\"").sql;
+        for param in [
+            "$1::text[]",
+            "$4::integer[]",
+            "$8::integer[]",
+            "$15::timestamptz[]",
+            "$16::text[]",
+            "$20::boolean[]",
+            "$25::text[]",
+            "$26::timestamptz[]",
+        ] {
+            assert!(instances.contains(param), "{param} in {instances}");
+        }
+        assert!(instances.contains("r.\"raw\"::jsonb"));
+        assert!(instances.contains("r.\"flow_total\"::numeric"));
+        let orders = ORDERS.upsert("\"s\"").sql;
+        assert!(orders.contains("$3::text[]") && !orders.contains("integer[]"));
+    }
+
+    #[test]
+    fn a_code_that_does_not_fit_its_column_is_null_and_kept_in_raw() {
+        let instance: ipv_types::Instance = serde_json::from_value(serde_json::json!({
+            "instanceNo": "ins-1", "proxyType": 9_999_999_999_i64, "status": 2
+        }))
+        .expect("an instance");
+        let at = time::macros::datetime!(2026-12-07 00:00 UTC);
+        let typed = columns::instance_columns(&[(&instance, at)], true);
+        let cell = |name: &str| {
+            typed
+                .iter()
+                .find(|(n, _)| *n == name)
+                .expect("a column")
+                .1
+                .text_at(0)
+        };
+        assert_eq!(cell("proxy_type"), None);
+        assert_eq!(cell("status"), Some("2".to_owned()));
+        let raw: Value = serde_json::from_str(&cell("raw").expect("raw")).expect("JSON");
+        assert_eq!(raw["proxyType"], 9_999_999_999_i64);
     }
 
     // needs: postgres
@@ -989,16 +1095,9 @@ mod tests {
             "openAt": "2025-01-01T08:00:00+08:00", "zz": 1, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": {"b": 1, "a": 2}
         }))
         .expect("an instance");
-        let raw_column = INSTANCES
-            .columns
-            .iter()
-            .position(|(n, _)| *n == "raw")
-            .expect("raw");
         let mut texts: Vec<String> = [true, false]
             .into_iter()
-            .filter_map(|secrets| {
-                rows::instance_cells(&instance, secrets, None)[raw_column].clone()
-            })
+            .filter_map(|secrets| rows::instance_raw_text(&instance, secrets))
             .collect();
         let order = rows::order_item_row(&ipv_types::OrderItem::default(), &Value::Null);
         texts.push(rows::jsonb_text(&order["raw"]));

@@ -12,11 +12,6 @@ pub(crate) fn stamp(t: OffsetDateTime) -> Value {
     t.format(&Rfc3339).map_or(Value::Null, Value::String)
 }
 
-/// An instant as RFC 3339 text, or `None` (NULL) when it cannot be written.
-pub(crate) fn stamp_text(t: OffsetDateTime) -> Option<String> {
-    t.format(&Rfc3339).ok()
-}
-
 fn opt_stamp(t: Option<OffsetDateTime>) -> Value {
     t.map_or(Value::Null, stamp)
 }
@@ -196,58 +191,16 @@ pub(crate) fn instance_raw(instance: &Instance, secrets: bool) -> Map<String, Va
     raw
 }
 
-/// An `instances` row as the upsert's cells, in the table's column order, made straight
-/// from the instance. This is a backfill's hot path: the same row as a map of JSON
-/// values ([`instance_row`], which the tests hold it to) cost the process more than
-/// PostgreSQL's write of it. Numbers are written as JSON writes them.
-pub(crate) fn instance_cells(
-    instance: &Instance,
-    secrets: bool,
-    fetched_at: Option<String>,
-) -> Vec<Option<String>> {
-    let raw = if secrets {
+/// An instance's `raw` as JSON text in `jsonb` key order ([`jsonb_text`]), without the
+/// password when secrets are off.
+pub(crate) fn instance_raw_text(instance: &Instance, secrets: bool) -> Option<String> {
+    if secrets {
         serde_json::to_string(instance)
             .ok()
             .map(jsonb_ordered_object)
     } else {
         Some(jsonb_text(&Value::Object(instance_raw(instance, false))))
-    };
-    let text = |s: &str| Some(s.to_owned());
-    let field = |value: serde_json::Result<Value>| match value {
-        Ok(Value::String(s)) => Some(s),
-        Ok(Value::Null) | Err(_) => None,
-        Ok(other) => Some(other.to_string()),
-    };
-    let float = |x: f64| serde_json::Number::from_f64(x).map(|n| n.to_string());
-    let at = |t: Option<OffsetDateTime>| t.and_then(stamp_text);
-    vec![
-        text(&instance.instance_no),
-        text(&instance.order_no),
-        text(&instance.product_no),
-        Some(instance.proxy_type.as_i64().to_string()),
-        text(instance.proxy_type.label()),
-        field(serde_json::to_value(&instance.protocol)),
-        text(&instance.ip),
-        Some(instance.port.to_string()),
-        text(&instance.region_id),
-        text(&instance.country_code),
-        text(&instance.city_code),
-        field(serde_json::to_value(&instance.use_type)),
-        text(&instance.username),
-        secrets.then(|| instance.pwd.clone()),
-        at(instance.expires_at()),
-        float(instance.flow_total),
-        float(instance.flow_balance),
-        Some(instance.status.as_i64().to_string()),
-        text(instance.status.label()),
-        Some(instance.auto_renews().to_string()),
-        at(instance.open_at),
-        at(instance.renew_at),
-        at(instance.release_at),
-        text(&instance.extend_ip),
-        raw,
-        fetched_at,
-    ]
+    }
 }
 
 /// An `instances` row.

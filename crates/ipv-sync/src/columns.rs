@@ -1,0 +1,309 @@
+//! A batch of instances as one PostgreSQL array per column, typed and sent in binary.
+//!
+//! A backfill writes every instance of the account, so this is the mirror's hot path.
+//! Text arrays cast in SQL made PostgreSQL parse five times and three numbers per row
+//! from text, and made this process format them first and allocate a string for every
+//! cell. Here the text columns borrow the instance's own strings, numbers, booleans and
+//! times go as PostgreSQL's binary values, and only `raw` (parsed into `jsonb`) and the
+//! two `numeric` quantities are text (docs/sync.md, "Figures").
+
+use std::error::Error;
+
+use bytes::BytesMut;
+use ipv_types::Instance;
+use time::OffsetDateTime;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+use crate::rows;
+
+/// An instant as PostgreSQL keeps a `timestamptz`: microseconds since
+/// 2000-01-01 00:00 UTC.
+///
+/// The fraction is rounded as PostgreSQL rounds the text it reads (the seconds' decimal
+/// fraction read into a double, times a million, rounded half to even), so a time
+/// written here equals the same time written as RFC 3339 text and cast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timestamptz(i64);
+
+/// 2000-01-01 00:00 UTC in Unix seconds.
+const POSTGRES_EPOCH: i64 = 946_684_800;
+
+impl Timestamptz {
+    pub(crate) fn new(t: OffsetDateTime) -> Option<Self> {
+        let seconds = t.unix_timestamp().checked_sub(POSTGRES_EPOCH)?;
+        let fraction = f64::from(t.nanosecond()) / 1e9;
+        // At most 1,000,000: the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let micros = (fraction * 1e6).round_ties_even() as i64;
+        seconds
+            .checked_mul(1_000_000)?
+            .checked_add(micros)
+            .map(Self)
+    }
+}
+
+#[cfg(test)]
+impl Timestamptz {
+    /// As RFC 3339 text, to the microsecond.
+    pub(crate) fn rfc3339(self) -> String {
+        let t = OffsetDateTime::from_unix_timestamp(POSTGRES_EPOCH).expect("2000")
+            + time::Duration::microseconds(self.0);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .expect("a time")
+    }
+}
+
+impl ToSql for Timestamptz {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        out.extend_from_slice(&self.0.to_be_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TIMESTAMPTZ
+    }
+
+    to_sql_checked!();
+}
+
+/// One column of a batch: an array of the column's type, or of text that SQL casts.
+#[derive(Debug)]
+pub(crate) enum Column<'a> {
+    /// `text[]`, borrowed from the rows.
+    Text(Vec<Option<&'a str>>),
+    /// `text[]` made for the batch (`raw`, numbers kept as `numeric`, lists).
+    Owned(Vec<Option<String>>),
+    /// `integer[]`.
+    Int(Vec<Option<i32>>),
+    /// `boolean[]`.
+    Bool(Vec<Option<bool>>),
+    /// `timestamptz[]`.
+    Time(Vec<Option<Timestamptz>>),
+}
+
+impl Column<'_> {
+    /// The SQL type of the parameter that carries this column (an array of it).
+    pub(crate) fn wire_type(sql_type: &str) -> &'static str {
+        match sql_type {
+            "integer" => "integer",
+            "boolean" => "boolean",
+            "timestamptz" => "timestamptz",
+            _ => "text",
+        }
+    }
+
+    /// Row `at` as the text PostgreSQL would read for it (a time as RFC 3339 to the
+    /// microsecond).
+    #[cfg(test)]
+    pub(crate) fn text_at(&self, at: usize) -> Option<String> {
+        match self {
+            Column::Text(v) => v[at].map(str::to_owned),
+            Column::Owned(v) => v[at].clone(),
+            Column::Int(v) => v[at].map(|n| n.to_string()),
+            Column::Bool(v) => v[at].map(|b| b.to_string()),
+            Column::Time(v) => v[at].map(Timestamptz::rfc3339),
+        }
+    }
+}
+
+impl ToSql for Column<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Column::Text(v) => v.to_sql(ty, out),
+            Column::Owned(v) => v.to_sql(ty, out),
+            Column::Int(v) => v.to_sql(ty, out),
+            Column::Bool(v) => v.to_sql(ty, out),
+            Column::Time(v) => v.to_sql(ty, out),
+        }
+    }
+
+    /// Any array type: [`ToSql::to_sql_checked`] asks the variant.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Column::Text(v) => v.to_sql_checked(ty, out),
+            Column::Owned(v) => v.to_sql_checked(ty, out),
+            Column::Int(v) => v.to_sql_checked(ty, out),
+            Column::Bool(v) => v.to_sql_checked(ty, out),
+            Column::Time(v) => v.to_sql_checked(ty, out),
+        }
+    }
+}
+
+/// Instances, each with its page's fetch time, as the `instances` upsert's columns:
+/// `(column name, values)` in the table's order (`mirror::INSTANCES`, which a test
+/// holds this to).
+///
+/// A number that does not fit its column (a code outside `integer`) is NULL there;
+/// `raw` keeps it as the platform sent it.
+pub(crate) fn instance_columns<'a>(
+    rows: &[(&'a Instance, OffsetDateTime)],
+    secrets: bool,
+) -> Vec<(&'static str, Column<'a>)> {
+    let text = |f: fn(&'a Instance) -> &'a str| {
+        Column::Text(rows.iter().map(|(i, _)| Some(f(i))).collect())
+    };
+    let owned = |f: &dyn Fn(&Instance) -> Option<String>| {
+        Column::Owned(rows.iter().map(|(i, _)| f(i)).collect())
+    };
+    let int = |f: fn(&Instance) -> i64| {
+        Column::Int(rows.iter().map(|(i, _)| i32::try_from(f(i)).ok()).collect())
+    };
+    let time = |f: fn(&Instance) -> Option<OffsetDateTime>| {
+        Column::Time(
+            rows.iter()
+                .map(|(i, _)| f(i).and_then(Timestamptz::new))
+                .collect(),
+        )
+    };
+    let float = |x: f64| serde_json::Number::from_f64(x).map(|n| n.to_string());
+    vec![
+        ("instance_no", text(|i| &i.instance_no)),
+        ("order_no", text(|i| &i.order_no)),
+        ("product_no", text(|i| &i.product_no)),
+        ("proxy_type", int(|i| i.proxy_type.as_i64())),
+        ("proxy_type_name", text(|i| i.proxy_type.label())),
+        ("protocol", owned(&|i| Some(i.protocol.to_string()))),
+        ("ip", text(|i| &i.ip)),
+        ("port", int(|i| i64::from(i.port))),
+        ("region_id", text(|i| &i.region_id)),
+        ("country_code", text(|i| &i.country_code)),
+        ("city_code", text(|i| &i.city_code)),
+        ("use_type", owned(&|i| Some(i.use_type.to_string()))),
+        ("username", text(|i| &i.username)),
+        (
+            "pwd",
+            Column::Text(
+                rows.iter()
+                    .map(|(i, _)| secrets.then_some(i.pwd.as_str()))
+                    .collect(),
+            ),
+        ),
+        ("user_expired", time(Instance::expires_at)),
+        ("flow_total", owned(&|i| float(i.flow_total))),
+        ("flow_balance", owned(&|i| float(i.flow_balance))),
+        ("status", int(|i| i.status.as_i64())),
+        ("status_name", text(|i| i.status.label())),
+        (
+            "renew",
+            Column::Bool(rows.iter().map(|(i, _)| Some(i.auto_renews())).collect()),
+        ),
+        ("open_at", time(|i| i.open_at)),
+        ("renew_at", time(|i| i.renew_at)),
+        ("release_at", time(|i| i.release_at)),
+        ("extend_ip", text(|i| &i.extend_ip)),
+        ("raw", owned(&|i| rows::instance_raw_text(i, secrets))),
+        (
+            "fetched_at",
+            Column::Time(rows.iter().map(|(_, at)| Timestamptz::new(*at)).collect()),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    /// Instants whose fractions sit on or near PostgreSQL's rounding of text.
+    fn edges() -> Vec<OffsetDateTime> {
+        let base = datetime!(2026-11-28 09:50:23 UTC);
+        let mut edges: Vec<OffsetDateTime> = [
+            0,
+            1,
+            499,
+            500,
+            501,
+            1_500,
+            2_500,
+            999_999_499,
+            999_999_500,
+            999_999_999,
+            899_054_923,
+            123_456_500,
+        ]
+        .into_iter()
+        .map(|nanos| base.replace_nanosecond(nanos).expect("nanos"))
+        .collect();
+        edges.extend([
+            datetime!(2000-01-01 00:00 UTC),
+            datetime!(1999-12-31 23:59:59.9999995 UTC),
+            datetime!(1970-01-01 00:00:00.0000015 UTC),
+            datetime!(2025-01-01 08:00:00.899054923 +08:00),
+        ]);
+        edges
+    }
+
+    #[test]
+    fn a_time_is_microseconds_since_2000_rounded_half_to_even() {
+        let micros = |t: OffsetDateTime| Timestamptz::new(t).expect("in range").0;
+        assert_eq!(micros(datetime!(2000-01-01 00:00 UTC)), 0);
+        assert_eq!(micros(datetime!(2000-01-01 00:00:01 UTC)), 1_000_000);
+        assert_eq!(micros(datetime!(1999-12-31 23:59:59 UTC)), -1_000_000);
+        assert_eq!(
+            micros(datetime!(2000-01-01 00:00:00.0000015 UTC)),
+            2,
+            "1.5 µs: half to even"
+        );
+        assert_eq!(
+            micros(datetime!(2000-01-01 00:00:00.999999999 UTC)),
+            1_000_000
+        );
+        assert_eq!(
+            Timestamptz::new(datetime!(2025-01-01 08:00:00.899054923 +08:00))
+                .expect("in range")
+                .rfc3339(),
+            "2025-01-01T00:00:00.899055Z"
+        );
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn binary_times_equal_the_text_postgresql_reads() {
+        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+            .await
+            .expect("join")
+            .expect("PostgreSQL");
+        let (db, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        let times = edges();
+        let binary = Column::Time(times.iter().map(|t| Timestamptz::new(*t)).collect());
+        let text: Vec<String> = times
+            .iter()
+            .map(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .expect("RFC 3339")
+            })
+            .collect();
+        let rows = db
+            .query(
+                "SELECT b::text, t::timestamptz::text FROM unnest($1::timestamptz[], $2::text[]) \
+                 AS r(b, t)",
+                &[&binary, &text],
+            )
+            .await
+            .expect("a query");
+        assert_eq!(rows.len(), times.len());
+        for (row, sent) in rows.iter().zip(&text) {
+            let (b, t): (String, String) = (row.get(0), row.get(1));
+            assert_eq!(b, t, "{sent} sent as binary and as text");
+        }
+    }
+}
