@@ -256,6 +256,7 @@ pub async fn backfill(
         options: options.clone(),
         run: run.clone(),
         tally: Arc::clone(&tally),
+        window_done: tokio::sync::Notify::new(),
     });
     // Each worker is a task of its own, so the work this process does per page
     // (decoding answers, making rows) runs on every thread of the runtime. Dropping
@@ -645,6 +646,9 @@ struct Shared {
     options: BackfillOptions,
     run: Run,
     tally: Arc<Tally>,
+    /// Told when one of this call's workers is done with a window, so one that found
+    /// nothing left to claim and waits for the others' leases can look again at once.
+    window_done: tokio::sync::Notify,
 }
 
 /// One reader of windows, and the lease token it claims with (each worker has its
@@ -677,12 +681,19 @@ impl Worker {
             options,
             run,
             tally,
+            window_done,
         } = &*self.shared;
         let mut windows = 0;
         loop {
+            // Listening from before the state is read: a sibling finishing meanwhile
+            // still wakes the wait below.
+            let sibling_done = window_done.notified();
+            tokio::pin!(sibling_done);
+            sibling_done.as_mut().enable();
             if let Some(window) = claim(mirror, run, &self.token, options.lease).await? {
                 self.read_window(window, tally).await?;
                 windows += 1;
+                window_done.notify_waiters();
                 continue;
             }
             let mut calls = 0;
@@ -690,7 +701,14 @@ impl Worker {
             tally.calls(calls);
             match step? {
                 Step::Created => {}
-                Step::Wait(d) => tokio::time::sleep(d).await,
+                // Windows still open are another worker's: this call's own wake this
+                // one when they finish; another process's are polled.
+                Step::Wait(d) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(d) => {}
+                        () = sibling_done => {}
+                    }
+                }
                 Step::Finished => return Ok(windows),
             }
         }
