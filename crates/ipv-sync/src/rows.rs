@@ -84,21 +84,53 @@ fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
-/// A serialized object's text with its top-level keys put in `jsonb` order (as
-/// [`jsonb_text`], without building a map of values: each value's text is kept as it
-/// is, nested objects included, and PostgreSQL sorts those few itself). Text that is
-/// not an object comes back unchanged; of keys given twice the last is kept, as
-/// `jsonb` keeps it.
-pub(crate) fn jsonb_ordered_object(json: String) -> String {
-    let Ok(TopLevel(mut entries)) = serde_json::from_str::<TopLevel<'_>>(&json) else {
-        return json;
+/// `value` serialized as JSON with its top-level keys in `jsonb` order (as
+/// [`jsonb_text`], in one pass and without a map of values): serde_json writes the
+/// object as usual while [`Marks`] notes where each top-level key and value begin and
+/// end, and the entries are then copied out in order. Nested objects keep serde's
+/// order (PostgreSQL sorts those few itself). A top-level key named `leave_out` is left
+/// out; of keys given twice the last is kept, as `jsonb` keeps it. `None` when `value`
+/// does not serialize; a value that is not an object comes back as serde writes it.
+pub(crate) fn jsonb_ordered_json<T: Serialize + ?Sized>(
+    value: &T,
+    leave_out: Option<&str>,
+) -> Option<String> {
+    let at = std::rc::Rc::new(std::cell::Cell::new(0));
+    let spans = std::rc::Rc::new(std::cell::RefCell::new(Vec::with_capacity(32)));
+    let writer = Counted {
+        out: Vec::with_capacity(640),
+        at: std::rc::Rc::clone(&at),
     };
+    let mut serializer = serde_json::Serializer::with_formatter(
+        writer,
+        Marks {
+            at,
+            depth: 0,
+            open: [0; 4],
+            spans: std::rc::Rc::clone(&spans),
+        },
+    );
+    value.serialize(&mut serializer).ok()?;
+    let text = serializer.into_inner().out;
+    let spans = spans.take();
+    let mut entries: Vec<(std::borrow::Cow<'_, str>, &[u8], &[u8])> = spans
+        .iter()
+        .filter_map(|&[k0, k1, v0, v1]| {
+            let literal = text.get(k0..k1)?;
+            let key = key_of(literal)?;
+            Some((key, literal, text.get(v0..v1)?))
+        })
+        .filter(|(key, _, _)| leave_out != Some(key.as_ref()))
+        .collect();
+    if entries.is_empty() && spans.is_empty() {
+        return String::from_utf8(text).ok();
+    }
     // Stable, so of equal keys the later stays later; the dedup below keeps it.
     entries.sort_by(|a, b| jsonb_key_order(&a.0, &b.0));
-    let mut out = Vec::with_capacity(json.len());
+    let mut out = Vec::with_capacity(text.len());
     out.push(b'{');
     let mut first = true;
-    for (i, (key, value)) in entries.iter().enumerate() {
+    for (i, (key, literal, value)) in entries.iter().enumerate() {
         if entries.get(i + 1).is_some_and(|next| next.0 == *key) {
             continue;
         }
@@ -106,21 +138,124 @@ pub(crate) fn jsonb_ordered_object(json: String) -> String {
             out.push(b',');
         }
         first = false;
-        write_json_string(key, &mut out);
+        out.extend_from_slice(literal);
         out.push(b':');
-        out.extend_from_slice(value.get().as_bytes());
+        out.extend_from_slice(value);
     }
     out.push(b'}');
-    // Only the input's own text, serde_json's output and ASCII punctuation went in.
-    match String::from_utf8(out) {
-        Ok(ordered) => ordered,
-        Err(_) => json,
+    // serde_json's own output, cut at its token boundaries, and ASCII punctuation.
+    String::from_utf8(out).ok()
+}
+
+/// A key's text from its JSON string literal (quotes included).
+fn key_of(literal: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = literal.get(1..literal.len().checked_sub(1)?)?;
+    if inner.contains(&b'\\') {
+        serde_json::from_slice::<String>(literal)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    } else {
+        std::str::from_utf8(inner)
+            .ok()
+            .map(std::borrow::Cow::Borrowed)
+    }
+}
+
+/// The serializer's output, counting what has been written so far for [`Marks`].
+struct Counted {
+    out: Vec<u8>,
+    at: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.out.extend_from_slice(bytes);
+        self.at.set(self.out.len());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// serde_json's compact output, noting for each entry of the outermost object where
+/// its key and its value begin and end (`[key start, key end, value start, value end]`
+/// in the output).
+struct Marks {
+    at: std::rc::Rc<std::cell::Cell<usize>>,
+    depth: usize,
+    open: [usize; 4],
+    spans: std::rc::Rc<std::cell::RefCell<Vec<[usize; 4]>>>,
+}
+
+impl serde_json::ser::Formatter for Marks {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        writer.write_all(b"]")
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        if self.depth == 1 {
+            self.open[0] = self.at.get();
+        }
+        Ok(())
+    }
+
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        if self.depth == 1 {
+            self.open[1] = self.at.get();
+        }
+        Ok(())
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b":")?;
+        if self.depth == 1 {
+            self.open[2] = self.at.get();
+        }
+        Ok(())
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        if self.depth == 1 {
+            self.open[3] = self.at.get();
+            self.spans.borrow_mut().push(self.open);
+        }
+        Ok(())
     }
 }
 
 /// An object's top-level entries, each value as its own unparsed text.
+#[cfg(test)]
 struct TopLevel<'a>(Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
 
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for TopLevel<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Entries;
@@ -145,8 +280,10 @@ impl<'de> serde::Deserialize<'de> for TopLevel<'de> {
 }
 
 /// A key, borrowed from the text unless it holds an escape.
+#[cfg(test)]
 struct Key<'a>(std::borrow::Cow<'a, str>);
 
+#[cfg(test)]
 impl<'de> serde::Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Text;
@@ -194,13 +331,7 @@ pub(crate) fn instance_raw(instance: &Instance, secrets: bool) -> Map<String, Va
 /// An instance's `raw` as JSON text in `jsonb` key order ([`jsonb_text`]), without the
 /// password when secrets are off.
 pub(crate) fn instance_raw_text(instance: &Instance, secrets: bool) -> Option<String> {
-    if secrets {
-        serde_json::to_string(instance)
-            .ok()
-            .map(jsonb_ordered_object)
-    } else {
-        Some(jsonb_text(&Value::Object(instance_raw(instance, false))))
-    }
+    jsonb_ordered_json(instance, (!secrets).then_some("pwd"))
 }
 
 /// An `instances` row.
@@ -397,7 +528,8 @@ mod tests {
             "a\"q": "quoted key", "nested": {"zz": 1, "a": [{"yy": 2, "b": 3}]},
         });
         let expected = ["b", "ip", "a\"q", "pwd", "port", "nested", "userExpired"];
-        for text in [jsonb_text(&value), jsonb_ordered_object(value.to_string())] {
+        let one_pass = jsonb_ordered_json(&value, None).expect("serializes");
+        for text in [jsonb_text(&value), one_pass] {
             assert_eq!(serde_json::from_str::<Value>(&text).expect("JSON"), value);
             assert_eq!(keys_written(&text), expected, "{text}");
         }
@@ -406,13 +538,37 @@ mod tests {
     }
 
     #[test]
-    fn the_top_level_pass_keeps_the_last_of_a_repeated_key_and_leaves_non_objects() {
-        let text = r#"{"port":1,"ip":"x","port":2}"#.to_owned();
-        assert_eq!(jsonb_ordered_object(text), r#"{"ip":"x","port":2}"#);
-        for not_an_object in ["[1,2]", "7", "{broken"] {
+    fn the_one_pass_keeps_the_last_of_a_repeated_key_leaves_one_out_and_non_objects_alone() {
+        /// A map that gives `port` twice (serde allows it; `jsonb` keeps the last).
+        struct Twice;
+        impl Serialize for Twice {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = s.serialize_map(None)?;
+                map.serialize_entry("port", &1)?;
+                map.serialize_entry("ip", "x")?;
+                map.serialize_entry("pwd", "secret")?;
+                map.serialize_entry("port", &2)?;
+                map.end()
+            }
+        }
+        assert_eq!(
+            jsonb_ordered_json(&Twice, None).as_deref(),
+            Some(r#"{"ip":"x","pwd":"secret","port":2}"#)
+        );
+        assert_eq!(
+            jsonb_ordered_json(&Twice, Some("pwd")).as_deref(),
+            Some(r#"{"ip":"x","port":2}"#)
+        );
+        assert_eq!(
+            jsonb_ordered_json(&json!({"pwd": "p"}), Some("pwd")).as_deref(),
+            Some("{}")
+        );
+        assert_eq!(jsonb_ordered_json(&json!({}), None).as_deref(), Some("{}"));
+        for not_an_object in [json!([1, 2]), json!(7), json!([{"bb": 1, "a": 2}])] {
             assert_eq!(
-                jsonb_ordered_object(not_an_object.to_owned()),
-                not_an_object
+                jsonb_ordered_json(&not_an_object, Some("a")),
+                Some(not_an_object.to_string())
             );
         }
     }
