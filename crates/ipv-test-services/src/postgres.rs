@@ -21,6 +21,8 @@ pub struct PostgresServer {
     dir: tempfile::TempDir,
     run_as: Option<(u32, u32)>,
     child: Option<Child>,
+    /// `name=value` settings given to the server besides the defaults.
+    settings: Vec<String>,
 }
 
 impl PostgresServer {
@@ -30,6 +32,16 @@ impl PostgresServer {
     /// When PostgreSQL is not installed (run `bash .ci/services`), `initdb` fails, or the
     /// server does not accept connections within 60 s.
     pub fn start() -> Result<Self, ServiceError> {
+        Self::start_with(&[])
+    }
+
+    /// As [`Self::start`], with server settings (`name=value`, as `postgres -c` takes
+    /// them) besides the defaults: a bench that runs `VACUUM` itself turns
+    /// `autovacuum=off`, so no phase pays for another's upkeep.
+    ///
+    /// # Errors
+    /// As [`Self::start`].
+    pub fn start_with(settings: &[&str]) -> Result<Self, ServiceError> {
         let bin = bin_dir()?;
         let run_as = run_as()?;
         let mut last = None;
@@ -60,6 +72,7 @@ impl PostgresServer {
                 dir,
                 run_as,
                 child: None,
+                settings: settings.iter().map(|s| (*s).to_owned()).collect(),
             };
             server.initdb()?;
             match server.spawn() {
@@ -150,8 +163,8 @@ impl PostgresServer {
             .append(true)
             .open(&log)
             .map_err(|e| ServiceError::new(format!("cannot open {}: {e}", log.display())))?;
-        let child = self
-            .command("postgres")
+        let mut command = self.command("postgres");
+        command
             .arg("-D")
             .arg(self.data())
             .args(["-p", &self.port.to_string()])
@@ -160,7 +173,11 @@ impl PostgresServer {
             .arg(self.dir.path())
             .args(["-c", "fsync=off"])
             .args(["-c", "full_page_writes=off"])
-            .args(["-c", "max_connections=200"])
+            .args(["-c", "max_connections=200"]);
+        for setting in &self.settings {
+            command.args(["-c", setting]);
+        }
+        let child = command
             .stdout(
                 log_file
                     .try_clone()
