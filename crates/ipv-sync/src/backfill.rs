@@ -55,8 +55,10 @@ pub struct BackfillOptions {
     /// With no `since`, how far back "is there anything before this window" looks
     /// (default 2010-01-01).
     pub floor: OffsetDateTime,
-    /// Windows read at once by this call (default 2, at most [`MAX_WORKERS`]), each
+    /// Windows read at once by this call (default 4, at most [`MAX_WORKERS`]), each
     /// under its own lease and on its own connection, as if by that many processes.
+    /// Four keep two cores busy where two left them waiting on each other's round
+    /// trips (docs/sync.md, "Figures").
     pub workers: usize,
     /// Pages written in one transaction, with the cursor past them (default 5, at most
     /// [`MAX_PAGES_PER_WRITE`]): fewer round trips and statements per row; a process
@@ -75,7 +77,7 @@ impl Default for BackfillOptions {
             lease: Duration::from_secs(60),
             page_size: 100,
             floor: time::macros::datetime!(2010-01-01 00:00 UTC),
-            workers: 2,
+            workers: 4,
             pages_per_write: 5,
         }
     }
@@ -1049,7 +1051,7 @@ mod tests {
         let options = BackfillOptions::default().workers(0).pages_per_write(0);
         assert_eq!((options.workers, options.pages_per_write), (1, 1));
         let defaults = BackfillOptions::default();
-        assert_eq!((defaults.workers, defaults.pages_per_write), (2, 5));
+        assert_eq!((defaults.workers, defaults.pages_per_write), (4, 5));
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub struct SyncBackfillArgs {
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = super::parse_duration)]
     pub lease: Duration,
     /// Windows this process reads at once, each on its own connection and lease.
-    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub workers: u16,
     /// Pages written in one transaction with the cursor past them (a kill redoes at
     /// most this many).
