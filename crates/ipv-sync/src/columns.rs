@@ -1,18 +1,20 @@
-//! A batch of instances as one PostgreSQL array per column, typed and sent in binary.
+//! A batch of instances as one array of records, typed and sent in binary.
 //!
 //! A backfill writes every instance of the account, so this is the mirror's hot path.
 //! Text arrays cast in SQL made PostgreSQL parse five times and three numbers per row
 //! from text, and made this process format them first and allocate a string for every
-//! cell. Here the text columns borrow the instance's own strings, numbers, booleans and
-//! times go as PostgreSQL's binary values, and only `raw` (parsed into `jsonb`) and the
-//! two `numeric` quantities are text (docs/sync.md, "Figures").
+//! cell; one array per column made PostgreSQL unnest 26 arrays side by side. Here a
+//! batch is one `instances_in[]` (migration 2): text fields borrow the instance's own
+//! strings, numbers, booleans and times go as PostgreSQL's binary values, and only
+//! `raw` (parsed into `jsonb`) and the two `numeric` quantities are text
+//! (docs/sync.md, "Figures").
 
 use std::error::Error;
 
-use bytes::BytesMut;
+use bytes::{BufMut as _, BytesMut};
 use ipv_types::Instance;
 use time::OffsetDateTime;
-use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::types::{IsNull, Kind, ToSql, Type, to_sql_checked};
 
 use crate::rows;
 
@@ -53,19 +55,6 @@ impl Timestamptz {
     }
 }
 
-impl ToSql for Timestamptz {
-    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        out.extend_from_slice(&self.0.to_be_bytes());
-        Ok(IsNull::No)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        *ty == Type::TIMESTAMPTZ
-    }
-
-    to_sql_checked!();
-}
-
 /// One column of a batch: an array of the column's type, or of text that SQL casts.
 #[derive(Debug)]
 pub(crate) enum Column<'a> {
@@ -82,7 +71,9 @@ pub(crate) enum Column<'a> {
 }
 
 impl Column<'_> {
-    /// The SQL type of the parameter that carries this column (an array of it).
+    /// The type a column of SQL type `sql_type` travels as in an input record
+    /// (migration 2's `instances_in`; `numeric` and `jsonb` go as text).
+    #[cfg(test)]
     pub(crate) fn wire_type(sql_type: &str) -> &'static str {
         match sql_type {
             "integer" => "integer",
@@ -106,39 +97,153 @@ impl Column<'_> {
     }
 }
 
-impl ToSql for Column<'_> {
+impl Column<'_> {
+    /// The PostgreSQL type of this column's field in the record.
+    fn pg_type(&self) -> Type {
+        match self {
+            Column::Text(_) | Column::Owned(_) => Type::TEXT,
+            Column::Int(_) => Type::INT4,
+            Column::Bool(_) => Type::BOOL,
+            Column::Time(_) => Type::TIMESTAMPTZ,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Column::Text(v) => v.len(),
+            Column::Owned(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Time(v) => v.len(),
+        }
+    }
+
+    /// Writes row `at` as a record field's value: its length (-1: NULL), then its
+    /// bytes in the type's binary form.
+    fn write_field(
+        &self,
+        at: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), Box<dyn Error + Sync + Send>> {
+        let text =
+            |s: Option<&str>, out: &mut BytesMut| -> Result<(), Box<dyn Error + Sync + Send>> {
+                match s {
+                    None => out.put_i32(-1),
+                    Some(s) => {
+                        out.put_i32(i32::try_from(s.len())?);
+                        out.put_slice(s.as_bytes());
+                    }
+                }
+                Ok(())
+            };
+        match self {
+            Column::Text(v) => text(v[at], out)?,
+            Column::Owned(v) => text(v[at].as_deref(), out)?,
+            Column::Int(v) => match v[at] {
+                None => out.put_i32(-1),
+                Some(n) => {
+                    out.put_i32(4);
+                    out.put_i32(n);
+                }
+            },
+            Column::Bool(v) => match v[at] {
+                None => out.put_i32(-1),
+                Some(b) => {
+                    out.put_i32(1);
+                    out.put_u8(u8::from(b));
+                }
+            },
+            Column::Time(v) => match v[at] {
+                None => out.put_i32(-1),
+                Some(Timestamptz(micros)) => {
+                    out.put_i32(8);
+                    out.put_i64(micros);
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Rows as one parameter: an array of records of a composite type whose fields are
+/// the columns, by name and type, in order (checked against the type the database
+/// reports before anything is sent).
+#[derive(Debug)]
+pub(crate) struct Records<'a> {
+    columns: Vec<(&'static str, Column<'a>)>,
+}
+
+impl<'a> Records<'a> {
+    /// `columns` must be of equal length (one value per row).
+    pub(crate) fn new(columns: Vec<(&'static str, Column<'a>)>) -> Self {
+        debug_assert!(
+            columns
+                .windows(2)
+                .all(|pair| pair[0].1.rows() == pair[1].1.rows()),
+            "columns of one batch hold one value per row"
+        );
+        Self { columns }
+    }
+
+    fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |(_, c)| c.rows())
+    }
+}
+
+impl ToSql for Records<'_> {
+    /// PostgreSQL's binary array (`array_send`) of binary records (`record_send`).
     fn to_sql(
         &self,
         ty: &Type,
         out: &mut BytesMut,
     ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        match self {
-            Column::Text(v) => v.to_sql(ty, out),
-            Column::Owned(v) => v.to_sql(ty, out),
-            Column::Int(v) => v.to_sql(ty, out),
-            Column::Bool(v) => v.to_sql(ty, out),
-            Column::Time(v) => v.to_sql(ty, out),
+        let Kind::Array(member) = ty.kind() else {
+            return Err(format!("{} is not an array type", ty.name()).into());
+        };
+        let Kind::Composite(fields) = member.kind() else {
+            return Err(format!("{} is not a composite type", member.name()).into());
+        };
+        let ours: Vec<(&str, Type)> = self
+            .columns
+            .iter()
+            .map(|(n, c)| (*n, c.pg_type()))
+            .collect();
+        let theirs: Vec<(&str, Type)> = fields
+            .iter()
+            .map(|f| (f.name(), f.type_().clone()))
+            .collect();
+        if ours != theirs {
+            return Err(format!(
+                "the database's {} has the fields {theirs:?}; this writer sends {ours:?}",
+                member.name()
+            )
+            .into());
         }
+        let fields = i32::try_from(self.columns.len())?;
+        out.put_i32(1); // dimensions
+        out.put_i32(0); // no NULL element
+        out.put_u32(member.oid());
+        out.put_i32(i32::try_from(self.rows())?);
+        out.put_i32(1); // lower bound
+        for at in 0..self.rows() {
+            let start = out.len();
+            out.put_i32(0); // the record's length, written below
+            out.put_i32(fields);
+            for (_, column) in &self.columns {
+                out.put_u32(column.pg_type().oid());
+                column.write_field(at, out)?;
+            }
+            let length = i32::try_from(out.len() - start - 4)?;
+            out[start..start + 4].copy_from_slice(&length.to_be_bytes());
+        }
+        Ok(IsNull::No)
     }
 
-    /// Any array type: [`ToSql::to_sql_checked`] asks the variant.
-    fn accepts(_: &Type) -> bool {
-        true
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), Kind::Array(member) if matches!(member.kind(), Kind::Composite(_)))
     }
 
-    fn to_sql_checked(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        match self {
-            Column::Text(v) => v.to_sql_checked(ty, out),
-            Column::Owned(v) => v.to_sql_checked(ty, out),
-            Column::Int(v) => v.to_sql_checked(ty, out),
-            Column::Bool(v) => v.to_sql_checked(ty, out),
-            Column::Time(v) => v.to_sql_checked(ty, out),
-        }
-    }
+    to_sql_checked!();
 }
 
 /// Instances, each with its page's fetch time, as the `instances` upsert's columns:
@@ -268,13 +373,7 @@ mod tests {
         );
     }
 
-    // needs: postgres
-    #[cfg_attr(
-        not(ipv_postgres),
-        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
-    )]
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn binary_times_equal_the_text_postgresql_reads() {
+    async fn server() -> (ipv_test_services::PostgresServer, tokio_postgres::Client) {
         let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
             .await
             .expect("join")
@@ -283,8 +382,23 @@ mod tests {
             .await
             .expect("connect");
         tokio::spawn(connection);
+        (pg, db)
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn records_arrive_field_by_field_and_times_equal_the_text_postgresql_reads() {
+        let (_pg, db) = server().await;
+        db.batch_execute(
+            "CREATE TYPE probe AS (at timestamptz, sent text, n integer, yes boolean, note text)",
+        )
+        .await
+        .expect("a type");
         let times = edges();
-        let binary = Column::Time(times.iter().map(|t| Timestamptz::new(*t)).collect());
         let text: Vec<String> = times
             .iter()
             .map(|t| {
@@ -292,18 +406,72 @@ mod tests {
                     .expect("RFC 3339")
             })
             .collect();
-        let rows = db
+        let rows = times.len();
+        let n: Vec<Option<i32>> = (0..rows)
+            .map(|i| (i % 3 != 0).then(|| i32::try_from(i).expect("small") - 5))
+            .collect();
+        let notes = ["plain", "ünïcödé", "", "tab\tand \"quotes\""];
+        let records = Records::new(vec![
+            (
+                "at",
+                Column::Time(times.iter().map(|t| Timestamptz::new(*t)).collect()),
+            ),
+            (
+                "sent",
+                Column::Owned(text.iter().cloned().map(Some).collect()),
+            ),
+            ("n", Column::Int(n.clone())),
+            (
+                "yes",
+                Column::Bool((0..rows).map(|i| Some(i % 2 == 0)).collect()),
+            ),
+            (
+                "note",
+                Column::Text((0..rows).map(|i| notes.get(i).copied()).collect()),
+            ),
+        ]);
+        let got = db
             .query(
-                "SELECT b::text, t::timestamptz::text FROM unnest($1::timestamptz[], $2::text[]) \
-                 AS r(b, t)",
-                &[&binary, &text],
+                "SELECT r.at::text, r.sent::timestamptz::text, r.n, r.yes, r.note \
+                 FROM unnest($1::probe[]) WITH ORDINALITY AS r(at, sent, n, yes, note, i) \
+                 ORDER BY i",
+                &[&records],
             )
             .await
             .expect("a query");
-        assert_eq!(rows.len(), times.len());
-        for (row, sent) in rows.iter().zip(&text) {
-            let (b, t): (String, String) = (row.get(0), row.get(1));
-            assert_eq!(b, t, "{sent} sent as binary and as text");
+        assert_eq!(got.len(), rows);
+        for (i, row) in got.iter().enumerate() {
+            let (binary, parsed): (String, String) = (row.get(0), row.get(1));
+            assert_eq!(binary, parsed, "{} sent as binary and as text", text[i]);
+            assert_eq!(row.get::<_, Option<i32>>(2), n[i]);
+            assert_eq!(row.get::<_, bool>(3), i % 2 == 0);
+            assert_eq!(row.get::<_, Option<&str>>(4), notes.get(i).copied());
         }
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_type_with_other_fields_is_refused_before_anything_is_sent() {
+        let (_pg, db) = server().await;
+        db.batch_execute("CREATE TYPE probe AS (at timestamptz, other text)")
+            .await
+            .expect("a type");
+        let records = Records::new(vec![
+            ("at", Column::Time(vec![None])),
+            ("sent", Column::Text(vec![Some("x")])),
+        ]);
+        let error = db
+            .query("SELECT count(*) FROM unnest($1::probe[])", &[&records])
+            .await
+            .expect_err("refused");
+        let message = format!("{error:?}");
+        assert!(
+            message.contains("probe") && message.contains("sent"),
+            "{message}"
+        );
     }
 }

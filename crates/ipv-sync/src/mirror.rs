@@ -14,7 +14,7 @@ use ipv_types::{AppInfo, Instance, Order, OrderItem, Product, ProxyBalanceItem, 
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::columns::{self, Column};
+use crate::columns::{self, Records};
 use crate::migrate::{MigrationReport, migrate};
 use crate::rows;
 use crate::{SyncError, quote, valid_identifier};
@@ -110,9 +110,9 @@ struct Table {
     key: &'static [&'static str],
     columns: &'static [(&'static str, &'static str)],
     merge: bool,
-    /// Its integer, boolean and time columns come as arrays of their own type
-    /// ([`Column`]); otherwise every column is a text array cast in SQL.
-    typed: bool,
+    /// The composite type (migration 2) whose array carries a batch, one record per
+    /// row ([`Records`]); without one, each column comes as a text array cast in SQL.
+    input: Option<&'static str>,
 }
 
 const INSTANCES: Table = Table {
@@ -147,7 +147,7 @@ const INSTANCES: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
-    typed: true,
+    input: Some("instances_in"),
 };
 
 const ORDERS: Table = Table {
@@ -173,7 +173,7 @@ const ORDERS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: true,
-    typed: false,
+    input: None,
 };
 
 const PRODUCTS: Table = Table {
@@ -196,7 +196,7 @@ const PRODUCTS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
-    typed: false,
+    input: None,
 };
 
 const BALANCES: Table = Table {
@@ -214,7 +214,7 @@ const BALANCES: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
-    typed: false,
+    input: None,
 };
 
 const PROXY_USERS: Table = Table {
@@ -234,31 +234,26 @@ const PROXY_USERS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: false,
-    typed: false,
+    input: None,
 };
 
 impl Table {
-    /// The upsert: one array parameter per column, unnested into rows and cast to the
-    /// column's type (`text[]`, or the column's own type for a typed table). Only `raw`
-    /// is parsed as JSON; a JSON batch of whole rows made PostgreSQL parse every typed
-    /// field as JSON too, twice the text, and that parse was most of a page's write
-    /// (docs/sync.md, "Figures").
+    /// The upsert: the rows unnested from one array of records (a table with an
+    /// input type) or from one `text[]` per column, each field cast to its column's
+    /// type. Only `raw` is parsed as JSON; a JSON batch of whole rows made PostgreSQL
+    /// parse every typed field as JSON too, twice the text, and that parse was most of
+    /// a page's write (docs/sync.md, "Figures").
     fn upsert(&'static self, schema: &str) -> Upsert {
         let names: Vec<&str> = self.columns.iter().map(|(n, _)| *n).collect();
         let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-        let params: Vec<String> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, t))| {
-                let wire = if self.typed {
-                    Column::wire_type(t)
-                } else {
-                    "text"
-                };
-                format!("${}::{wire}[]", i + 1)
-            })
-            .collect();
+        let source = match self.input {
+            Some(input) => format!("unnest($1::{schema}.{input}[]) AS r"),
+            None => {
+                let params: Vec<String> =
+                    (1..=names.len()).map(|i| format!("${i}::text[]")).collect();
+                format!("unnest({}) AS r({})", params.join(", "), quoted.join(", "))
+            }
+        };
         let casts: Vec<String> = self
             .columns
             .iter()
@@ -277,13 +272,12 @@ impl Table {
         let key: Vec<String> = self.key.iter().map(|k| format!("\"{k}\"")).collect();
         let sql = format!(
             "INSERT INTO {schema}.{table} AS t ({cols}) \
-             SELECT {casts} FROM unnest({params}) AS r({cols}) \
+             SELECT {casts} FROM {source} \
              ON CONFLICT ({key}) DO UPDATE SET {sets} \
              WHERE t.fetched_at <= EXCLUDED.fetched_at",
             table = self.name,
             cols = quoted.join(", "),
             casts = casts.join(", "),
-            params = params.join(", "),
             key = key.join(", "),
             sets = sets.join(", "),
         );
@@ -695,11 +689,7 @@ impl Mirror {
                 .map(|(name, _)| *name)),
             "instance columns in the table's order"
         );
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = columns
-            .iter()
-            .map(|(_, c)| c as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
-        execute(tx, upsert, &params).await
+        execute(tx, upsert, &[&Records::new(columns)]).await
     }
 
     pub(crate) async fn order_items_in(
@@ -1031,24 +1021,55 @@ mod tests {
     }
 
     #[test]
-    fn the_instance_upsert_takes_typed_arrays_and_the_others_text() {
+    fn the_instance_upsert_unnests_one_array_of_records_and_the_others_text_arrays() {
         let instances = INSTANCES.upsert("\"s\"").sql;
-        for param in [
-            "$1::text[]",
-            "$4::integer[]",
-            "$8::integer[]",
-            "$15::timestamptz[]",
-            "$16::text[]",
-            "$20::boolean[]",
-            "$25::text[]",
-            "$26::timestamptz[]",
-        ] {
-            assert!(instances.contains(param), "{param} in {instances}");
-        }
+        assert!(
+            instances.contains("FROM unnest($1::\"s\".instances_in[]) AS r ON CONFLICT"),
+            "{instances}"
+        );
+        assert!(!instances.contains("$2"), "one parameter: {instances}");
         assert!(instances.contains("r.\"raw\"::jsonb"));
         assert!(instances.contains("r.\"flow_total\"::numeric"));
         let orders = ORDERS.upsert("\"s\"").sql;
-        assert!(orders.contains("$3::text[]") && !orders.contains("integer[]"));
+        assert!(orders.contains("unnest($1::text[], $2::text[]"), "{orders}");
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_input_record_has_the_tables_columns_as_they_travel() {
+        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+            .await
+            .expect("join")
+            .expect("PostgreSQL");
+        let mirror = Mirror::connect(SyncConfig::new(pg.url()).schema("s"))
+            .await
+            .expect("migrated");
+        let db = mirror.client().await.expect("a connection");
+        let fields: Vec<(String, String)> = db
+            .query(
+                "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
+                 WHERE attrelid = 's.instances_in'::regclass AND attnum > 0 ORDER BY attnum",
+                &[],
+            )
+            .await
+            .expect("the type's fields")
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let wire = |t: &str| match columns::Column::wire_type(t) {
+            "timestamptz" => "timestamp with time zone".to_owned(),
+            other => other.to_owned(),
+        };
+        let expected: Vec<(String, String)> = INSTANCES
+            .columns
+            .iter()
+            .map(|(name, t)| ((*name).to_owned(), wire(t)))
+            .collect();
+        assert_eq!(fields, expected);
     }
 
     #[test]
