@@ -108,6 +108,18 @@ impl Column<'_> {
         }
     }
 
+    /// The bytes its values take in records (each field's header, 8 bytes, included).
+    fn encoded_len(&self) -> usize {
+        let text = |s: Option<&str>| 8 + s.map_or(0, str::len);
+        match self {
+            Column::Text(v) => v.iter().map(|s| text(*s)).sum(),
+            Column::Owned(v) => v.iter().map(|s| text(s.as_deref())).sum(),
+            Column::Int(v) => v.iter().map(|n| 8 + 4 * usize::from(n.is_some())).sum(),
+            Column::Bool(v) => v.iter().map(|b| 8 + usize::from(b.is_some())).sum(),
+            Column::Time(v) => v.iter().map(|t| 8 + 8 * usize::from(t.is_some())).sum(),
+        }
+    }
+
     fn rows(&self) -> usize {
         match self {
             Column::Text(v) => v.len(),
@@ -188,6 +200,17 @@ impl<'a> Records<'a> {
     fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, c)| c.rows())
     }
+
+    /// The bytes [`ToSql::to_sql`] writes: the array's header (20), each record's
+    /// length and field count (8), and the fields.
+    fn encoded_len(&self) -> usize {
+        20 + 8 * self.rows()
+            + self
+                .columns
+                .iter()
+                .map(|(_, c)| c.encoded_len())
+                .sum::<usize>()
+    }
 }
 
 impl ToSql for Records<'_> {
@@ -220,6 +243,9 @@ impl ToSql for Records<'_> {
             .into());
         }
         let fields = i32::try_from(self.columns.len())?;
+        // Room for the whole array at once: grown by doubling, a batch of 500 rows
+        // was copied over and over as it was written.
+        out.reserve(self.encoded_len());
         out.put_i32(1); // dimensions
         out.put_i32(0); // no NULL element
         out.put_u32(member.oid());
@@ -383,6 +409,67 @@ mod tests {
             .expect("connect");
         tokio::spawn(connection);
         (pg, db)
+    }
+
+    #[test]
+    fn records_are_an_array_of_binary_records_sized_before_they_are_written() {
+        use tokio_postgres::types::Field;
+        let composite = Type::new(
+            "probe".into(),
+            90_001,
+            Kind::Composite(vec![
+                Field::new("n".into(), Type::INT4),
+                Field::new("s".into(), Type::TEXT),
+            ]),
+            "public".into(),
+        );
+        let array = Type::new(
+            "_probe".into(),
+            90_002,
+            Kind::Array(composite),
+            "public".into(),
+        );
+        let records = Records::new(vec![
+            ("n", Column::Int(vec![Some(7), None])),
+            ("s", Column::Text(vec![Some("héllo"), None])),
+        ]);
+        let mut out = BytesMut::new();
+        records.to_sql_checked(&array, &mut out).expect("encoded");
+        assert_eq!(out.len(), records.encoded_len());
+        let int = |at: usize| i32::from_be_bytes(out[at..at + 4].try_into().expect("4 bytes"));
+        // One dimension, no NULL element, the composite's OID, two rows from 1.
+        assert_eq!(
+            [int(0), int(4), int(8), int(12), int(16)],
+            [1, 0, 90_001, 2, 1]
+        );
+        // Row 1: its length, two fields; n = 7 (int4), s = "héllo" (text, 6 bytes).
+        assert_eq!([int(24), int(28), int(32), int(36)], [2, 23, 4, 7]);
+        assert_eq!([int(40), int(44)], [25, 6]);
+        assert_eq!(&out[48..54], "héllo".as_bytes());
+        assert_eq!(int(20), 54 - 24, "row 1's length");
+        // Row 2: both fields NULL (-1), with their types.
+        assert_eq!(int(54), 78 - 58, "row 2's length");
+        assert_eq!(
+            [int(58), int(62), int(66), int(70), int(74)],
+            [2, 23, -1, 25, -1]
+        );
+        let other = Type::new(
+            "_other".into(),
+            90_003,
+            Kind::Array(Type::new(
+                "other".into(),
+                90_004,
+                Kind::Composite(vec![Field::new("n".into(), Type::INT8)]),
+                "public".into(),
+            )),
+            "public".into(),
+        );
+        let mut out = BytesMut::new();
+        assert!(records.to_sql_checked(&other, &mut out).is_err());
+        assert!(
+            out.is_empty(),
+            "nothing written for a type that does not match"
+        );
     }
 
     // needs: postgres
