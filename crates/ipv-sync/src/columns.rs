@@ -55,18 +55,19 @@ impl Timestamptz {
     }
 }
 
-/// One column of a batch: an array of the column's type, or of text that SQL casts.
+/// One column of a batch, one value per row (`None`: NULL); in a record, one field.
 #[derive(Debug)]
 pub(crate) enum Column<'a> {
-    /// `text[]`, borrowed from the rows.
+    /// `text`, borrowed from the rows.
     Text(Vec<Option<&'a str>>),
-    /// `text[]` made for the batch (`raw`, numbers kept as `numeric`, lists).
+    /// `text` made for the batch (`raw`, numbers kept as `numeric`, lists), cast in SQL
+    /// where the column is not text.
     Owned(Vec<Option<String>>),
-    /// `integer[]`.
+    /// `integer`.
     Int(Vec<Option<i32>>),
-    /// `boolean[]`.
+    /// `boolean`.
     Bool(Vec<Option<bool>>),
-    /// `timestamptz[]`.
+    /// `timestamptz`.
     Time(Vec<Option<Timestamptz>>),
 }
 
