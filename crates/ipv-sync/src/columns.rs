@@ -400,18 +400,6 @@ mod tests {
         );
     }
 
-    async fn server() -> (ipv_test_services::PostgresServer, tokio_postgres::Client) {
-        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
-            .await
-            .expect("join")
-            .expect("PostgreSQL");
-        let (db, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(connection);
-        (pg, db)
-    }
-
     #[test]
     fn records_are_an_array_of_binary_records_sized_before_they_are_written() {
         use tokio_postgres::types::Field;
@@ -480,7 +468,7 @@ mod tests {
     )]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn records_arrive_field_by_field_and_times_equal_the_text_postgresql_reads() {
-        let (_pg, db) = server().await;
+        let (_pg, db) = crate::test_postgres().await;
         db.batch_execute(
             "CREATE TYPE probe AS (at timestamptz, sent text, n integer, yes boolean, note text)",
         )
@@ -544,7 +532,7 @@ mod tests {
     )]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_type_with_other_fields_is_refused_before_anything_is_sent() {
-        let (_pg, db) = server().await;
+        let (_pg, db) = crate::test_postgres().await;
         db.batch_execute("CREATE TYPE probe AS (at timestamptz, other text)")
             .await
             .expect("a type");

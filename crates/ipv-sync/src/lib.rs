@@ -120,6 +120,20 @@ pub(crate) fn quote(name: &str) -> String {
     format!("\"{name}\"")
 }
 
+/// A throwaway PostgreSQL and a connection to it, for this crate's unit tests.
+#[cfg(test)]
+pub(crate) async fn test_postgres() -> (ipv_test_services::PostgresServer, tokio_postgres::Client) {
+    let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+        .await
+        .expect("join")
+        .expect("PostgreSQL");
+    let (db, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    (pg, db)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! [`Mirror`]: the connection to the mirror's database and its writes.
 //!
-//! Every write is one statement per table and batch, with one array per column:
-//! `INSERT ... SELECT ... FROM unnest($1, $2, ...) ON CONFLICT (key) DO UPDATE SET
+//! Every write is one statement per table and batch, its rows unnested from one array
+//! of records (instances) or one text array per column (the rest):
+//! `INSERT ... SELECT ... FROM unnest(...) ON CONFLICT (key) DO UPDATE SET
 //! ... WHERE t.fetched_at <= EXCLUDED.fetched_at`, so PostgreSQL itself decides, row by
 //! row and in the same statement, that data older than the row changes nothing.
 
@@ -1014,9 +1015,13 @@ mod tests {
                 }
             }
         }
-        let open_at = columns::instance_columns(&[(&instance, fetched)], true)[20]
+        let open_at = columns::instance_columns(&[(&instance, fetched)], true)
+            .into_iter()
+            .find(|(name, _)| *name == "open_at")
+            .expect("open_at")
             .1
             .text_at(0);
+        // 08:00:00.899054923 at +08:00, rounded to the microsecond.
         assert_eq!(open_at.as_deref(), Some("2025-01-01T00:00:00.899055Z"));
     }
 
@@ -1101,14 +1106,7 @@ mod tests {
     )]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn raw_is_sent_in_the_key_order_postgresql_keeps() {
-        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
-            .await
-            .expect("join")
-            .expect("PostgreSQL");
-        let (db, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(connection);
+        let (_pg, db) = crate::test_postgres().await;
         let instance: ipv_types::Instance = serde_json::from_value(serde_json::json!({
             "instanceNo": "ins-1", "orderNo": "ord-1", "productNo": "ipv_dc_us_lax_m",
             "proxyType": 103, "protocol": "1,2", "ip": "10.0.0.7", "port": 8443,

@@ -122,7 +122,8 @@ pub(crate) fn jsonb_ordered_json<T: Serialize + ?Sized>(
         })
         .filter(|(key, _, _)| leave_out != Some(key.as_ref()))
         .collect();
-    if entries.is_empty() && spans.is_empty() {
+    if spans.is_empty() {
+        // Not an object, or one with no entry: as serde wrote it.
         return String::from_utf8(text).ok();
     }
     // Stable, so of equal keys the later stays later; the dedup below keeps it.
