@@ -335,7 +335,11 @@ pub(crate) fn instance_columns<'a>(
         ("renew_at", time(|i| i.renew_at)),
         ("release_at", time(|i| i.release_at)),
         ("extend_ip", text(|i| &i.extend_ip)),
-        ("raw", owned(&|i| rows::instance_raw_text(i, secrets))),
+        ("raw", {
+            // One orderer for the batch: its instances share their keys' order.
+            let mut raw = rows::JsonbOrderer::new((!secrets).then_some("pwd"));
+            Column::Owned(rows.iter().map(|(i, _)| raw.write(*i)).collect())
+        }),
         (
             "fetched_at",
             Column::Time(rows.iter().map(|(_, at)| Timestamptz::new(*at)).collect()),

@@ -85,67 +85,136 @@ fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// `value` serialized as JSON with its top-level keys in `jsonb` order (as
-/// [`jsonb_text`], in one pass and without a map of values): serde_json writes the
-/// object as usual while [`Marks`] notes where each top-level key and value begin and
-/// end, and the entries are then copied out in order. Nested objects keep serde's
-/// order (PostgreSQL sorts those few itself). A top-level key named `leave_out` is left
-/// out; of keys given twice the last is kept, as `jsonb` keeps it. `None` when `value`
-/// does not serialize; a value that is not an object comes back as serde writes it.
+/// [`jsonb_text`], in one pass and without a map of values): see [`JsonbOrderer`],
+/// which does this for many values, reusing its buffers. A top-level key named
+/// `leave_out` is left out; of keys given twice the last is kept, as `jsonb` keeps it.
+/// `None` when `value` does not serialize; a value that is not an object comes back as
+/// serde writes it.
+#[cfg(test)]
 pub(crate) fn jsonb_ordered_json<T: Serialize + ?Sized>(
     value: &T,
     leave_out: Option<&str>,
 ) -> Option<String> {
-    let at = std::rc::Rc::new(std::cell::Cell::new(0));
-    let spans = std::rc::Rc::new(std::cell::RefCell::new(Vec::with_capacity(32)));
-    let writer = Counted {
-        out: Vec::with_capacity(640),
-        at: std::rc::Rc::clone(&at),
-    };
-    let mut serializer = serde_json::Serializer::with_formatter(
-        writer,
-        Marks {
-            at,
-            depth: 0,
-            open: [0; 4],
-            spans: std::rc::Rc::clone(&spans),
-        },
-    );
-    value.serialize(&mut serializer).ok()?;
-    let text = serializer.into_inner().out;
-    let spans = spans.take();
-    let mut entries: Vec<(std::borrow::Cow<'_, str>, &[u8], &[u8])> = spans
-        .iter()
-        .filter_map(|&[k0, k1, v0, v1]| {
-            let literal = text.get(k0..k1)?;
-            let key = key_of(literal)?;
-            Some((key, literal, text.get(v0..v1)?))
-        })
-        .filter(|(key, _, _)| leave_out != Some(key.as_ref()))
-        .collect();
-    if spans.is_empty() {
-        // Not an object, or one with no entry: as serde wrote it.
-        return String::from_utf8(text).ok();
-    }
-    // Stable, so of equal keys the later stays later; the dedup below keeps it.
-    entries.sort_by(|a, b| jsonb_key_order(&a.0, &b.0));
-    let mut out = Vec::with_capacity(text.len());
-    out.push(b'{');
-    let mut first = true;
-    for (i, (key, literal, value)) in entries.iter().enumerate() {
-        if entries.get(i + 1).is_some_and(|next| next.0 == *key) {
-            continue;
+    JsonbOrderer::new(leave_out).write(value)
+}
+
+/// Writes values as JSON with their top-level keys in `jsonb` order: serde_json writes
+/// each object as usual while [`Marks`] notes where each top-level key and value begin
+/// and end, and the entries are then copied out in order. Nested objects keep serde's
+/// order (PostgreSQL sorts those few itself).
+///
+/// Values of one type write the same keys in the same order, so the order found for one
+/// object is kept and reused while the next objects' keys are the same, byte for byte:
+/// a batch of instances sorts its keys once. Its scratch buffers are reused too.
+pub(crate) struct JsonbOrderer<'a> {
+    leave_out: Option<&'a str>,
+    /// serde_json's output for the value being written.
+    text: Vec<u8>,
+    at: std::rc::Rc<std::cell::Cell<usize>>,
+    spans: std::rc::Rc<std::cell::RefCell<Vec<[usize; 4]>>>,
+    /// The key literals (quotes included) of the last object ordered, one after
+    /// another, and where each ends.
+    keys: Vec<u8>,
+    key_ends: Vec<usize>,
+    /// Which of those entries are written, in `jsonb` order.
+    order: Vec<usize>,
+}
+
+impl<'a> JsonbOrderer<'a> {
+    pub(crate) fn new(leave_out: Option<&'a str>) -> Self {
+        Self {
+            leave_out,
+            text: Vec::with_capacity(1024),
+            at: std::rc::Rc::new(std::cell::Cell::new(0)),
+            spans: std::rc::Rc::new(std::cell::RefCell::new(Vec::with_capacity(32))),
+            keys: Vec::with_capacity(512),
+            key_ends: Vec::with_capacity(32),
+            order: Vec::with_capacity(32),
         }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        out.extend_from_slice(literal);
-        out.push(b':');
-        out.extend_from_slice(value);
     }
-    out.push(b'}');
-    // serde_json's own output, cut at its token boundaries, and ASCII punctuation.
-    String::from_utf8(out).ok()
+
+    /// `value` as JSON text, its top-level keys in `jsonb` order; `None` when it does
+    /// not serialize.
+    pub(crate) fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> Option<String> {
+        self.text.clear();
+        self.spans.borrow_mut().clear();
+        self.at.set(0);
+        let writer = Counted {
+            out: std::mem::take(&mut self.text),
+            at: std::rc::Rc::clone(&self.at),
+        };
+        let mut serializer = serde_json::Serializer::with_formatter(
+            writer,
+            Marks {
+                at: std::rc::Rc::clone(&self.at),
+                depth: 0,
+                open: [0; 4],
+                spans: std::rc::Rc::clone(&self.spans),
+            },
+        );
+        let written = value.serialize(&mut serializer);
+        self.text = serializer.into_inner().out;
+        written.ok()?;
+        let spans = std::rc::Rc::clone(&self.spans);
+        let spans = spans.borrow();
+        if spans.is_empty() {
+            // Not an object, or one with no entry: as serde wrote it.
+            return String::from_utf8(self.text.clone()).ok();
+        }
+        if !self.same_keys(&spans) {
+            self.find_order(&spans)?;
+        }
+        let mut out = Vec::with_capacity(self.text.len());
+        out.push(b'{');
+        for (n, &i) in self.order.iter().enumerate() {
+            let [k0, k1, v0, v1] = spans[i];
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&self.text[k0..k1]);
+            out.push(b':');
+            out.extend_from_slice(&self.text[v0..v1]);
+        }
+        out.push(b'}');
+        // serde_json's own output, cut at its token boundaries, and ASCII punctuation.
+        String::from_utf8(out).ok()
+    }
+
+    /// Whether the object just written has the last ordered object's keys, in the same
+    /// order and spelt the same.
+    fn same_keys(&self, spans: &[[usize; 4]]) -> bool {
+        spans.len() == self.key_ends.len()
+            && spans.iter().enumerate().all(|(i, &[k0, k1, _, _])| {
+                let from = if i == 0 { 0 } else { self.key_ends[i - 1] };
+                self.text.get(k0..k1) == self.keys.get(from..self.key_ends[i])
+            })
+    }
+
+    /// Sorts the entries of the object just written into `jsonb` order, leaving out
+    /// `leave_out` and all but the last of a repeated key, and keeps that order.
+    fn find_order(&mut self, spans: &[[usize; 4]]) -> Option<()> {
+        let text = &self.text;
+        let mut entries: Vec<(std::borrow::Cow<'_, str>, usize)> = Vec::with_capacity(spans.len());
+        for (i, &[k0, k1, _, _]) in spans.iter().enumerate() {
+            entries.push((key_of(text.get(k0..k1)?)?, i));
+        }
+        // Stable, so of equal keys the later stays later; only the last is kept.
+        entries.sort_by(|a, b| jsonb_key_order(&a.0, &b.0));
+        self.order.clear();
+        for (n, (key, i)) in entries.iter().enumerate() {
+            let repeated = entries.get(n + 1).is_some_and(|next| next.0 == *key);
+            if !repeated && self.leave_out != Some(key.as_ref()) {
+                self.order.push(*i);
+            }
+        }
+        self.keys.clear();
+        self.key_ends.clear();
+        for &[k0, k1, _, _] in spans {
+            self.keys.extend_from_slice(&text[k0..k1]);
+            self.key_ends.push(self.keys.len());
+        }
+        Some(())
+    }
 }
 
 /// A key's text from its JSON string literal (quotes included).
@@ -331,6 +400,7 @@ pub(crate) fn instance_raw(instance: &Instance, secrets: bool) -> Map<String, Va
 
 /// An instance's `raw` as JSON text in `jsonb` key order ([`jsonb_text`]), without the
 /// password when secrets are off.
+#[cfg(test)]
 pub(crate) fn instance_raw_text(instance: &Instance, secrets: bool) -> Option<String> {
     jsonb_ordered_json(instance, (!secrets).then_some("pwd"))
 }
@@ -572,6 +642,50 @@ mod tests {
                 Some(not_an_object.to_string())
             );
         }
+    }
+
+    #[test]
+    fn an_orderer_reuses_an_order_only_for_the_same_keys() {
+        // Serialized structs keep their field order; maps here come in a new order,
+        // a new spelling, a key more, a repeated key: each must be ordered afresh.
+        struct Entries(Vec<(&'static str, i32)>);
+        impl Serialize for Entries {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in &self.0 {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+        let objects = [
+            Entries(vec![("port", 1), ("ip", 2), ("pwd", 3)]),
+            Entries(vec![("port", 4), ("ip", 5), ("pwd", 6)]),
+            Entries(vec![("ip", 7), ("port", 8), ("pwd", 9)]),
+            Entries(vec![("ip", 7), ("port", 8), ("pwd", 9), ("a", 0)]),
+            Entries(vec![("i\"p", 1), ("port", 2), ("pwd", 3)]),
+            Entries(vec![("ip", 1), ("port", 2), ("ip", 3)]),
+            Entries(vec![]),
+            Entries(vec![("port", 1), ("ip", 2), ("pwd", 3)]),
+        ];
+        for leave_out in [None, Some("pwd")] {
+            let mut orderer = JsonbOrderer::new(leave_out);
+            for object in &objects {
+                let alone = jsonb_ordered_json(object, leave_out);
+                assert!(alone.is_some());
+                assert_eq!(orderer.write(object), alone);
+            }
+        }
+        let mut orderer = JsonbOrderer::new(Some("pwd"));
+        assert_eq!(
+            orderer.write(&objects[2]).as_deref(),
+            Some(r#"{"ip":7,"port":8}"#)
+        );
+        assert_eq!(
+            orderer.write(&objects[5]).as_deref(),
+            Some(r#"{"ip":3,"port":2}"#)
+        );
     }
 
     #[test]
