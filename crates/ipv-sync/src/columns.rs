@@ -12,7 +12,7 @@
 use std::error::Error;
 
 use bytes::{BufMut as _, BytesMut};
-use ipv_types::Instance;
+use ipv_types::{Instance, Order, OrderItem};
 use time::OffsetDateTime;
 use tokio_postgres::types::{IsNull, Kind, ToSql, Type, to_sql_checked};
 
@@ -65,6 +65,8 @@ pub(crate) enum Column<'a> {
     Owned(Vec<Option<String>>),
     /// `integer`.
     Int(Vec<Option<i32>>),
+    /// `bigint`.
+    BigInt(Vec<Option<i64>>),
     /// `boolean`.
     Bool(Vec<Option<bool>>),
     /// `timestamptz`.
@@ -78,6 +80,7 @@ impl Column<'_> {
     pub(crate) fn wire_type(sql_type: &str) -> &'static str {
         match sql_type {
             "integer" => "integer",
+            "bigint" => "bigint",
             "boolean" => "boolean",
             "timestamptz" => "timestamptz",
             _ => "text",
@@ -92,6 +95,7 @@ impl Column<'_> {
             Column::Text(v) => v[at].map(str::to_owned),
             Column::Owned(v) => v[at].clone(),
             Column::Int(v) => v[at].map(|n| n.to_string()),
+            Column::BigInt(v) => v[at].map(|n| n.to_string()),
             Column::Bool(v) => v[at].map(|b| b.to_string()),
             Column::Time(v) => v[at].map(Timestamptz::rfc3339),
         }
@@ -104,6 +108,7 @@ impl Column<'_> {
         match self {
             Column::Text(_) | Column::Owned(_) => Type::TEXT,
             Column::Int(_) => Type::INT4,
+            Column::BigInt(_) => Type::INT8,
             Column::Bool(_) => Type::BOOL,
             Column::Time(_) => Type::TIMESTAMPTZ,
         }
@@ -116,6 +121,7 @@ impl Column<'_> {
             Column::Text(v) => v.iter().map(|s| text(*s)).sum(),
             Column::Owned(v) => v.iter().map(|s| text(s.as_deref())).sum(),
             Column::Int(v) => v.iter().map(|n| 8 + 4 * usize::from(n.is_some())).sum(),
+            Column::BigInt(v) => v.iter().map(|n| 8 + 8 * usize::from(n.is_some())).sum(),
             Column::Bool(v) => v.iter().map(|b| 8 + usize::from(b.is_some())).sum(),
             Column::Time(v) => v.iter().map(|t| 8 + 8 * usize::from(t.is_some())).sum(),
         }
@@ -126,6 +132,7 @@ impl Column<'_> {
             Column::Text(v) => v.len(),
             Column::Owned(v) => v.len(),
             Column::Int(v) => v.len(),
+            Column::BigInt(v) => v.len(),
             Column::Bool(v) => v.len(),
             Column::Time(v) => v.len(),
         }
@@ -157,6 +164,13 @@ impl Column<'_> {
                 Some(n) => {
                     out.put_i32(4);
                     out.put_i32(n);
+                }
+            },
+            Column::BigInt(v) => match v[at] {
+                None => out.put_i32(-1),
+                Some(n) => {
+                    out.put_i32(8);
+                    out.put_i64(n);
                 }
             },
             Column::Bool(v) => match v[at] {
@@ -337,12 +351,112 @@ pub(crate) fn instance_columns<'a>(
         ("extend_ip", text(|i| &i.extend_ip)),
         ("raw", {
             // One orderer for the batch: its instances share their keys' order.
-            let mut raw = rows::JsonbOrderer::new((!secrets).then_some("pwd"));
+            let mut raw = rows::JsonbOrderer::new(if secrets { &[] } else { &["pwd"] });
             Column::Owned(rows.iter().map(|(i, _)| raw.write(*i)).collect())
         }),
         (
             "fetched_at",
             Column::Time(rows.iter().map(|(_, at)| Timestamptz::new(*at)).collect()),
+        ),
+    ]
+}
+
+/// Orders from the order list (endpoint 16), each with its page's fetch time, as the
+/// `orders` upsert's columns (`mirror::ORDERS`'s order). `refund` is not on the list:
+/// NULL, which the upsert reads as "keep the row's".
+pub(crate) fn order_item_columns<'a>(
+    rows: &[(&'a OrderItem, OffsetDateTime)],
+) -> Vec<(&'static str, Column<'a>)> {
+    let text = |f: fn(&'a OrderItem) -> &'a str| {
+        Column::Text(rows.iter().map(|(o, _)| Some(f(o))).collect())
+    };
+    let int = |f: fn(&OrderItem) -> i64| {
+        Column::Int(rows.iter().map(|(o, _)| i32::try_from(f(o)).ok()).collect())
+    };
+    let big =
+        |f: fn(&OrderItem) -> i64| Column::BigInt(rows.iter().map(|(o, _)| Some(f(o))).collect());
+    let mut raw = rows::JsonbOrderer::new(&[]);
+    vec![
+        ("order_no", text(|o| &o.order_no)),
+        ("app_order_no", text(|o| &o.app_order_no)),
+        ("type", int(|o| o.order_type.as_i64())),
+        ("type_name", text(|o| o.order_type.label())),
+        ("status", int(|o| o.status.as_i64())),
+        ("status_name", text(|o| o.status.label())),
+        ("count", big(|o| o.count)),
+        ("success_count", big(|o| o.success_count)),
+        (
+            "amount",
+            Column::Owned(
+                rows.iter()
+                    .map(|(o, _)| Some(o.amount.to_string()))
+                    .collect(),
+            ),
+        ),
+        ("refund", Column::BigInt(vec![None; rows.len()])),
+        ("city_code", text(|o| &o.city_code)),
+        ("instance_no", text(|o| &o.instance_no)),
+        ("ext_band_width", big(|o| o.ext_band_width)),
+        ("flow", big(|o| o.flow)),
+        (
+            "created_at",
+            Column::Time(
+                rows.iter()
+                    .map(|(o, _)| o.created_at.and_then(Timestamptz::new))
+                    .collect(),
+            ),
+        ),
+        (
+            "raw",
+            Column::Owned(rows.iter().map(|(o, _)| raw.write(*o)).collect()),
+        ),
+        (
+            "fetched_at",
+            Column::Time(rows.iter().map(|(_, at)| Timestamptz::new(*at)).collect()),
+        ),
+    ]
+}
+
+/// An order read by number (endpoint 15), fetched at `fetched_at`, as the `orders`
+/// upsert's columns: one row, NULL where the list has a field this endpoint lacks
+/// (the upsert keeps the row's), and `raw` without the page of instances (those have
+/// rows of their own).
+pub(crate) fn order_columns(
+    order: &Order,
+    fetched_at: OffsetDateTime,
+) -> Vec<(&'static str, Column<'_>)> {
+    let text = |s| Column::Text(vec![Some(s)]);
+    let null_big = || Column::BigInt(vec![None]);
+    let raw = rows::JsonbOrderer::new(rows::ORDER_DETAIL_PAGING).write(order);
+    vec![
+        ("order_no", text(&order.order_no)),
+        ("app_order_no", text(&order.app_order_no)),
+        (
+            "type",
+            Column::Int(vec![i32::try_from(order.order_type.as_i64()).ok()]),
+        ),
+        ("type_name", text(order.order_type.label())),
+        (
+            "status",
+            Column::Int(vec![i32::try_from(order.status.as_i64()).ok()]),
+        ),
+        ("status_name", text(order.status.label())),
+        ("count", Column::BigInt(vec![Some(order.count)])),
+        ("success_count", null_big()),
+        (
+            "amount",
+            Column::Owned(vec![Some(order.amount.to_string())]),
+        ),
+        ("refund", Column::BigInt(vec![Some(order.refund)])),
+        ("city_code", Column::Text(vec![None])),
+        ("instance_no", Column::Text(vec![None])),
+        ("ext_band_width", null_big()),
+        ("flow", null_big()),
+        ("created_at", Column::Time(vec![None])),
+        ("raw", Column::Owned(vec![raw])),
+        (
+            "fetched_at",
+            Column::Time(vec![Timestamptz::new(fetched_at)]),
         ),
     ]
 }

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "instance rows sent as one array of records",
         sql: V2,
     },
+    Migration {
+        version: 3,
+        name: "order rows sent as one array of records",
+        sql: V3,
+    },
 ];
 
 const V1: &str = r#"
@@ -237,6 +242,29 @@ CREATE TYPE {s}.instances_in AS (
     extend_ip       text,
     raw             text,
     fetched_at      timestamptz
+);
+"#;
+
+/// The record a batch of `orders` rows arrives as, as [`V2`]'s for instances.
+const V3: &str = r#"
+CREATE TYPE {s}.orders_in AS (
+    order_no       text,
+    app_order_no   text,
+    type           integer,
+    type_name      text,
+    status         integer,
+    status_name    text,
+    count          bigint,
+    success_count  bigint,
+    amount         text,
+    refund         bigint,
+    city_code      text,
+    instance_no    text,
+    ext_band_width bigint,
+    flow           bigint,
+    created_at     timestamptz,
+    raw            text,
+    fetched_at     timestamptz
 );
 "#;
 

@@ -174,7 +174,7 @@ const ORDERS: Table = Table {
         ("fetched_at", "timestamptz"),
     ],
     merge: true,
-    input: None,
+    input: Some("orders_in"),
 };
 
 const PRODUCTS: Table = Table {
@@ -314,6 +314,14 @@ struct Upsert {
 }
 
 impl Upsert {
+    /// Whether `columns` are this table's, by name, in its order.
+    fn carries(&self, columns: &[(&'static str, columns::Column<'_>)]) -> bool {
+        columns
+            .iter()
+            .map(|(name, _)| *name)
+            .eq(self.table.columns.iter().map(|(name, _)| *name))
+    }
+
     /// The rows (objects with the table's columns) as one text array per column: a
     /// string as it is, a number or a boolean as its JSON text (which is also its SQL
     /// text), an object as JSON with its keys in `jsonb` order ([`rows::jsonb_text`]),
@@ -683,11 +691,7 @@ impl Mirror {
         let upsert = &self.inner.sql.instances;
         let columns = columns::instance_columns(&rows, self.inner.secrets);
         debug_assert!(
-            columns.iter().map(|(name, _)| *name).eq(upsert
-                .table
-                .columns
-                .iter()
-                .map(|(name, _)| *name)),
+            upsert.carries(&columns),
             "instance columns in the table's order"
         );
         execute(tx, upsert, &[&Records::new(columns)]).await
@@ -710,13 +714,21 @@ impl Mirror {
         pages: &[(&[OrderItem], OffsetDateTime)],
     ) -> Result<u64, SyncError> {
         let rows = dedup(pages.iter().flat_map(|(orders, fetched_at)| {
-            let stamp = rows::stamp(*fetched_at);
             orders
                 .iter()
                 .filter(|o| !o.order_no.is_empty())
-                .map(move |o| (o.order_no.as_str(), rows::order_item_row(o, &stamp)))
+                .map(move |o| (o.order_no.as_str(), (o, *fetched_at)))
         }));
-        run_upsert(tx, &self.inner.sql.orders, rows).await
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let upsert = &self.inner.sql.orders;
+        let columns = columns::order_item_columns(&rows);
+        debug_assert!(
+            upsert.carries(&columns),
+            "order columns in the table's order"
+        );
+        execute(tx, upsert, &[&Records::new(columns)]).await
     }
 
     pub(crate) async fn order_in(
@@ -725,9 +737,13 @@ impl Mirror {
         order: &Order,
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        let stamp = rows::stamp(fetched_at);
-        let row = rows::order_row(order, &stamp);
-        let mut written = run_upsert(tx, &self.inner.sql.orders, vec![row]).await?;
+        let upsert = &self.inner.sql.orders;
+        let columns = columns::order_columns(order, fetched_at);
+        debug_assert!(
+            upsert.carries(&columns),
+            "order columns in the table's order"
+        );
+        let mut written = execute(tx, upsert, &[&Records::new(columns)]).await?;
         written += self.instances_in(tx, &order.instances, fetched_at).await?;
         Ok(written)
     }
@@ -978,42 +994,18 @@ mod tests {
                     .eq(INSTANCES.columns.iter().map(|(n, _)| *n)),
                 "the table's columns, in its order"
             );
-            for (((name, sql_type), json), (_, column)) in
-                INSTANCES.columns.iter().zip(&by_json).zip(&typed)
-            {
-                let cell = column.text_at(0);
-                match (*name, *sql_type) {
-                    ("raw", _) => {
-                        // The same object; its keys may come in another order
-                        // (PostgreSQL's jsonb does not keep it).
-                        let parse = |cell: Option<&str>| -> Value {
-                            serde_json::from_str(cell.expect("raw is never NULL"))
-                                .expect("raw is JSON")
-                        };
-                        let typed_raw = parse(cell.as_deref());
-                        assert_eq!(parse(json[0].as_deref()), typed_raw, "raw ({secrets})");
-                        assert_eq!(
-                            typed_raw.get("pwd").is_some(),
-                            secrets,
-                            "the password is in raw only with secrets"
-                        );
-                    }
-                    (_, "timestamptz") => {
-                        // The text path sends nanoseconds and PostgreSQL rounds them to
-                        // microseconds; the typed path rounds first.
-                        let rounded = json[0].as_deref().map(|text| {
-                            let t = OffsetDateTime::parse(
-                                text,
-                                &time::format_description::well_known::Rfc3339,
-                            )
-                            .expect("RFC 3339");
-                            columns::Timestamptz::new(t).expect("in range").rfc3339()
-                        });
-                        assert_eq!(rounded, cell, "column {name} ({secrets})");
-                    }
-                    _ => assert_eq!(json[0], cell, "column {name} ({secrets})"),
-                }
-            }
+            assert_columns_hold(&INSTANCES, &by_json, &typed, &format!("secrets {secrets}"));
+            let raw = typed
+                .iter()
+                .find(|(n, _)| *n == "raw")
+                .expect("raw")
+                .1
+                .text_at(0);
+            assert_eq!(
+                raw.expect("raw").contains("hunter2"),
+                secrets,
+                "the password is in raw only with secrets"
+            );
         }
         let open_at = columns::instance_columns(&[(&instance, fetched)], true)
             .into_iter()
@@ -1025,8 +1017,96 @@ mod tests {
         assert_eq!(open_at.as_deref(), Some("2025-01-01T00:00:00.899055Z"));
     }
 
+    /// Each of `typed`'s columns holds, in its one row, what `by_json` (the text path's
+    /// columns of the same row) holds: `raw` the same object (keys in any order), a
+    /// time the text's rounded to the microsecond as PostgreSQL rounds it.
+    fn assert_columns_hold(
+        table: &Table,
+        by_json: &[Vec<Option<String>>],
+        typed: &[(&'static str, columns::Column<'_>)],
+        what: &str,
+    ) {
+        assert!(
+            typed
+                .iter()
+                .map(|(n, _)| *n)
+                .eq(table.columns.iter().map(|(n, _)| *n)),
+            "the table's columns, in its order ({what})"
+        );
+        for (((name, sql_type), json), (_, column)) in table.columns.iter().zip(by_json).zip(typed)
+        {
+            let cell = column.text_at(0);
+            match (*name, *sql_type) {
+                ("raw", _) => {
+                    // The same object; its keys may come in another order (PostgreSQL's
+                    // jsonb does not keep it).
+                    let parse = |cell: Option<&str>| -> Value {
+                        serde_json::from_str(cell.expect("raw is never NULL")).expect("raw is JSON")
+                    };
+                    assert_eq!(
+                        parse(json[0].as_deref()),
+                        parse(cell.as_deref()),
+                        "raw ({what})"
+                    );
+                }
+                (_, "timestamptz") => {
+                    // The text path sends nanoseconds and PostgreSQL rounds them to
+                    // microseconds; the typed path rounds first.
+                    let rounded = json[0].as_deref().map(|text| {
+                        let t = OffsetDateTime::parse(
+                            text,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .expect("RFC 3339");
+                        columns::Timestamptz::new(t).expect("in range").rfc3339()
+                    });
+                    assert_eq!(rounded, cell, "column {name} ({what})");
+                }
+                _ => assert_eq!(json[0], cell, "column {name} ({what})"),
+            }
+        }
+    }
+
     #[test]
-    fn the_instance_upsert_unnests_one_array_of_records_and_the_others_text_arrays() {
+    fn order_columns_hold_the_rows_the_json_path_makes() {
+        let item: ipv_types::OrderItem = serde_json::from_value(serde_json::json!({
+            "orderNo": "ord-1", "appOrderNo": "shop-7", "cityCode": "LAX", "instanceNo": "ins-1",
+            "type": 1, "status": 3, "count": 20, "successCount": 19, "amount": "12.50",
+            "extBandWidth": 5, "flow": 0, "createdAt": "2025-01-01T08:00:00.899054923+08:00",
+            "comesLater": {"b": 1, "a": [2]}
+        }))
+        .expect("an order item");
+        let mut order: ipv_types::Order = serde_json::from_value(serde_json::json!({
+            "orderNo": "ord-1", "appOrderNo": "shop-7", "type": 2, "status": 4, "count": 3,
+            "amount": "9.99", "refund": 7, "page": 1, "pageSize": 100, "total": 1,
+            "comesLater": "kept"
+        }))
+        .expect("an order");
+        order.instances = vec![ipv_types::Instance::default()];
+        let fetched = time::macros::datetime!(2026-12-07 01:02:03.5 UTC);
+        let stamp = rows::stamp(fetched);
+        let upsert = ORDERS.upsert("\"s\"");
+        let by_json = upsert.columns(vec![rows::order_item_row(&item, &stamp)]);
+        let typed = columns::order_item_columns(&[(&item, fetched)]);
+        assert_columns_hold(&ORDERS, &by_json, &typed, "an order from the list");
+        let by_json = upsert.columns(vec![rows::order_row(&order, &stamp)]);
+        let typed = columns::order_columns(&order, fetched);
+        assert_columns_hold(&ORDERS, &by_json, &typed, "an order read by number");
+        let raw = typed
+            .iter()
+            .find(|(n, _)| *n == "raw")
+            .expect("raw")
+            .1
+            .text_at(0);
+        let raw: Value = serde_json::from_str(&raw.expect("raw")).expect("JSON");
+        assert_eq!(raw["comesLater"], "kept");
+        for paging in rows::ORDER_DETAIL_PAGING {
+            assert!(raw.get(paging).is_none(), "{paging} is not the order's");
+        }
+    }
+
+    #[test]
+    fn instances_and_orders_unnest_one_array_of_records_and_the_others_text_arrays() {
         let instances = INSTANCES.upsert("\"s\"").sql;
         assert!(
             instances.contains("FROM unnest($1::\"s\".instances_in[]) AS r ON CONFLICT"),
@@ -1036,7 +1116,18 @@ mod tests {
         assert!(instances.contains("r.\"raw\"::jsonb"));
         assert!(instances.contains("r.\"flow_total\"::numeric"));
         let orders = ORDERS.upsert("\"s\"").sql;
-        assert!(orders.contains("unnest($1::text[], $2::text[]"), "{orders}");
+        assert!(
+            orders.contains("FROM unnest($1::\"s\".orders_in[]) AS r ON CONFLICT"),
+            "{orders}"
+        );
+        assert!(orders.contains(
+            "\"success_count\" = COALESCE(EXCLUDED.\"success_count\", t.\"success_count\")"
+        ));
+        let products = PRODUCTS.upsert("\"s\"").sql;
+        assert!(
+            products.contains("unnest($1::text[], $2::text[]"),
+            "{products}"
+        );
     }
 
     // needs: postgres
@@ -1054,27 +1145,31 @@ mod tests {
             .await
             .expect("migrated");
         let db = mirror.client().await.expect("a connection");
-        let fields: Vec<(String, String)> = db
-            .query(
-                "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
-                 WHERE attrelid = 's.instances_in'::regclass AND attnum > 0 ORDER BY attnum",
-                &[],
-            )
-            .await
-            .expect("the type's fields")
-            .iter()
-            .map(|row| (row.get(0), row.get(1)))
-            .collect();
         let wire = |t: &str| match columns::Column::wire_type(t) {
             "timestamptz" => "timestamp with time zone".to_owned(),
             other => other.to_owned(),
         };
-        let expected: Vec<(String, String)> = INSTANCES
-            .columns
-            .iter()
-            .map(|(name, t)| ((*name).to_owned(), wire(t)))
-            .collect();
-        assert_eq!(fields, expected);
+        for table in [&INSTANCES, &ORDERS] {
+            let input = table.input.expect("an input type");
+            let fields: Vec<(String, String)> = db
+                .query(
+                    "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
+                     WHERE attrelid = format('s.%I', $1::text)::regclass AND attnum > 0 \
+                     ORDER BY attnum",
+                    &[&input],
+                )
+                .await
+                .expect("the type's fields")
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+            let expected: Vec<(String, String)> = table
+                .columns
+                .iter()
+                .map(|(name, t)| ((*name).to_owned(), wire(t)))
+                .collect();
+            assert_eq!(fields, expected, "{input}");
+        }
     }
 
     #[test]

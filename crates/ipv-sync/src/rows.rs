@@ -95,7 +95,7 @@ pub(crate) fn jsonb_ordered_json<T: Serialize + ?Sized>(
     value: &T,
     leave_out: Option<&str>,
 ) -> Option<String> {
-    JsonbOrderer::new(leave_out).write(value)
+    JsonbOrderer::new(leave_out.as_slice()).write(value)
 }
 
 /// Writes values as JSON with their top-level keys in `jsonb` order: serde_json writes
@@ -107,7 +107,8 @@ pub(crate) fn jsonb_ordered_json<T: Serialize + ?Sized>(
 /// object is kept and reused while the next objects' keys are the same, byte for byte:
 /// a batch of instances sorts its keys once. Its scratch buffers are reused too.
 pub(crate) struct JsonbOrderer<'a> {
-    leave_out: Option<&'a str>,
+    /// Top-level keys left out.
+    leave_out: &'a [&'a str],
     /// serde_json's output for the value being written.
     text: Vec<u8>,
     at: std::rc::Rc<std::cell::Cell<usize>>,
@@ -121,7 +122,7 @@ pub(crate) struct JsonbOrderer<'a> {
 }
 
 impl<'a> JsonbOrderer<'a> {
-    pub(crate) fn new(leave_out: Option<&'a str>) -> Self {
+    pub(crate) fn new(leave_out: &'a [&'a str]) -> Self {
         Self {
             leave_out,
             text: Vec::with_capacity(1024),
@@ -191,7 +192,8 @@ impl<'a> JsonbOrderer<'a> {
     }
 
     /// Sorts the entries of the object just written into `jsonb` order, leaving out
-    /// `leave_out` and all but the last of a repeated key, and keeps that order.
+    /// the keys in `leave_out` and all but the last of a repeated key, and keeps that
+    /// order.
     fn find_order(&mut self, spans: &[[usize; 4]]) -> Option<()> {
         let text = &self.text;
         let mut entries: Vec<(std::borrow::Cow<'_, str>, usize)> = Vec::with_capacity(spans.len());
@@ -203,7 +205,7 @@ impl<'a> JsonbOrderer<'a> {
         self.order.clear();
         for (n, (key, i)) in entries.iter().enumerate() {
             let repeated = entries.get(n + 1).is_some_and(|next| next.0 == *key);
-            if !repeated && self.leave_out != Some(key.as_ref()) {
+            if !repeated && !self.leave_out.contains(&key.as_ref()) {
                 self.order.push(*i);
             }
         }
@@ -462,18 +464,23 @@ pub(crate) fn order_item_row(order: &OrderItem, fetched_at: &Value) -> Value {
     })
 }
 
+/// The fields of an order read by number that are its page of instances, not the
+/// order: left out of its `raw`.
+pub(crate) const ORDER_DETAIL_PAGING: &[&str] = &["instances", "page", "pageSize", "total"];
+
 /// The `raw` an order read by number (endpoint 15) contributes: the order without its
 /// page of instances (those have rows of their own).
 pub(crate) fn order_detail_raw(order: &Order) -> Map<String, Value> {
     let mut raw = wire(order);
-    for paging in ["instances", "page", "pageSize", "total"] {
-        raw.remove(paging);
+    for paging in ORDER_DETAIL_PAGING {
+        raw.remove(*paging);
     }
     raw
 }
 
 /// An `orders` row from an order read by number (endpoint 15): the list's fields it
 /// lacks are null, and the upsert keeps what the row has for them.
+#[cfg(test)]
 pub(crate) fn order_row(order: &Order, fetched_at: &Value) -> Value {
     json!({
         "order_no": order.order_no,
@@ -670,14 +677,14 @@ mod tests {
             Entries(vec![("port", 1), ("ip", 2), ("pwd", 3)]),
         ];
         for leave_out in [None, Some("pwd")] {
-            let mut orderer = JsonbOrderer::new(leave_out);
+            let mut orderer = JsonbOrderer::new(leave_out.as_slice());
             for object in &objects {
                 let alone = jsonb_ordered_json(object, leave_out);
                 assert!(alone.is_some());
                 assert_eq!(orderer.write(object), alone);
             }
         }
-        let mut orderer = JsonbOrderer::new(Some("pwd"));
+        let mut orderer = JsonbOrderer::new(&["pwd"]);
         assert_eq!(
             orderer.write(&objects[2]).as_deref(),
             Some(r#"{"ip":7,"port":8}"#)
