@@ -1,4 +1,4 @@
-//! A batch of instances as one array of records, typed and sent in binary.
+//! A batch of instances or orders as one array of records, typed and sent in binary.
 //!
 //! A backfill writes every instance of the account, so this is the mirror's hot path.
 //! Text arrays cast in SQL made PostgreSQL parse five times and three numbers per row
@@ -7,7 +7,7 @@
 //! batch is one `instances_in[]` (migration 2): text fields borrow the instance's own
 //! strings, numbers, booleans and times go as PostgreSQL's binary values, and only
 //! `raw` (parsed into `jsonb`) and the two `numeric` quantities are text
-//! (docs/sync.md, "Figures").
+//! (docs/sync.md, "Figures"). Orders go the same way, as `orders_in[]` (migration 3).
 
 use std::error::Error;
 

@@ -1,7 +1,7 @@
 //! [`Mirror`]: the connection to the mirror's database and its writes.
 //!
 //! Every write is one statement per table and batch, its rows unnested from one array
-//! of records (instances) or one text array per column (the rest):
+//! of records (instances, orders) or one text array per column (the rest):
 //! `INSERT ... SELECT ... FROM unnest(...) ON CONFLICT (key) DO UPDATE SET
 //! ... WHERE t.fetched_at <= EXCLUDED.fetched_at`, so PostgreSQL itself decides, row by
 //! row and in the same statement, that data older than the row changes nothing.
@@ -987,34 +987,29 @@ mod tests {
         for secrets in [true, false] {
             let by_json = upsert.columns(vec![rows::instance_row(&instance, secrets, &stamp)]);
             let typed = columns::instance_columns(&[(&instance, fetched)], secrets);
-            assert!(
-                typed
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .eq(INSTANCES.columns.iter().map(|(n, _)| *n)),
-                "the table's columns, in its order"
-            );
             assert_columns_hold(&INSTANCES, &by_json, &typed, &format!("secrets {secrets}"));
-            let raw = typed
-                .iter()
-                .find(|(n, _)| *n == "raw")
-                .expect("raw")
-                .1
-                .text_at(0);
             assert_eq!(
-                raw.expect("raw").contains("hunter2"),
+                cell(&typed, "raw").expect("raw").contains("hunter2"),
                 secrets,
                 "the password is in raw only with secrets"
             );
         }
-        let open_at = columns::instance_columns(&[(&instance, fetched)], true)
-            .into_iter()
-            .find(|(name, _)| *name == "open_at")
-            .expect("open_at")
-            .1
-            .text_at(0);
+        let open_at = cell(
+            &columns::instance_columns(&[(&instance, fetched)], true),
+            "open_at",
+        );
         // 08:00:00.899054923 at +08:00, rounded to the microsecond.
         assert_eq!(open_at.as_deref(), Some("2025-01-01T00:00:00.899055Z"));
+    }
+
+    /// Column `name`'s first row, as text.
+    fn cell(columns: &[(&'static str, columns::Column<'_>)], name: &str) -> Option<String> {
+        columns
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+            .1
+            .text_at(0)
     }
 
     /// Each of `typed`'s columns holds, in its one row, what `by_json` (the text path's
@@ -1092,13 +1087,7 @@ mod tests {
         let by_json = upsert.columns(vec![rows::order_row(&order, &stamp)]);
         let typed = columns::order_columns(&order, fetched);
         assert_columns_hold(&ORDERS, &by_json, &typed, "an order read by number");
-        let raw = typed
-            .iter()
-            .find(|(n, _)| *n == "raw")
-            .expect("raw")
-            .1
-            .text_at(0);
-        let raw: Value = serde_json::from_str(&raw.expect("raw")).expect("JSON");
+        let raw: Value = serde_json::from_str(&cell(&typed, "raw").expect("raw")).expect("JSON");
         assert_eq!(raw["comesLater"], "kept");
         for paging in rows::ORDER_DETAIL_PAGING {
             assert!(raw.get(paging).is_none(), "{paging} is not the order's");
