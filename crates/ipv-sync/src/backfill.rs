@@ -12,6 +12,7 @@
 //! cursor can re-read a row, never skip one.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::Transaction;
@@ -23,7 +24,7 @@ use ipv_types::{
 };
 use time::OffsetDateTime;
 
-use crate::mirror::{begin, commit};
+use crate::mirror::{Batch, begin, commit};
 use crate::{Mirror, SyncError, lease};
 
 /// The most windows one call reads at once (each holds a connection and two runs of
@@ -153,6 +154,9 @@ pub struct BackfillProgress {
     pub instances: u64,
     /// Orders written by this call so far.
     pub orders: u64,
+    /// Of the instances and orders, those inserted with `COPY` (rows the mirror did
+    /// not hold yet); the rest were upserted.
+    pub copied: u64,
     /// API calls made by this call so far.
     pub api_calls: u64,
 }
@@ -169,6 +173,10 @@ pub struct BackfillReport {
     pub instances: u64,
     /// Order rows it wrote.
     pub orders: u64,
+    /// Of the instance and order rows, those inserted with `COPY`: a run of pages
+    /// none of whose rows the mirror held yet goes in that way, the others are
+    /// upserted row by row.
+    pub copied: u64,
     /// Product rows it wrote.
     pub products: u64,
     /// Dynamic accounts it refreshed.
@@ -268,6 +276,7 @@ pub async fn backfill(
         let worker = Worker {
             shared: Arc::clone(&shared),
             token: lease::token(),
+            copy: AtomicBool::new(true),
         };
         workers.spawn(async move { worker.work().await });
     }
@@ -289,6 +298,7 @@ pub async fn backfill(
     on_progress(&progress);
     report.instances = progress.instances;
     report.orders = progress.orders;
+    report.copied = progress.copied;
     report.api_calls += progress.api_calls;
     report.accounts = refresh_accounts(client, mirror, options, &mut report.api_calls).await?;
     exec(
@@ -623,8 +633,12 @@ impl Tally {
         state.api_calls += calls;
     }
 
-    /// Adds one write of pages.
-    fn page(&self, window: i32, kind: Kind, written: u64, calls: u64) {
+    /// Adds one write of pages (`written` rows, `copied` of them with `COPY`).
+    fn page(&self, window: i32, kind: Kind, written: Written, calls: u64) {
+        let Written {
+            rows: written,
+            copied,
+        } = written;
         {
             let mut state = self
                 .state
@@ -632,6 +646,7 @@ impl Tally {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             state.window = window;
             state.api_calls += calls;
+            state.copied += copied;
             match kind {
                 Kind::Instances => state.instances += written,
                 Kind::Orders => state.orders += written,
@@ -658,6 +673,18 @@ struct Shared {
 struct Worker {
     shared: Arc<Shared>,
     token: String,
+    /// Whether the window being read has found only rows the mirror did not hold, so
+    /// far: its next run of pages is tried with `COPY` ([`Batch::CopyIfNew`]). The
+    /// first run that finds a row already there turns it off for the rest of the
+    /// window (a resumed or repeated backfill), so each window wastes at most one try.
+    copy: AtomicBool,
+}
+
+/// What one write of a run of pages wrote.
+#[derive(Debug, Clone, Copy, Default)]
+struct Written {
+    rows: u64,
+    copied: u64,
 }
 
 /// One page fetched and not yet written: its rows, whether more pages follow, and
@@ -693,6 +720,7 @@ impl Worker {
             tokio::pin!(sibling_done);
             sibling_done.as_mut().enable();
             if let Some(window) = claim(mirror, run, &self.token, options.lease).await? {
+                self.copy.store(true, Ordering::Relaxed);
                 self.read_window(window, tally).await?;
                 windows += 1;
                 window_done.notify_waiters();
@@ -838,18 +866,44 @@ impl Worker {
 
     /// Writes a run of fetched pages (each row stamped with its page's fetch time) and
     /// moves the window's cursor to `next_page` in one transaction; returns how many
-    /// rows it wrote.
+    /// rows it wrote, and how many of them with `COPY`.
     async fn write(
         &self,
         window: &Claimed,
         kind: Kind,
         next_page: i32,
         run: Vec<Fetched>,
-    ) -> Result<u64, SyncError> {
+    ) -> Result<Written, SyncError> {
         let done = !run.last().is_some_and(|f| f.more);
         let mut db = self.shared.mirror.client().await?;
         let tx = begin(&mut db).await?;
-        let written = match kind {
+        let mut written = Written::default();
+        if self.copy.load(Ordering::Relaxed) {
+            match self.write_rows(&tx, kind, &run, Batch::CopyIfNew).await? {
+                Some(rows) => written = Written { rows, copied: rows },
+                None => self.copy.store(false, Ordering::Relaxed),
+            }
+        }
+        if !self.copy.load(Ordering::Relaxed) {
+            written.rows = self
+                .write_rows(&tx, kind, &run, Batch::Upsert)
+                .await?
+                .unwrap_or_default();
+        }
+        self.advance(tx, window.idx, kind, next_page, done, written.rows)
+            .await?;
+        Ok(written)
+    }
+
+    /// Writes a run's rows in `tx` ([`Mirror::instance_pages`]).
+    async fn write_rows(
+        &self,
+        tx: &Transaction<'_>,
+        kind: Kind,
+        run: &[Fetched],
+        how: Batch,
+    ) -> Result<Option<u64>, SyncError> {
+        match kind {
             Kind::Instances => {
                 let pages: Vec<(&[Instance], OffsetDateTime)> = run
                     .iter()
@@ -858,7 +912,7 @@ impl Worker {
                         Rows::Orders(_) => None,
                     })
                     .collect();
-                self.shared.mirror.instance_pages_in(&tx, &pages).await?
+                self.shared.mirror.instance_pages(tx, &pages, how).await
             }
             Kind::Orders => {
                 let pages: Vec<(&[OrderItem], OffsetDateTime)> = run
@@ -868,12 +922,9 @@ impl Worker {
                         Rows::Instances(_) => None,
                     })
                     .collect();
-                self.shared.mirror.order_item_pages_in(&tx, &pages).await?
+                self.shared.mirror.order_item_pages(tx, &pages, how).await
             }
-        };
-        self.advance(tx, window.idx, kind, next_page, done, written)
-            .await?;
-        Ok(written)
+        }
     }
 
     /// Moves the window's cursor past the pages, in their transaction, if the lease is

@@ -287,6 +287,169 @@ impl ToSql for Records<'_> {
     to_sql_checked!();
 }
 
+/// A batch as the body of a binary `COPY` into its table: every field in the table's
+/// own type (`jsonb` as its version byte and text, `numeric` in PostgreSQL's base-10000
+/// form), so nothing is cast on the way in. `types` are the table's `(column, SQL
+/// type)`, in the order of `columns`.
+///
+/// A backfill writes rows the mirror does not hold yet; `COPY` inserts them without
+/// the upsert's unnesting, projection and conflict check (docs/sync.md, "Figures").
+pub(crate) fn copy_body(
+    columns: &[(&'static str, Column<'_>)],
+    types: &[(&'static str, &'static str)],
+) -> Result<BytesMut, String> {
+    let names = columns.iter().map(|(n, _)| *n);
+    if !names.eq(types.iter().map(|(n, _)| *n)) {
+        return Err("the batch's columns are not the table's".to_owned());
+    }
+    let rows = columns.first().map_or(0, |(_, c)| c.rows());
+    let fields = i16::try_from(columns.len()).map_err(|e| e.to_string())?;
+    let mut out = BytesMut::with_capacity(
+        21 + 2 * rows
+            + columns
+                .iter()
+                .map(|(_, c)| c.encoded_len() + rows)
+                .sum::<usize>(),
+    );
+    out.put_slice(b"PGCOPY\n\xff\r\n\0");
+    out.put_i32(0); // flags
+    out.put_i32(0); // header extension
+    for at in 0..rows {
+        out.put_i16(fields);
+        for ((name, column), (_, sql)) in columns.iter().zip(types) {
+            column
+                .write_copy_field(sql, at, &mut out)
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+    }
+    out.put_i16(-1);
+    Ok(out)
+}
+
+impl Column<'_> {
+    /// Writes the value at `at` as a `COPY` field of the column's SQL type.
+    fn write_copy_field(&self, sql: &str, at: usize, out: &mut BytesMut) -> Result<(), String> {
+        let text = match self {
+            Column::Text(v) => v[at],
+            Column::Owned(v) => v[at].as_deref(),
+            _ => return self.write_typed_copy_field(sql, at, out),
+        };
+        let Some(text) = text else {
+            out.put_i32(-1);
+            return Ok(());
+        };
+        let length = |extra: usize| {
+            i32::try_from(text.len() + extra).map_err(|_| "a value over 2 GiB".to_owned())
+        };
+        match sql {
+            "text" => {
+                out.put_i32(length(0)?);
+                out.put_slice(text.as_bytes());
+            }
+            "jsonb" => {
+                out.put_i32(length(1)?);
+                out.put_u8(1); // jsonb's binary form: version 1, then the text
+                out.put_slice(text.as_bytes());
+            }
+            "numeric" => write_numeric(text, out)?,
+            other => return Err(format!("text cannot travel as {other}")),
+        }
+        Ok(())
+    }
+
+    /// Integers, booleans and times: the same binary value as in a record.
+    fn write_typed_copy_field(
+        &self,
+        sql: &str,
+        at: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), String> {
+        let fits = matches!(
+            (self, sql),
+            (Column::Int(_), "integer")
+                | (Column::BigInt(_), "bigint")
+                | (Column::Bool(_), "boolean")
+                | (Column::Time(_), "timestamptz")
+        );
+        if !fits {
+            return Err(format!("{} cannot travel as {sql}", self.pg_type().name()));
+        }
+        self.write_field(at, out).map_err(|e| e.to_string())
+    }
+}
+
+/// A decimal number's text (`-12.50`, `1e-7`, as `numeric` reads it) in `numeric`'s
+/// binary form: the digits in base-10000 groups aligned on the decimal point, the
+/// first group's place (`weight`), the sign, and the display scale `numeric` gives
+/// that text (digits after the point, less the exponent), so the stored value prints
+/// as if PostgreSQL had parsed the text itself.
+fn write_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
+    let bad = || format!("{text:?} is not a decimal number");
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (
+            &unsigned[..at],
+            unsigned[at + 1..].parse::<i64>().map_err(|_| bad())?,
+        ),
+        None => (unsigned, 0),
+    };
+    // numeric_in's own bound on the exponent (NUMERIC_MAX_PRECISION).
+    if exponent.abs() > 1000 {
+        return Err(bad());
+    }
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = || whole.bytes().chain(fraction.bytes());
+    if (whole.is_empty() && fraction.is_empty()) || !digits().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let scale = i64::try_from(fraction.len()).map_err(|_| bad())?;
+    let dscale = u16::try_from((scale - exponent).max(0)).map_err(|_| bad())?;
+    // The place of each digit: the first is 10^(point - 1).
+    let point = i64::try_from(whole.len()).map_err(|_| bad())? + exponent;
+    let count = i64::try_from(whole.len() + fraction.len()).map_err(|_| bad())?;
+    let first_group = (point - 1).div_euclid(4);
+    let last_group = (point - count).div_euclid(4);
+    let mut groups = vec![0i16; usize::try_from(first_group - last_group + 1).map_err(|_| bad())?];
+    for (i, digit) in (0i64..).zip(digits()) {
+        let place = point - 1 - i;
+        let slot = usize::try_from(first_group - place.div_euclid(4)).map_err(|_| bad())?;
+        let power =
+            [1i16, 10, 100, 1000][usize::try_from(place.rem_euclid(4)).map_err(|_| bad())?];
+        groups[slot] += i16::from(digit - b'0') * power;
+    }
+    let leading = groups.iter().take_while(|g| **g == 0).count();
+    let trailing = groups[leading..]
+        .iter()
+        .rev()
+        .take_while(|g| **g == 0)
+        .count();
+    let kept = &groups[leading..groups.len() - trailing];
+    let weight = if kept.is_empty() {
+        0
+    } else {
+        i16::try_from(first_group - i64::try_from(leading).map_err(|_| bad())?)
+            .map_err(|_| bad())?
+    };
+    let ndigits = i16::try_from(kept.len()).map_err(|_| bad())?;
+    out.put_i32(8 + 2 * i32::from(ndigits));
+    out.put_i16(ndigits);
+    out.put_i16(weight);
+    out.put_u16(if negative && !kept.is_empty() {
+        0x4000
+    } else {
+        0
+    });
+    out.put_u16(dscale);
+    for group in kept {
+        out.put_i16(*group);
+    }
+    Ok(())
+}
+
 /// Instances, each with its page's fetch time, as the `instances` upsert's columns:
 /// `(column name, values)` in the table's order (`mirror::INSTANCES`, which a test
 /// holds this to).

@@ -282,7 +282,16 @@ impl Table {
             key = key.join(", "),
             sets = sets.join(", "),
         );
-        Upsert { sql, table: self }
+        let copy = format!(
+            "COPY {schema}.{table} ({cols}) FROM STDIN (FORMAT binary)",
+            table = self.name,
+            cols = quoted.join(", "),
+        );
+        Upsert {
+            sql,
+            copy,
+            table: self,
+        }
     }
 
     /// Counts the rows of a batch the mirror did not hold as they are ("drift"): new
@@ -310,6 +319,8 @@ impl Table {
 /// A table's upsert statement and the columns its parameters carry, in order.
 struct Upsert {
     sql: String,
+    /// The `COPY` that inserts rows the table does not hold yet ([`copy_fresh`]).
+    copy: String,
     table: &'static Table,
 }
 
@@ -679,6 +690,19 @@ impl Mirror {
         tx: &Transaction<'_>,
         pages: &[(&[Instance], OffsetDateTime)],
     ) -> Result<u64, SyncError> {
+        let written = self.instance_pages(tx, pages, Batch::Upsert).await?;
+        Ok(written.unwrap_or_default())
+    }
+
+    /// Writes several fetched pages of instances, as [`Self::instance_pages_in`]; with
+    /// [`Batch::CopyIfNew`], `None` means a row was in the table already and nothing
+    /// was written.
+    pub(crate) async fn instance_pages(
+        &self,
+        tx: &Transaction<'_>,
+        pages: &[(&[Instance], OffsetDateTime)],
+        how: Batch,
+    ) -> Result<Option<u64>, SyncError> {
         let rows = dedup(pages.iter().flat_map(|(instances, fetched_at)| {
             instances
                 .iter()
@@ -686,7 +710,7 @@ impl Mirror {
                 .map(move |i| (i.instance_no.as_str(), (i, *fetched_at)))
         }));
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let upsert = &self.inner.sql.instances;
         let columns = columns::instance_columns(&rows, self.inner.secrets);
@@ -694,7 +718,7 @@ impl Mirror {
             upsert.carries(&columns),
             "instance columns in the table's order"
         );
-        execute(tx, upsert, &[&Records::new(columns)]).await
+        write_batch(tx, upsert, columns, how).await
     }
 
     pub(crate) async fn order_items_in(
@@ -713,6 +737,17 @@ impl Mirror {
         tx: &Transaction<'_>,
         pages: &[(&[OrderItem], OffsetDateTime)],
     ) -> Result<u64, SyncError> {
+        let written = self.order_item_pages(tx, pages, Batch::Upsert).await?;
+        Ok(written.unwrap_or_default())
+    }
+
+    /// Writes several fetched pages of the order list, as [`Self::instance_pages`].
+    pub(crate) async fn order_item_pages(
+        &self,
+        tx: &Transaction<'_>,
+        pages: &[(&[OrderItem], OffsetDateTime)],
+        how: Batch,
+    ) -> Result<Option<u64>, SyncError> {
         let rows = dedup(pages.iter().flat_map(|(orders, fetched_at)| {
             orders
                 .iter()
@@ -720,7 +755,7 @@ impl Mirror {
                 .map(move |o| (o.order_no.as_str(), (o, *fetched_at)))
         }));
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(Some(0));
         }
         let upsert = &self.inner.sql.orders;
         let columns = columns::order_item_columns(&rows);
@@ -728,7 +763,7 @@ impl Mirror {
             upsert.carries(&columns),
             "order columns in the table's order"
         );
-        execute(tx, upsert, &[&Records::new(columns)]).await
+        write_batch(tx, upsert, columns, how).await
     }
 
     pub(crate) async fn order_in(
@@ -880,6 +915,71 @@ async fn write_columns(
         .map(|c| c as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect();
     execute(tx, upsert, &params).await
+}
+
+/// How a batch of instances or orders goes into its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Batch {
+    /// Upserted: a row older than the table's changes nothing.
+    Upsert,
+    /// Inserted with `COPY` if none of its rows is in the table yet (a backfill's
+    /// first pass); otherwise nothing is written, and the caller upserts it.
+    CopyIfNew,
+}
+
+/// Writes a batch of records; `None` when [`Batch::CopyIfNew`] found a row of it in
+/// the table already (nothing written).
+async fn write_batch(
+    tx: &Transaction<'_>,
+    upsert: &Upsert,
+    columns: Vec<(&'static str, columns::Column<'_>)>,
+    how: Batch,
+) -> Result<Option<u64>, SyncError> {
+    match how {
+        Batch::Upsert => execute(tx, upsert, &[&Records::new(columns)])
+            .await
+            .map(Some),
+        Batch::CopyIfNew => copy_fresh(tx, upsert, &columns).await,
+    }
+}
+
+/// Inserts a batch with a binary `COPY`, under a savepoint: if a row of it is in the
+/// table (a unique violation, decided by the key's index, so a row another process
+/// commits meanwhile counts too), the savepoint is rolled back and `None` returned:
+/// nothing of the batch was written, and an upsert must decide row by row. Only ever
+/// inserting, it can never move a row backwards.
+async fn copy_fresh(
+    tx: &Transaction<'_>,
+    upsert: &Upsert,
+    columns: &[(&'static str, columns::Column<'_>)],
+) -> Result<Option<u64>, SyncError> {
+    use futures_util::SinkExt as _;
+
+    let body = columns::copy_body(columns, upsert.table.columns)
+        .map_err(|e| SyncError::Database(format!("encoding rows to copy: {e}")))?;
+    tx.batch_execute("SAVEPOINT fresh_rows")
+        .await
+        .map_err(|e| SyncError::db("copying rows", &e))?;
+    let copied = async {
+        let statement = tx.prepare_cached(&upsert.copy).await?;
+        let sink = tx.copy_in::<_, bytes::Bytes>(&statement).await?;
+        futures_util::pin_mut!(sink);
+        sink.send(body.freeze()).await?;
+        sink.finish().await
+    }
+    .await;
+    let (settle, outcome) = match copied {
+        Ok(rows) => ("RELEASE SAVEPOINT fresh_rows", Some(rows)),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => (
+            "ROLLBACK TO SAVEPOINT fresh_rows; RELEASE SAVEPOINT fresh_rows",
+            None,
+        ),
+        Err(e) => return Err(SyncError::db("copying rows", &e)),
+    };
+    tx.batch_execute(settle)
+        .await
+        .map_err(|e| SyncError::db("copying rows", &e))?;
+    Ok(outcome)
 }
 
 /// Runs an upsert with its parameters (one array per column, in the table's order).
@@ -1159,6 +1259,150 @@ mod tests {
                 .collect();
             assert_eq!(fields, expected, "{input}");
         }
+    }
+
+    /// Decimal texts as this process writes them (`serde_json`'s shortest form of an
+    /// `f64`, an order's amount) and as a person might: each sent as `numeric` in a
+    /// binary `COPY` must print as PostgreSQL prints the same text parsed itself.
+    fn numeric_texts() -> Vec<String> {
+        let mut texts: Vec<String> = [
+            "0",
+            "0.0",
+            "-0.0",
+            "1",
+            "-1",
+            "10000",
+            "9999.9999",
+            "12345.6789",
+            "0.0001",
+            "0.00001",
+            "1e-7",
+            "1.5e300",
+            "-2.5e-300",
+            "123456789012345678",
+            "100.0",
+            "1e21",
+            "99999999",
+            "0.5",
+            "+3.25",
+            "1E5",
+            ".5",
+            "5.",
+            "00012.3400",
+            "1.0e+2",
+            "-7e0",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for i in 0..2_000_i32 {
+            // Mantissas of every length at magnitudes from 1e-12 to 1e15.
+            let x = (f64::from(i) * 0.618_033_988_749_894_8).fract() * 10f64.powi(i % 28 - 12);
+            let x = if i % 3 == 0 { -x } else { x };
+            texts.push(serde_json::Number::from_f64(x).expect("finite").to_string());
+        }
+        texts
+    }
+
+    // needs: postgres
+    #[cfg_attr(
+        not(ipv_postgres),
+        ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+    )]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_copy_stores_numerics_and_json_as_postgresql_reads_their_text() {
+        let pg = tokio::task::spawn_blocking(ipv_test_services::PostgresServer::start)
+            .await
+            .expect("join")
+            .expect("PostgreSQL");
+        let mirror = Mirror::connect(SyncConfig::new(pg.url()).schema("s"))
+            .await
+            .expect("migrated");
+        let mut db = mirror.client().await.expect("a connection");
+        db.batch_execute("CREATE TABLE s.copied (i integer, n numeric, j jsonb, t text)")
+            .await
+            .expect("table");
+        static TYPES: [(&str, &str); 4] = [
+            ("i", "integer"),
+            ("n", "numeric"),
+            ("j", "jsonb"),
+            ("t", "text"),
+        ];
+        let texts = numeric_texts();
+        let count = texts.len();
+        let json: Vec<String> = (0..count)
+            .map(|i| format!(r#"{{"z":{i},"a":"\u00e9\n","m":[1,{{"k":null}}]}}"#))
+            .collect();
+        let columns = vec![
+            (
+                "i",
+                columns::Column::Int((0..count).map(|i| i32::try_from(i).ok()).collect()),
+            ),
+            (
+                "n",
+                columns::Column::Text(texts.iter().map(|t| Some(t.as_str())).collect()),
+            ),
+            (
+                "j",
+                columns::Column::Text(json.iter().map(|t| Some(t.as_str())).collect()),
+            ),
+            ("t", columns::Column::Text(vec![None; count])),
+        ];
+        let upsert = Upsert {
+            sql: String::new(),
+            copy: "COPY s.copied (i, n, j, t) FROM STDIN (FORMAT binary)".to_owned(),
+            table: Box::leak(Box::new(Table {
+                name: "copied",
+                key: &["i"],
+                columns: &TYPES,
+                merge: false,
+                input: None,
+            })),
+        };
+        let tx = begin(&mut db).await.expect("tx");
+        let copied = copy_fresh(&tx, &upsert, &columns).await.expect("copied");
+        assert_eq!(copied, Some(u64::try_from(count).expect("count")));
+        commit(tx).await.expect("commit");
+        let rows = db
+            .query(
+                "SELECT i, n::text, ($1::text[])[i + 1]::numeric::text, \
+                 j = ($2::text[])[i + 1]::jsonb, t IS NULL FROM s.copied ORDER BY i",
+                &[&texts, &json],
+            )
+            .await
+            .expect("rows");
+        assert_eq!(rows.len(), count);
+        for row in rows {
+            let at: i32 = row.get(0);
+            let (ours, theirs): (String, String) = (row.get(1), row.get(2));
+            assert_eq!(
+                ours,
+                theirs,
+                "{:?}",
+                texts[usize::try_from(at).expect("at")]
+            );
+            assert!(row.get::<_, bool>(3), "json {at}");
+            assert!(row.get::<_, bool>(4), "null {at}");
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_a_decimal_number_is_refused_before_it_is_sent() {
+        for text in [
+            "", "-", ".", "abc", "1e", "1e1001", "1.2.3", "1,5", "NaN", " 1",
+        ] {
+            let column = vec![("n", columns::Column::Text(vec![Some(text)]))];
+            let refused = columns::copy_body(&column, &[("n", "numeric")]);
+            assert!(refused.is_err(), "{text:?} was accepted");
+        }
+        let column = vec![("n", columns::Column::Int(vec![Some(1)]))];
+        let refused = columns::copy_body(&column, &[("n", "text")]).expect_err("int as text");
+        assert!(refused.contains("cannot travel as text"), "{refused}");
+        let column = vec![("m", columns::Column::Int(vec![Some(1)]))];
+        assert!(
+            columns::copy_body(&column, &[("n", "integer")]).is_err(),
+            "names differ"
+        );
     }
 
     #[test]

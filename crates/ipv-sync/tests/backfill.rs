@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ipv_sync::{BackfillOptions, BackfillProgress};
+use ipv_sync::{BackfillOptions, BackfillProgress, Mirror, SyncConfig};
+use ipv_types::InstanceListRequest;
+use time::OffsetDateTime;
 
 // needs: postgres
 #[cfg_attr(
@@ -110,5 +112,78 @@ async fn two_processes_backfill_one_run_together_sharing_its_windows() {
     );
     common::assert_instances_match(&client, &a, true).await;
     common::assert_orders_match(&client, &a).await;
+    emulator.shutdown().await;
+}
+
+// needs: postgres
+#[cfg_attr(
+    not(ipv_postgres),
+    ignore = "needs PostgreSQL (initdb, postgres): not installed here; bash .ci/services installs it"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backfill_copies_the_rows_a_mirror_lacks_and_upserts_those_it_holds() {
+    let pg = common::postgres().await;
+    let emulator = common::emulator(Duration::from_secs(200 * 86_400), None).await;
+    let client = common::client(&emulator);
+    common::fill(&emulator, &client, 1_000, 6).await;
+    let options = BackfillOptions::default().window(Duration::from_secs(30 * 86_400));
+
+    // An empty mirror: every instance and order goes in with COPY.
+    let empty = common::mirror(&pg, true).await;
+    let report = ipv_sync::backfill(&client, &empty, &options, &|_| {})
+        .await
+        .expect("backfill into an empty mirror");
+    assert!(report.instances >= 1_000, "{report:?}");
+    assert_eq!(
+        report.copied,
+        report.instances + report.orders,
+        "{report:?}"
+    );
+    common::assert_instances_match(&client, &empty, true).await;
+    common::assert_orders_match(&client, &empty).await;
+
+    // A mirror that already holds one instance, with data fetched after this backfill
+    // reads it (as a callback would have written): the run of pages holding it finds
+    // it there and is upserted, so the fresher row stays; the other windows are copied.
+    let held = Mirror::connect(SyncConfig::new(pg.url()).schema("held"))
+        .await
+        .expect("mirror");
+    let page = client
+        .instance_list(&InstanceListRequest::default().with_page_size(1))
+        .await
+        .expect("a page");
+    let mut fresher = page.list[0].clone();
+    let real_ip = fresher.ip.clone();
+    fresher.ip = "203.0.113.77".to_owned();
+    let later = OffsetDateTime::now_utc() + Duration::from_secs(3_600);
+    held.write_instances(std::slice::from_ref(&fresher), later)
+        .await
+        .expect("the held row");
+    let report = ipv_sync::backfill(&client, &held, &options, &|_| {})
+        .await
+        .expect("backfill over a held row");
+    let total = report.instances + report.orders;
+    assert!(
+        report.copied > 0 && report.copied < total,
+        "some runs copied, the one holding the row upserted: {report:?}"
+    );
+    let db = held.pool().get().await.expect("db");
+    let ip: String = db
+        .query_one(
+            "SELECT ip FROM held.instances WHERE instance_no = $1",
+            &[&fresher.instance_no],
+        )
+        .await
+        .expect("the held row")
+        .get(0);
+    assert_eq!(ip, "203.0.113.77", "the older page left the fresher row");
+    // With the platform's own value written fresher still, every row equals a fresh
+    // read: none missing, none twice.
+    fresher.ip = real_ip;
+    held.write_instances(&[fresher], later + Duration::from_secs(1))
+        .await
+        .expect("the platform's value");
+    common::assert_instances_match(&client, &held, true).await;
+    common::assert_orders_match(&client, &held).await;
     emulator.shutdown().await;
 }
