@@ -187,6 +187,12 @@ async fn sync_backfill_killed_as_a_process_resumes_then_listen_mirrors_a_callbac
             .expect("backfill again"),
     );
     assert!(done["apiCalls"].as_u64().expect("apiCalls") > 0);
+    let written =
+        done["instances"].as_u64().expect("instances") + done["orders"].as_u64().expect("orders");
+    assert!(
+        done["copied"].as_u64().expect("copied") <= written,
+        "copied rows are among those written: {done}"
+    );
     let status = ok_json(
         &ipv(&endpoint)
             .args(["-o", "json", "sync", "status", "--database", &db])

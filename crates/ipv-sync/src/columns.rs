@@ -8,6 +8,8 @@
 //! strings, numbers, booleans and times go as PostgreSQL's binary values, and only
 //! `raw` (parsed into `jsonb`) and the two `numeric` quantities are text
 //! (docs/sync.md, "Figures"). Orders go the same way, as `orders_in[]` (migration 3).
+//! A backfill's rows the mirror does not hold yet go as the body of a binary `COPY`
+//! instead ([`copy_body`]), each field in its column's own type.
 
 use std::error::Error;
 

@@ -4,7 +4,10 @@
 //! of records (instances, orders) or one text array per column (the rest):
 //! `INSERT ... SELECT ... FROM unnest(...) ON CONFLICT (key) DO UPDATE SET
 //! ... WHERE t.fetched_at <= EXCLUDED.fetched_at`, so PostgreSQL itself decides, row by
-//! row and in the same statement, that data older than the row changes nothing.
+//! row and in the same statement, that data older than the row changes nothing. A
+//! backfill's batch of rows the table does not hold yet goes in with a binary `COPY`
+//! instead ([`Batch::CopyIfNew`]): it only inserts, and the first row already there
+//! sends the batch back to the upsert.
 
 use std::sync::Arc;
 use std::time::Duration;

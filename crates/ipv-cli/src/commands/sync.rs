@@ -139,17 +139,19 @@ async fn backfill(settings: &Settings, args: &SyncBackfillArgs) -> CmdResult {
             "windows": report.windows,
             "instances": report.instances,
             "orders": report.orders,
+            "copied": report.copied,
             "products": report.products,
             "accounts": report.accounts,
             "apiCalls": report.api_calls,
         }));
     }
     println!(
-        "backfill run {}: {} windows, {} instances, {} orders, {} products, {} accounts, {} API calls",
+        "backfill run {}: {} windows, {} instances, {} orders ({} rows copied, the rest upserted), {} products, {} accounts, {} API calls",
         report.run_id,
         report.windows,
         report.instances,
         report.orders,
+        report.copied,
         report.products,
         report.accounts,
         report.api_calls
