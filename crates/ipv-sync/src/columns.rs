@@ -292,7 +292,7 @@ impl ToSql for Records<'_> {
 /// A batch as the body of a binary `COPY` into its table: every field in the table's
 /// own type (`jsonb` as its version byte and text, `numeric` in PostgreSQL's base-10000
 /// form), so nothing is cast on the way in. `types` are the table's `(column, SQL
-/// type)`, in the order of `columns`.
+/// type)`, in the order of `columns`; each column is checked against its type once.
 ///
 /// A backfill writes rows the mirror does not hold yet; `COPY` inserts them without
 /// the upsert's unnesting, projection and conflict check (docs/sync.md, "Figures").
@@ -304,6 +304,15 @@ pub(crate) fn copy_body(
     if !names.eq(types.iter().map(|(n, _)| *n)) {
         return Err("the batch's columns are not the table's".to_owned());
     }
+    let plan = columns
+        .iter()
+        .zip(types)
+        .map(|((name, column), (_, sql))| {
+            CopyAs::of(column, sql)
+                .map(|how| (*name, column, how))
+                .map_err(|e| format!("{name}: {e}"))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let rows = columns.first().map_or(0, |(_, c)| c.rows());
     let fields = i16::try_from(columns.len()).map_err(|e| e.to_string())?;
     let mut out = BytesMut::with_capacity(
@@ -318,9 +327,9 @@ pub(crate) fn copy_body(
     out.put_i32(0); // header extension
     for at in 0..rows {
         out.put_i16(fields);
-        for ((name, column), (_, sql)) in columns.iter().zip(types) {
+        for (name, column, how) in &plan {
             column
-                .write_copy_field(sql, at, &mut out)
+                .write_copy_field(*how, at, &mut out)
                 .map_err(|e| format!("{name}: {e}"))?;
         }
     }
@@ -328,13 +337,44 @@ pub(crate) fn copy_body(
     Ok(out)
 }
 
+/// How a column's values are written as `COPY` fields of its SQL type.
+#[derive(Debug, Clone, Copy)]
+enum CopyAs {
+    Text,
+    /// Version byte 1, then the text.
+    Jsonb,
+    /// Text parsed into `numeric`'s binary form ([`write_numeric`]).
+    Numeric,
+    /// Integers, booleans and times: the same binary value as in a record.
+    Binary,
+}
+
+impl CopyAs {
+    fn of(column: &Column<'_>, sql: &str) -> Result<Self, String> {
+        let text = matches!(column, Column::Text(_) | Column::Owned(_));
+        match (column, sql) {
+            (_, "text") if text => Ok(Self::Text),
+            (_, "jsonb") if text => Ok(Self::Jsonb),
+            (_, "numeric") if text => Ok(Self::Numeric),
+            (Column::Int(_), "integer")
+            | (Column::BigInt(_), "bigint")
+            | (Column::Bool(_), "boolean")
+            | (Column::Time(_), "timestamptz") => Ok(Self::Binary),
+            _ => Err(format!(
+                "{} cannot travel as {sql}",
+                column.pg_type().name()
+            )),
+        }
+    }
+}
+
 impl Column<'_> {
-    /// Writes the value at `at` as a `COPY` field of the column's SQL type.
-    fn write_copy_field(&self, sql: &str, at: usize, out: &mut BytesMut) -> Result<(), String> {
+    /// Writes the value at `at` as a `COPY` field, as `how` says.
+    fn write_copy_field(&self, how: CopyAs, at: usize, out: &mut BytesMut) -> Result<(), String> {
         let text = match self {
             Column::Text(v) => v[at],
             Column::Owned(v) => v[at].as_deref(),
-            _ => return self.write_typed_copy_field(sql, at, out),
+            _ => return self.write_field(at, out).map_err(|e| e.to_string()),
         };
         let Some(text) = text else {
             out.put_i32(-1);
@@ -343,40 +383,19 @@ impl Column<'_> {
         let length = |extra: usize| {
             i32::try_from(text.len() + extra).map_err(|_| "a value over 2 GiB".to_owned())
         };
-        match sql {
-            "text" => {
+        match how {
+            CopyAs::Text | CopyAs::Binary => {
                 out.put_i32(length(0)?);
                 out.put_slice(text.as_bytes());
             }
-            "jsonb" => {
+            CopyAs::Jsonb => {
                 out.put_i32(length(1)?);
-                out.put_u8(1); // jsonb's binary form: version 1, then the text
+                out.put_u8(1);
                 out.put_slice(text.as_bytes());
             }
-            "numeric" => write_numeric(text, out)?,
-            other => return Err(format!("text cannot travel as {other}")),
+            CopyAs::Numeric => write_numeric(text, out)?,
         }
         Ok(())
-    }
-
-    /// Integers, booleans and times: the same binary value as in a record.
-    fn write_typed_copy_field(
-        &self,
-        sql: &str,
-        at: usize,
-        out: &mut BytesMut,
-    ) -> Result<(), String> {
-        let fits = matches!(
-            (self, sql),
-            (Column::Int(_), "integer")
-                | (Column::BigInt(_), "bigint")
-                | (Column::Bool(_), "boolean")
-                | (Column::Time(_), "timestamptz")
-        );
-        if !fits {
-            return Err(format!("{} cannot travel as {sql}", self.pg_type().name()));
-        }
-        self.write_field(at, out).map_err(|e| e.to_string())
     }
 }
 
@@ -384,7 +403,8 @@ impl Column<'_> {
 /// binary form: the digits in base-10000 groups aligned on the decimal point, the
 /// first group's place (`weight`), the sign, and the display scale `numeric` gives
 /// that text (digits after the point, less the exponent), so the stored value prints
-/// as if PostgreSQL had parsed the text itself.
+/// as if PostgreSQL had parsed the text itself. Leading and trailing zero digits are
+/// dropped first, so the first and last groups are not zero, as `numeric` keeps them.
 fn write_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
     let bad = || format!("{text:?} is not a decimal number");
     let (negative, unsigned) = match text.as_bytes().first() {
@@ -408,47 +428,45 @@ fn write_numeric(text: &str, out: &mut BytesMut) -> Result<(), String> {
     if (whole.is_empty() && fraction.is_empty()) || !digits().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let scale = i64::try_from(fraction.len()).map_err(|_| bad())?;
-    let dscale = u16::try_from((scale - exponent).max(0)).map_err(|_| bad())?;
-    // The place of each digit: the first is 10^(point - 1).
-    let point = i64::try_from(whole.len()).map_err(|_| bad())? + exponent;
-    let count = i64::try_from(whole.len() + fraction.len()).map_err(|_| bad())?;
-    let first_group = (point - 1).div_euclid(4);
-    let last_group = (point - count).div_euclid(4);
-    let mut groups = vec![0i16; usize::try_from(first_group - last_group + 1).map_err(|_| bad())?];
-    for (i, digit) in (0i64..).zip(digits()) {
-        let place = point - 1 - i;
-        let slot = usize::try_from(first_group - place.div_euclid(4)).map_err(|_| bad())?;
-        let power =
-            [1i16, 10, 100, 1000][usize::try_from(place.rem_euclid(4)).map_err(|_| bad())?];
-        groups[slot] += i16::from(digit - b'0') * power;
+    let as_i64 = |n: usize| i64::try_from(n).map_err(|_| bad());
+    let dscale = u16::try_from((as_i64(fraction.len())? - exponent).max(0)).map_err(|_| bad())?;
+    let leading = digits().take_while(|b| *b == b'0').count();
+    let kept = whole.len() + fraction.len() - leading;
+    let trailing = digits().rev().take_while(|b| *b == b'0').count().min(kept);
+    let kept = kept - trailing;
+    if kept == 0 {
+        // Zero: no digits, weight 0, positive (numeric has no negative zero).
+        out.put_i32(8);
+        out.put_i16(0);
+        out.put_i16(0);
+        out.put_u16(0);
+        out.put_u16(dscale);
+        return Ok(());
     }
-    let leading = groups.iter().take_while(|g| **g == 0).count();
-    let trailing = groups[leading..]
-        .iter()
-        .rev()
-        .take_while(|g| **g == 0)
-        .count();
-    let kept = &groups[leading..groups.len() - trailing];
-    let weight = if kept.is_empty() {
-        0
-    } else {
-        i16::try_from(first_group - i64::try_from(leading).map_err(|_| bad())?)
-            .map_err(|_| bad())?
-    };
-    let ndigits = i16::try_from(kept.len()).map_err(|_| bad())?;
+    // The place of each kept digit: the first is 10^(point - 1).
+    let point = as_i64(whole.len())? - as_i64(leading)? + exponent;
+    let first_group = (point - 1).div_euclid(4);
+    let last_group = (point - as_i64(kept)?).div_euclid(4);
+    let ndigits = i16::try_from(first_group - last_group + 1).map_err(|_| bad())?;
     out.put_i32(8 + 2 * i32::from(ndigits));
     out.put_i16(ndigits);
-    out.put_i16(weight);
-    out.put_u16(if negative && !kept.is_empty() {
-        0x4000
-    } else {
-        0
-    });
+    out.put_i16(i16::try_from(first_group).map_err(|_| bad())?);
+    out.put_u16(if negative { 0x4000 } else { 0 });
     out.put_u16(dscale);
-    for group in kept {
-        out.put_i16(*group);
+    // The kept digits fill every group from the first to the last: each is written
+    // when the next digit falls into the group after it.
+    let (mut group, mut value) = (first_group, 0i16);
+    for (i, digit) in (0i64..).zip(digits().skip(leading).take(kept)) {
+        let place = point - 1 - i;
+        if place.div_euclid(4) != group {
+            out.put_i16(value);
+            (group, value) = (place.div_euclid(4), 0);
+        }
+        let power =
+            [1i16, 10, 100, 1000][usize::try_from(place.rem_euclid(4)).map_err(|_| bad())?];
+        value += i16::from(digit - b'0') * power;
     }
+    out.put_i16(value);
     Ok(())
 }
 

@@ -683,23 +683,15 @@ impl Mirror {
         instances: &[Instance],
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        self.instance_pages_in(tx, &[(instances, fetched_at)]).await
+        let pages = [(instances, fetched_at)];
+        let written = self.instance_pages(tx, &pages, Batch::Upsert).await?;
+        Ok(written.unwrap_or_default())
     }
 
     /// Writes several fetched pages of instances in one statement, each row stamped
     /// with its own page's fetch time (a row on two pages keeps the later page's).
-    pub(crate) async fn instance_pages_in(
-        &self,
-        tx: &Transaction<'_>,
-        pages: &[(&[Instance], OffsetDateTime)],
-    ) -> Result<u64, SyncError> {
-        let written = self.instance_pages(tx, pages, Batch::Upsert).await?;
-        Ok(written.unwrap_or_default())
-    }
-
-    /// Writes several fetched pages of instances, as [`Self::instance_pages_in`]; with
-    /// [`Batch::CopyIfNew`], `None` means a row was in the table already and nothing
-    /// was written.
+    /// With [`Batch::CopyIfNew`], `None` means a row was in the table already and
+    /// nothing was written.
     pub(crate) async fn instance_pages(
         &self,
         tx: &Transaction<'_>,
@@ -715,13 +707,8 @@ impl Mirror {
         if rows.is_empty() {
             return Ok(Some(0));
         }
-        let upsert = &self.inner.sql.instances;
         let columns = columns::instance_columns(&rows, self.inner.secrets);
-        debug_assert!(
-            upsert.carries(&columns),
-            "instance columns in the table's order"
-        );
-        write_batch(tx, upsert, columns, how).await
+        write_batch(tx, &self.inner.sql.instances, columns, how).await
     }
 
     pub(crate) async fn order_items_in(
@@ -730,17 +717,8 @@ impl Mirror {
         orders: &[OrderItem],
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        self.order_item_pages_in(tx, &[(orders, fetched_at)]).await
-    }
-
-    /// Writes several fetched pages of the order list in one statement (as
-    /// [`Self::instance_pages_in`]).
-    pub(crate) async fn order_item_pages_in(
-        &self,
-        tx: &Transaction<'_>,
-        pages: &[(&[OrderItem], OffsetDateTime)],
-    ) -> Result<u64, SyncError> {
-        let written = self.order_item_pages(tx, pages, Batch::Upsert).await?;
+        let pages = [(orders, fetched_at)];
+        let written = self.order_item_pages(tx, &pages, Batch::Upsert).await?;
         Ok(written.unwrap_or_default())
     }
 
@@ -760,13 +738,8 @@ impl Mirror {
         if rows.is_empty() {
             return Ok(Some(0));
         }
-        let upsert = &self.inner.sql.orders;
         let columns = columns::order_item_columns(&rows);
-        debug_assert!(
-            upsert.carries(&columns),
-            "order columns in the table's order"
-        );
-        write_batch(tx, upsert, columns, how).await
+        write_batch(tx, &self.inner.sql.orders, columns, how).await
     }
 
     pub(crate) async fn order_in(
@@ -775,13 +748,10 @@ impl Mirror {
         order: &Order,
         fetched_at: OffsetDateTime,
     ) -> Result<u64, SyncError> {
-        let upsert = &self.inner.sql.orders;
         let columns = columns::order_columns(order, fetched_at);
-        debug_assert!(
-            upsert.carries(&columns),
-            "order columns in the table's order"
-        );
-        let mut written = execute(tx, upsert, &[&Records::new(columns)]).await?;
+        let mut written = write_batch(tx, &self.inner.sql.orders, columns, Batch::Upsert)
+            .await?
+            .unwrap_or_default();
         written += self.instances_in(tx, &order.instances, fetched_at).await?;
         Ok(written)
     }
@@ -938,6 +908,11 @@ async fn write_batch(
     columns: Vec<(&'static str, columns::Column<'_>)>,
     how: Batch,
 ) -> Result<Option<u64>, SyncError> {
+    debug_assert!(
+        upsert.carries(&columns),
+        "{} columns in the table's order",
+        upsert.table.name
+    );
     match how {
         Batch::Upsert => execute(tx, upsert, &[&Records::new(columns)])
             .await
